@@ -1,0 +1,26 @@
+"""The `mediawatch` command line: one Typer app; each stage's commands live in flows/commands/."""
+
+from __future__ import annotations
+
+import typer
+
+from flows.commands import collect, digest, nlp, run, store
+
+app = typer.Typer(
+    name="mediawatch",
+    help="Reads the Persian press for Rasht municipality's media committee.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+for module in (run, collect, store, nlp, digest):
+    module.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
