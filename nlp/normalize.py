@@ -1,0 +1,159 @@
+"""Persian normalisation: hazm's Normalizer (one shared instance) plus the cleaning real pages need.
+
+`normalize()` unifies Arabic/Persian letters and digits, removes diacritics and fixes spacing while
+keeping half-spaces (ZWNJ). `clean_article()` also drops what news pages carry around the story: a
+lead repeated as the first paragraph, boilerplate lines («انتهای پیام», «Share»), agency signatures
+(«/ایسنا», «// گیل‌آوا») and Latin fragments glued to Persian words («بهره مندی hasaniاز»).
+The original text is never modified in place; callers keep it next to the normalised form.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+
+__all__ = ["clean_article", "fold", "normalize", "paragraphs", "shared_tokenizer"]
+
+ZWNJ = "\u200c"
+_FA = "\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff"
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _normalizer():  # -> hazm.Normalizer
+    """The one shared hazm Normalizer (building it loads word lists: ~0.3 s)."""
+    from hazm import Normalizer
+
+    return Normalizer()
+
+
+@functools.cache
+def shared_tokenizer():  # -> hazm.WordTokenizer
+    """One shared hazm WordTokenizer: hazm's `word_tokenize()` builds a new one on every call."""
+    from hazm import WordTokenizer
+
+    return WordTokenizer(join_verb_parts=False)
+
+
+# Characters hazm leaves alone but pages carry: Arabic-Indic digits hazm maps, but also the
+# "Arabic letter" forms of kaf/yeh/heh in presentation blocks, bidi marks and odd spaces.
+_PRE = str.maketrans(
+    {
+        "\u200b": "",  # zero-width space
+        "\u200e": "",  # LRM
+        "\u200f": "",  # RLM
+        "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
+        "\ufeff": "",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
+        "\u0643": "\u06a9",  # Arabic kaf → Persian keheh
+        "\u064a": "\u06cc",  # Arabic yeh → Persian yeh
+        "\u0649": "\u06cc",  # alef maksura → Persian yeh
+        "\u06c0": "\u0647",  # heh with yeh above → heh (REFERENCE.md §2)
+        "\u0629": "\u0647",  # teh marbuta → heh
+        "\r": "",
+    }
+)
+
+# A Latin fragment glued to a Persian word on either side («hasaniاز», «مندیhasani»): CMS debris.
+_GLUED_LATIN_BEFORE = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{{2,}}(?=[{_FA}])")
+_GLUED_LATIN_AFTER = re.compile(rf"(?<=[{_FA}])[A-Za-z]{{2,}}(?![A-Za-z0-9])")
+_SPACES = re.compile(r"[ \t]+")
+_MANY_NL = re.compile(r"\n{3,}")
+
+
+def _prepare(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_PRE)
+    text = _GLUED_LATIN_BEFORE.sub(" ", text)
+    return _GLUED_LATIN_AFTER.sub(" ", text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_line(line: str) -> str:
+    """One paragraph through hazm; cached: syndicated copies share most paragraphs."""
+    with _lock:  # hazm's Normalizer keeps no state per call, but guard its lazy tokenizer use
+        out = _normalizer().normalize(line)
+    return _SPACES.sub(" ", out).strip()
+
+
+def normalize(text: str) -> str:
+    """Normalise Persian text with hazm (letters, digits, diacritics, spacing); ZWNJ is kept."""
+    if not text:
+        return ""
+    text = _prepare(text)
+    lines = [_normalize_line(line) if line.strip() else "" for line in text.split("\n")]
+    return _MANY_NL.sub("\n\n", "\n".join(lines)).strip()
+
+
+_FOLD = str.maketrans({ZWNJ: " ", "ـ": "", **{chr(0x06F0 + i): str(i) for i in range(10)},
+                       **{chr(0x0660 + i): str(i) for i in range(10)}, "ۀ": "ه", "ة": "ه",
+                       "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و"})
+_FOLD_WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """A matching key for lexicons: ZWNJ → space, digits → ASCII, hamza forms folded, one space."""
+    return _FOLD_WS.sub(" ", text.translate(_FOLD)).strip()
+
+
+# --- article cleaning ----------------------------------------------------------------------------
+
+_BOILERPLATE = re.compile(
+    r"^\s*(?:"
+    r"انتهای\s*پیام\.?|پایان\s*پیام|"
+    r"share|اشتراک[\s\u200c]*گذاری|به\s*اشتراک\s*بگذارید|"
+    r"کد\s*خبر\s*[:：]?\s*[\d۰-۹]+|"
+    r"(?:لینک|آدرس)\s*(?:کوتاه|خبر)\s*[:：]?.*|"
+    r"print|چاپ(?:\s*خبر)?|ارسال\s*به\s*دوستان|"
+    r"برچسب[\s\u200c]*ها\s*[:：]?.*|"
+    r"منبع\s*[:：]\s*[^\n]{1,40}|"
+    r"(?:/\s*){1,2}(?:[^\W\d_]|[\u200c ]){2,30}"  # a signature alone on its line: «/ایسنا», «// گیل‌آوا»
+    r")\s*$",
+    re.IGNORECASE,
+)
+# A signature at the end of a paragraph: «... گفت. /ایسنا» or «... // گیل‌آوا».
+_TRAILING_SIGNATURE = re.compile(r"(?<=[.!؟»)])\s*(?:/\s*){1,2}(?:[^\W\d_]|[\u200c ]){2,25}$")
+_PUNCT_EDGE = re.compile(r"[\s.،:؛\-–—«»\"']+")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Non-empty paragraphs (lines) of a text."""
+    return [p.strip() for p in text.split("\n") if p.strip()]
+
+
+def _key(text: str) -> str:
+    return _PUNCT_EDGE.sub(" ", fold(text)).strip()
+
+
+def _repeats_lead(paragraph: str, lead_key: str) -> bool:
+    """True when a paragraph is the lead again (equal, or one contains the other at its start)."""
+    if not lead_key:
+        return False
+    key = _key(paragraph)
+    if not key:
+        return False
+    if key == lead_key:
+        return True
+    short, long_ = sorted((key, lead_key), key=len)
+    return len(short) >= 40 and long_.startswith(short[: max(40, int(len(short) * 0.9))])
+
+
+def clean_article(title: str, lead: str, body: str) -> tuple[str, str]:
+    """Normalised (title, body): the lead once at the top, boilerplate and signatures removed."""
+    norm_title = normalize(title or "").replace("\n", " ")
+    norm_lead = " ".join(paragraphs(normalize(lead or "")))
+    paras = []
+    for p in paragraphs(normalize(body or "")):
+        if _BOILERPLATE.match(p):
+            continue
+        p = _TRAILING_SIGNATURE.sub("", p).strip()
+        if p:
+            paras.append(p)
+    lead_key = _key(norm_lead)
+    if lead_key:
+        while paras and _repeats_lead(paras[0], lead_key):
+            paras.pop(0)
+        paras.insert(0, norm_lead)
+    return norm_title, "\n\n".join(paras)
