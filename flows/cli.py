@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from flows.commands import collect, digest, nlp, run, store
+from mediawatch.errors import MediawatchError
 
 app = typer.Typer(
     name="mediawatch",
@@ -19,7 +21,12 @@ for module in (run, collect, store, nlp, digest):
 
 
 def main() -> None:
-    app()
+    """Entry point: expected errors print one clear line (what and what to do), not a traceback."""
+    try:
+        app()
+    except MediawatchError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -1,9 +1,190 @@
-"""CLI commands for this stage; `register(app)` adds them to the main app."""
+"""Running the job: `mediawatch demo`, `nightly`, `process`, `morning`, `serve`."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_midnight, tehran_today
+
+console = Console()
+err = Console(stderr=True)
+
+# The demo backfills 30 days: the demo sites publish over the 24 days before their reference day.
+DEMO_BACKFILL_DAYS = 30
+DEMO_PORTS_FILE = "demo-ports.json"
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file).")]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date_arg(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _quiet_prefect() -> None:
+    """Prefect's INFO lines would drown the one-screen summary; warnings and errors still show."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Where the demo's database, digest and briefs go.")] = Path(
+        "mediawatch-demo"
+    ),
+    day: Annotated[str | None, typer.Option(help="The demo's morning (Gregorian or Jalali); default today.")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete the demo database first.")] = False,
+) -> None:
+    """Start the bundled demo news sites, run the nightly flow into a demo SQLite database, then the
+    morning digest; write the digest and the five briefs into OUT. Offline; safe to run twice."""
+    from demo.server import DemoSites
+
+    from flows.digest import morning_digest
+    from flows.nightly import nightly
+
+    started = time.monotonic()
+    _quiet_prefect()
+    the_day = _date(day) or tehran_today()
+    out = out.resolve()
+    if fresh and out.exists():
+        for name in ("demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", DEMO_PORTS_FILE):
+            (out / name).unlink(missing_ok=True)
+        shutil.rmtree(out / "digests", ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{out / 'demo.sqlite'}"
+    ports_file = out / DEMO_PORTS_FILE
+    ports = json.loads(ports_file.read_text()) if ports_file.exists() else None
+
+    with console.status("[bold]Starting the demo news sites…") as status:
+        sites = DemoSites(reference_day=the_day, ports=ports)
+        sites.start()
+        try:
+            # Same ports on every run, so the same article keeps the same URL and is never stored twice.
+            ports_file.write_text(json.dumps(sites.ports))
+            sources_file = out / "demo-sources.toml"
+            sites.write_sources_toml(sources_file)
+            console.print(f"[green]✓[/] {len(sites.base_urls)} demo sites on 127.0.0.1 "
+                          f"(ports {', '.join(str(p) for p in sites.ports.values())})")
+            status.update("[bold]Nightly flow: collecting, storing, understanding…")
+            since = tehran_midnight(the_day) - timedelta(days=DEMO_BACKFILL_DAYS)
+            result = nightly(since=since, db_url=db_url, sources_file=str(sources_file), allow_private=True)
+            console.print(f"[green]✓[/] nightly run: {result.found} found, {result.new} new, "
+                          f"{result.analysed} analysed, {result.clusters} stories, "
+                          f"{len(result.failed_sources)} source(s) with problems")
+            status.update("[bold]Morning digest flow: digest and the five briefs…")
+            paths = morning_digest(day=the_day.isoformat(), db_url=db_url, out_dir=str(out / "digests"))
+        finally:
+            sites.stop()
+    _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started)
+
+
+def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, seconds: float) -> None:
+    digest_json = next((p for p in paths if p.name == "digest.json"), None)
+    console.rule(f"[bold]mediawatch demo — {format_jalali_date(the_day, weekday=True)}")
+    if digest_json and digest_json.exists():
+        data = json.loads(digest_json.read_text(encoding="utf-8"))
+        concerns = data.get("top_concerns", [])[:5]
+        table = Table(title="Top concerns in the digest", show_lines=False)
+        table.add_column("#", justify="right")
+        table.add_column("headline")
+        table.add_column("group")
+        table.add_column("outlets", justify="right")
+        for i, c in enumerate(concerns, 1):
+            table.add_row(str(i), c.get("headline", ""), c.get("group", ""), str(len(c.get("outlets", []))))
+        console.print(table)
+    html = [p for p in paths if p.suffix == ".html"]
+    console.print(f"Digest and briefs ({len(html)} HTML files) in [bold]{out / 'digests'}[/]:")
+    for p in html:
+        console.print(f"  {p}")
+    for r in result.failed_sources:
+        console.print(f"[yellow]! {r.source_id}[/]: {r.fatal or '; '.join(r.errors[:2])}")
+    console.print(f"Database: {db_url}   ·   took {seconds:.0f} s")
+
+
+def nightly_cmd(
+    since: Annotated[str | None, typer.Option(help="Backfill from this date (Gregorian or Jalali).")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only these source ids.")] = None,
+    sources_file: Annotated[Path | None, typer.Option("--sources", help="The sources file.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the nightly flow once now: collect, store, analyse, group stories."""
+    from flows.nightly import nightly
+
+    since_day = _date(since)
+    result = nightly(
+        since=tehran_midnight(since_day) if since_day else None,
+        source_ids=source or None,
+        db_url=db,
+        sources_file=str(sources_file) if sources_file else None,
+    )
+    console.print(f"run {result.run_id}: {result.found} found, {result.new} new, {result.analysed} analysed")
+    if result.failed_sources:
+        raise typer.Exit(1)
+
+
+def process_cmd(db: DbOption = None) -> None:
+    """Analyse stored articles that have no analysis by the current model, then regroup stories."""
+    from nlp.analyze import Analyzer
+    from rich.progress import Progress
+
+    from flows import steps
+    from storage import open_store
+
+    store = open_store(db)
+    try:
+        analyzer = Analyzer.load()
+        with Progress(console=console) as progress:
+            task = progress.add_task("analysing", total=None)
+            n = steps.analyse_step(store, analyzer, progress=lambda k: progress.advance(task, k))
+        stories = steps.cluster_step(store)
+    finally:
+        store.close()
+    console.print(f"{n} article(s) analysed with {analyzer.model_version}; {stories} stories")
+
+
+def morning_cmd(
+    day: Annotated[str | None, typer.Option("--date", help="Gregorian or Jalali date; default today.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Archive directory.")] = None,
+    send: Annotated[bool, typer.Option("--send", help="E-mail the digest and briefs.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Run the morning-digest flow once now (digest + five daily briefs)."""
+    from flows.digest import morning_digest
+
+    _date(day)
+    paths = morning_digest(day=day, db_url=db, out_dir=str(out) if out else None, send=send)
+    for p in paths:
+        console.print(p)
+
+
+def serve_cmd(db: DbOption = None) -> None:
+    """Serve the three scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
+    from flows.serve import SCHEDULES, serve_all
+
+    for name, cron in SCHEDULES.items():
+        console.print(f"{name}: cron '{cron}' Asia/Tehran")
+    serve_all(db)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add the run commands to the main app."""
+    app.command("demo")(demo)
+    app.command("nightly")(nightly_cmd)
+    app.command("process")(process_cmd)
+    app.command("morning")(morning_cmd)
+    app.command("serve")(serve_cmd)
+

@@ -1,0 +1,40 @@
+"""Schedules (Asia/Tehran): nightly 02:00 every day; digest 07:00 Saturday–Wednesday; weekly briefs
+Saturday 07:30. `mediawatch serve` serves all three from one process; prefect.yaml declares the same
+deployments for a Prefect server with workers on several machines.
+"""
+
+from __future__ import annotations
+
+from prefect import serve
+from prefect.schedules import Cron
+
+from flows.digest import morning_digest, weekly_briefs
+from flows.nightly import nightly
+
+TZ = "Asia/Tehran"
+# cron day-of-week: 0 = Sunday … 6 = Saturday; the Iranian working week runs Saturday to Wednesday.
+SCHEDULES = {
+    "nightly": "0 2 * * *",
+    "morning-digest": "0 7 * * 6,0,1,2,3",
+    "weekly-briefs": "30 7 * * 6",
+}
+
+
+def deployments(db_url: str | None = None):
+    """The three deployments, each limited to one concurrent run so nights never overlap."""
+    params = {"db_url": db_url} if db_url else {}
+    return [
+        nightly.to_deployment(name="nightly", schedules=[Cron(SCHEDULES["nightly"], timezone=TZ)],
+                              parameters=params, concurrency_limit=1, tags=["mediawatch"]),
+        morning_digest.to_deployment(name="morning-digest",
+                                     schedules=[Cron(SCHEDULES["morning-digest"], timezone=TZ)],
+                                     parameters=params, concurrency_limit=1, tags=["mediawatch"]),
+        weekly_briefs.to_deployment(name="weekly-briefs",
+                                    schedules=[Cron(SCHEDULES["weekly-briefs"], timezone=TZ)],
+                                    parameters=params, concurrency_limit=1, tags=["mediawatch"]),
+    ]
+
+
+def serve_all(db_url: str | None = None) -> None:
+    """Serve every deployment from this process until interrupted."""
+    serve(*deployments(db_url))

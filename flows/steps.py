@@ -1,0 +1,174 @@
+"""The nightly job as plain steps: collect → analyse → cluster → report. No Prefect here.
+
+flows/nightly.py wraps these steps in Prefect tasks (retries, artifacts, schedules); the CLI and the
+tests can run them directly. Each step reads and writes only through the storage API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mediawatch.records import Source, SourceReport
+from mediawatch.settings import Settings, get_settings
+from mediawatch.timeutil import format_jalali_datetime, utcnow
+
+# Stories are grouped over the last 14 days: long enough that a complaint raised last week and
+# raised again today lands in the same cluster ("continuing"), short enough to stay fast.
+CLUSTER_WINDOW_DAYS = 14
+# Articles are analysed in batches of 256: large enough for vectorised classification, small enough
+# that a crash loses at most one batch of (recomputable) work.
+ANALYSE_BATCH = 256
+
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class NightlyResult:
+    """What one night produced; saved as the run report."""
+
+    run_id: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    reports: list[SourceReport] = field(default_factory=list)
+    analysed: int = 0
+    clusters: int = 0
+    model_version: str = ""
+
+    @property
+    def found(self) -> int:
+        return sum(r.found for r in self.reports)
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.reports)
+
+    @property
+    def failed_sources(self) -> list[SourceReport]:
+        return [r for r in self.reports if r.fatal or r.failed]
+
+    @property
+    def status(self) -> str:
+        if self.reports and all(r.fatal for r in self.reports):
+            return "failed"
+        return "partial" if self.failed_sources else "ok"
+
+    def summary(self) -> dict:
+        return {
+            "found": self.found,
+            "new": self.new,
+            "failed_sources": [r.source_id for r in self.failed_sources],
+            "analysed": self.analysed,
+            "clusters": self.clusters,
+            "model_version": self.model_version,
+        }
+
+
+def collect_one(
+    source: Source,
+    store,
+    *,
+    run_id: int,
+    since: datetime | None,
+    settings: Settings,
+    allow_private: bool,
+) -> SourceReport:
+    """Collect one source into the store; never raises for a site's failure (it is in the report)."""
+    from scrapers.collect import collect_all
+
+    sink = store.bind_run(run_id)
+    reports = asyncio.run(
+        collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private)
+    )
+    return reports[0]
+
+
+def collect_step(
+    store,
+    sources: Sequence[Source],
+    *,
+    run_id: int,
+    since: datetime | None = None,
+    settings: Settings | None = None,
+    allow_private: bool = False,
+    progress: Progress | None = None,
+) -> list[SourceReport]:
+    """Collect every enabled source concurrently (the crawler keeps per-host politeness)."""
+    from scrapers.collect import collect_all
+
+    settings = settings or get_settings()
+    sink = store.bind_run(run_id)
+    enabled = [s for s in sources if s.enabled]
+    return asyncio.run(
+        collect_all(
+            enabled,
+            state=sink,
+            sink=sink,
+            since=since,
+            settings=settings,
+            allow_private=allow_private,
+            progress=progress,
+        )
+    )
+
+
+def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: int = ANALYSE_BATCH) -> int:
+    """Analyse every stored article that has no analysis by this model version; returns how many."""
+    done = 0
+    pending: list[tuple[int, object]] = []
+
+    def flush() -> None:
+        nonlocal done
+        if not pending:
+            return
+        analyses = analyzer.analyze_many([(a.title, a.body, a.lead) for _, a in pending])
+        store.save_analyses(zip((i for i, _ in pending), analyses, strict=True))
+        done += len(pending)
+        if progress:
+            progress(len(pending))
+        pending.clear()
+
+    for article_id, article in store.articles_to_analyse(analyzer.model_version):
+        pending.append((article_id, article))
+        if len(pending) >= batch:
+            flush()
+    flush()
+    return done
+
+
+def cluster_step(store, *, now: datetime | None = None, window_days: int = CLUSTER_WINDOW_DAYS) -> int:
+    """Group the window's articles into stories and mark duplicates; returns the number of stories."""
+    from nlp.dedup import cluster_stories
+
+    now = now or utcnow()
+    items = store.cluster_items(now - timedelta(days=window_days), now + timedelta(days=1))
+    clusters = cluster_stories(items)
+    store.save_clusters(clusters)
+    return len(clusters)
+
+
+def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -> str:
+    """The run report: per source found / new / failed and why. Read by the IT officer each morning."""
+    names = {s.id: s.name for s in sources}
+    started = format_jalali_datetime(result.started_at)
+    lines = [
+        f"# mediawatch nightly run #{result.run_id} — {result.status}",
+        "",
+        f"Started {result.started_at:%Y-%m-%d %H:%M} UTC ({started}).",
+        f"Found {result.found}, new {result.new}, analysed {result.analysed}, "
+        f"stories {result.clusters}, model {result.model_version or '-'}.",
+        "",
+        "| source | name | found | new | failed | why |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for r in sorted(result.reports, key=lambda r: (not (r.fatal or r.failed), r.source_id)):
+        why = r.fatal or "; ".join(r.errors[:3])
+        why = why.replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
+        )
+    if result.failed_sources:
+        lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
+    return "\n".join(lines) + "\n"
