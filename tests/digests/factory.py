@@ -1,0 +1,180 @@
+"""Hand-made digest items: a small, fully known night of news written by us (no scraped text)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from mediawatch.records import DigestItem, Domain, Scope, Source, SourceKind, SourceReport, Tone
+
+# Wednesday 4 Azar 1405.
+DAY = date(2026, 11, 25)  # Wednesday: a working morning; the digest covers Tuesday 07:00 → Wednesday 07:00
+PERIOD_END = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)  # 07:00 Tehran
+PERIOD_START = PERIOD_END - timedelta(days=1)
+
+SOURCES: dict[str, Source] = {
+    sid: Source(id=sid, name=name, homepage=f"https://{sid}.example/", kind=kind, scope=scope)
+    for sid, name, kind, scope in [
+        ("gilkhabar", "گیل‌خبر", SourceKind.news_site, Scope.gilan),
+        ("shomal", "روزنامه شمال", SourceKind.local_daily, Scope.gilan),
+        ("agency", "خبرگزاری نمونه", SourceKind.agency, Scope.national),
+        ("hamshahri", "روزنامه سراسری نمونه", SourceKind.national_daily, Scope.national),
+        ("rasht_city", "پایگاه خبری شهرداری رشت", SourceKind.municipal_site, Scope.rasht),
+        ("weekly", "هفته‌نامه باران", SourceKind.weekly, Scope.gilan),
+    ]
+}
+
+_ids = iter(range(1, 1_000_000))
+
+
+def item(
+    title: str,
+    *,
+    source: str = "gilkhabar",
+    domain: Domain | str = Domain.urban_services,
+    hours_before_end: float = 5.0,
+    concern: bool = False,
+    score: float = 0.0,
+    sentence: str = "",
+    tone: Tone | None = None,
+    rasht: bool = True,
+    cluster: str | None = None,
+    secondary: Domain | None = None,
+    url: str | None = None,
+    duplicate: bool = False,
+    lead: str = "",
+    end: datetime = PERIOD_END,
+    article_id: int | None = None,
+) -> DigestItem:
+    """One analysed article, `hours_before_end` hours before the period's end."""
+    aid = article_id if article_id is not None else next(_ids)
+    src = SOURCES[source]
+    at = end - timedelta(hours=hours_before_end)
+    return DigestItem(
+        article_id=aid,
+        url=url if url is not None else f"https://{source}.example/news/{aid}",
+        source_id=source,
+        source_name=src.name,
+        source_kind=src.kind,
+        title=title,
+        lead=lead,
+        published_at=at,
+        fetched_at=at + timedelta(minutes=30),
+        municipal=tone is not None,
+        domain=Domain(domain),
+        secondary=secondary,
+        rasht=rasht,
+        places=("رشت",) if rasht else (),
+        concern=concern,
+        concern_score=score,
+        key_sentence=sentence,
+        tone=tone,
+        cluster_key=cluster,
+        is_duplicate=duplicate,
+    )
+
+
+def night() -> tuple[list[DigestItem], list[DigestItem]]:
+    """(items of the period, history before it): three concern stories of known rank, PR, management."""
+    neg = Tone.negative
+    items = [
+        # 1. Waste on the streets of Golsar: 4 articles, 4 outlets incl. agency, Rasht, negative, new.
+        item(
+            "انباشت زباله در خیابان‌های گلسار",
+            source="gilkhabar",
+            concern=True,
+            score=0.9,
+            sentence="ساکنان گلسار می‌گویند زباله‌ها سه روز است جمع نشده است.",
+            tone=neg,
+            cluster="c-waste",
+        ),
+        item(
+            "زباله‌ها در گلسار جمع نشد", source="agency", concern=True, score=0.8, tone=neg, cluster="c-waste"
+        ),
+        item(
+            "گلایه شهروندان از زباله در گلسار",
+            source="shomal",
+            concern=True,
+            score=0.7,
+            tone=neg,
+            cluster="c-waste",
+            hours_before_end=3,
+        ),
+        item(
+            "زباله در گلسار",
+            source="hamshahri",
+            concern=True,
+            score=0.6,
+            tone=neg,
+            cluster="c-waste",
+            hours_before_end=2,
+        ),
+        # 2. Traffic at Shohada square: continuing (seen in history), 2 articles.
+        item(
+            "ترافیک سنگین میدان شهدا",
+            source="shomal",
+            domain=Domain.civil_works_traffic,
+            concern=True,
+            score=0.8,
+            sentence="رانندگان از ترافیک هر روزه میدان شهدا گلایه دارند.",
+            tone=neg,
+            cluster="c-traffic",
+        ),
+        item(
+            "گره ترافیکی میدان شهدا باز نشد",
+            source="gilkhabar",
+            domain=Domain.civil_works_traffic,
+            concern=True,
+            score=0.7,
+            tone=Tone.neutral,
+            cluster="c-traffic",
+        ),
+        # 3. A small concern in Lahijan (not Rasht), one weekly: ranks last.
+        item(
+            "کمبود کتابخانه در لاهیجان",
+            source="weekly",
+            domain=Domain.culture_social_tourism,
+            concern=True,
+            score=0.5,
+            rasht=False,
+            cluster="c-library",
+            hours_before_end=20,
+        ),
+        # Not a concern: the municipality's own coverage (PR) and an ordinary item.
+        item("آغاز طرح نوسازی ناوگان پسماند", source="rasht_city", tone=Tone.positive, cluster="c-pr"),
+        item(
+            "برگزاری جشنواره غذای گیلانی",
+            source="gilkhabar",
+            domain=Domain.culture_social_tourism,
+            tone=Tone.positive,
+            cluster="c-festival",
+        ),
+        # Management, for the secretariat.
+        item(
+            "انتخاب سرپرست جدید منطقه دو",
+            source="shomal",
+            domain=Domain.management,
+            tone=Tone.neutral,
+            cluster="c-mgmt",
+        ),
+        # Out of scope.
+        item("نتیجه بازی فوتبال", source="agency", domain=Domain.other, rasht=False, cluster="c-other"),
+    ]
+    history = [
+        item(
+            "ترافیک میدان شهدا دوباره",
+            source="shomal",
+            domain=Domain.civil_works_traffic,
+            concern=True,
+            score=0.6,
+            cluster="c-traffic",
+            hours_before_end=24 * 4,
+        ),
+    ]
+    return items, history
+
+
+FAILURES = [
+    SourceReport(source_id="weekly", found=0, new=0, failed=0, fatal="سایت پاسخ نداد (مهلت ۲۰ ثانیه)"),
+    SourceReport(source_id="gilkhabar", found=10, new=8, failed=2, errors=["HTTP 500 در ۲ صفحه"]),
+    SourceReport(source_id="shomal", found=5, new=5),
+]
