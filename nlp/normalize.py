@@ -89,7 +89,8 @@ def normalize(text: str) -> str:
 
 _FOLD = str.maketrans({ZWNJ: " ", "ـ": "", **{chr(0x06F0 + i): str(i) for i in range(10)},
                        **{chr(0x0660 + i): str(i) for i in range(10)}, "ۀ": "ه", "ة": "ه",
-                       "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و"})
+                       "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
+                       "\u0643": "\u06a9", "\u064a": "\u06cc", "\u0649": "\u06cc"})
 _FOLD_WS = re.compile(r"\s+")
 
 

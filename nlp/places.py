@@ -1,0 +1,110 @@
+"""Places: a gazetteer of Rasht (districts, neighbourhoods, streets, squares, rivers) and Gilan towns.
+
+The lists live in nlp/lexicons/*.txt so the committee can edit them. Names that also exist elsewhere
+or are common words (`ambiguous_places.txt`: «معلم», «خیابان امام خمینی», «منطقه ۲» …) count only
+when the text names Rasht too. «رشت» never matches inside «رشته» (letter boundaries).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from nlp.lexicon import Matcher, load_terms
+from nlp.normalize import fold
+
+__all__ = ["RASHT", "find_places", "is_rasht", "rasht_evidence"]
+
+RASHT = "رشت"
+
+# Lists whose names are places in or around the city of Rasht itself.
+_RASHT_LISTS = (
+    "rasht_districts",
+    "rasht_neighborhoods_verified",
+    "rasht_neighborhoods_unverified",
+    "rasht_squares_streets_verified",
+    "rasht_streets_unverified",
+)
+# Towns and places of Gilan outside the city (and the province's own name).
+_GILAN_LISTS = ("gilan_places",)
+_GILAN_EXTRA = ("گیلان", "انزلی", "لاهیجان", "فومن", "تالش", "آستارا", "لنگرود", "رودسر", "صومعه سرا",
+                "ماسال", "شفت", "سیاهکل", "املش", "رضوانشهر", "رودبار", "منجیل", "خمام", "کوچصفهان",
+                "سنگر", "خشکبیجار", "لشت نشا", "پیربازار", "سراوان", "آستانه اشرفیه")
+
+
+@functools.cache
+def _gazetteer() -> tuple[Matcher, frozenset[str], frozenset[str], frozenset[str]]:
+    """(matcher over every name, Rasht-city names, Gilan names, ambiguous names)."""
+    rasht = {t for name in _RASHT_LISTS for t in load_terms(name)} | {RASHT}
+    gilan = {t for name in _GILAN_LISTS for t in load_terms(name)} | {fold(t) for t in _GILAN_EXTRA}
+    ambiguous = set(load_terms("ambiguous_places"))
+    every = sorted(rasht | gilan)
+    return Matcher(every), frozenset(rasht), frozenset(gilan - rasht), frozenset(ambiguous)
+
+
+@functools.cache
+def _datelines() -> re.Pattern[str]:
+    """Rasht datelines («رشت - ایرنا -», «به گزارش … از رشت»): REFERENCE.md §2.8, folded."""
+    lines = [
+        r"رشت\s*[-–]\s*\S{2,20}\s*[-–]",
+        r"به گزارش [^\n،,]{0,50}? از رشت",
+        r"گیلان\s*[-–]\s*ایسنا",
+        r"به گزارش خبرنگار مهر",  # Mehr's Gilan bureau writes from Rasht; only counted with «رشت» nearby
+    ]
+    return re.compile("|".join(f"(?:{p})" for p in lines))
+
+
+def find_places(text: str) -> tuple[str, ...]:
+    """Gazetteer names found in `text` (any normalisation), unique, in order of first mention."""
+    folded = fold(text)
+    m, _rasht, _gilan, ambiguous = _gazetteer()
+    hits = m.find(folded)
+    seen: dict[str, None] = {}
+    names_rasht = any(h == RASHT for h in hits) or any(h not in ambiguous and h in _rasht for h in hits)
+    for h in hits:
+        if h in ambiguous and not names_rasht:
+            continue
+        seen.setdefault(h, None)
+    return tuple(seen)
+
+
+def rasht_evidence(title: str, text: str, places: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Numbers that say how much an article is about Rasht (features for the classifier and the rule)."""
+    ft, fx = fold(title), fold(text)
+    if places is None:
+        places = find_places(f"{title}\n{text}")
+    _m, rasht_names, gilan_names, ambiguous = _gazetteer()
+    rasht_re = _rasht_re()
+    head = fx[:300]
+    return {
+        "rasht_title": float(bool(rasht_re.search(ft))),
+        "rasht_count": float(len(rasht_re.findall(fx))),
+        "rasht_head": float(bool(rasht_re.search(head))),
+        "rasht_dateline": float(bool(_datelines().search(head)) and bool(rasht_re.search(head))),
+        "rasht_municipality": float(bool(_muni_re().search(ft + "\n" + fx))),
+        "rasht_places": float(sum(1 for p in places if p in rasht_names and p != RASHT)),
+        "rasht_places_specific": float(sum(1 for p in places if p in rasht_names and p not in ambiguous
+                                           and p != RASHT)),
+        "gilan_places": float(sum(1 for p in places if p in gilan_names)),
+        "gilan_title": float(any(p in ft for p in gilan_names)),
+    }
+
+
+@functools.cache
+def _rasht_re() -> re.Pattern[str]:
+    return re.compile(r"(?<![\u0621-\u06ff\u200c])رشت(?![\u0621-\u06ff\u200c])")
+
+
+@functools.cache
+def _muni_re() -> re.Pattern[str]:
+    return re.compile(r"(?:شهرداری|شورای (?:اسلامی )?شهر|شهردار|کلانشهر) رشت(?![\u0621-\u06ff\u200c])")
+
+
+def is_rasht(title: str, text: str, places: tuple[str, ...] | None = None) -> bool:
+    """Rule: the article concerns Rasht (named in the title, datelined there, or its municipality)."""
+    ev = rasht_evidence(title, text, places)
+    if ev["rasht_title"] or ev["rasht_municipality"] or ev["rasht_dateline"]:
+        return True
+    if ev["rasht_count"] >= 2:
+        return True
+    return bool(ev["rasht_count"] >= 1 and ev["rasht_places_specific"] >= 1)
