@@ -1,0 +1,96 @@
+"""Deliver digests and briefs: an archive folder per Jalali date, and e-mail (HTML + plain text)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from digests.errors import DeliveryError
+from digests.render import render_html, render_json, render_markdown, render_text
+from digests.select import Brief, Digest
+from mediawatch.settings import Settings
+from mediawatch.timeutil import jalali_iso
+
+FORMATS = ("html", "md", "json")
+_RENDER = {"html": render_html, "md": render_markdown, "json": render_json}
+
+
+def file_stem(doc: Digest | Brief) -> str:
+    """`digest`, `brief-<group>` or `brief-<group>-weekly`."""
+    if isinstance(doc, Brief):
+        return f"brief-{doc.group}" + ("-weekly" if doc.weekly else "")
+    return "digest"
+
+
+def archive_dir(doc: Digest | Brief, root: Path) -> Path:
+    """root/<Jalali date of the period's end, e.g. 1405-09-05>."""
+    return Path(root) / jalali_iso(doc.period_end)
+
+
+def archive(doc: Digest | Brief, root: Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+    """Write the document in each format under root/<jalali date>/; the written paths."""
+    unknown = [f for f in formats if f not in _RENDER]
+    if unknown:
+        raise ValueError(f"unknown format(s) {', '.join(unknown)}: use html, md or json")
+    folder = archive_dir(doc, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = folder / f"{file_stem(doc)}.{fmt}"
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(_RENDER[fmt](doc), encoding="utf-8")
+        tmp.replace(path)  # a reader never sees half a file
+        paths.append(path)
+    return paths
+
+
+def build_message(doc: Digest | Brief, recipients: Sequence[str], sender: str) -> EmailMessage:
+    """The e-mail: plain-text body with the HTML page as its alternative."""
+    msg = EmailMessage()
+    msg["Subject"] = doc.title
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = formatdate(localtime=False)
+    domain = sender.rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg["Content-Language"] = "fa"
+    msg.set_content(render_text(doc), charset="utf-8")
+    msg.add_alternative(render_html(doc), subtype="html", charset="utf-8")
+    return msg
+
+
+def send_email(doc: Digest | Brief, recipients: Sequence[str], settings: Settings) -> None:
+    """Send `doc` to `recipients` through the SMTP server named in settings."""
+    recipients = [r.strip() for r in recipients if r.strip()]
+    if not recipients:
+        raise DeliveryError('no recipients: set MEDIAWATCH_RECIPIENTS, e.g. \'{"secretariat": "a@b.ir"}\'')
+    if not settings.smtp_host:
+        raise DeliveryError("no SMTP server: set MEDIAWATCH_SMTP_HOST (and _PORT, _USER, _PASSWORD)")
+    for r in recipients:
+        try:
+            Address(addr_spec=r)
+        except (ValueError, IndexError) as exc:
+            raise DeliveryError(f"«{r}» is not an e-mail address") from exc
+    msg = build_message(doc, recipients, settings.mail_from)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+            smtp.send_message(msg, to_addrs=recipients)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(
+            f"could not send «{doc.title}» through {settings.smtp_host}:{settings.smtp_port}: {exc}; "
+            "check MEDIAWATCH_SMTP_* settings"
+        ) from exc
+
+
+def recipients_for(settings: Settings, key: str) -> list[str]:
+    """Addresses for "secretariat" or a working-group label, from MEDIAWATCH_RECIPIENTS."""
+    return [a.strip() for a in settings.recipients.get(key, "").split(",") if a.strip()]

@@ -1,0 +1,147 @@
+"""What flows and the CLI call: read the store, build, archive, record and (optionally) e-mail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from digests.deliver import FORMATS, archive, recipients_for, send_email
+from digests.render import to_dict
+from digests.select import (
+    CHART_DAYS,
+    Brief,
+    Digest,
+    build_brief,
+    build_digest,
+    digest_period,
+    previous_period,
+    weekly_period,
+    window,
+)
+from mediawatch.records import WORKING_GROUPS
+from mediawatch.settings import Settings, get_settings
+
+DIGEST_KIND = "morning"
+BRIEF_KIND = "brief"
+WEEKLY_KIND = "weekly_brief"
+
+
+@dataclass(slots=True)
+class DigestResult:
+    """One built document: what it is, where its files are, who it was sent to."""
+
+    kind: str  # "morning" | "brief" | "weekly_brief"
+    group: str | None
+    period: tuple[datetime, datetime]
+    doc: Digest | Brief
+    paths: list[Path] = field(default_factory=list)
+    digest_id: int | None = None
+    sent_to: list[str] = field(default_factory=list)
+
+
+def _last_end(store: Any, kind: str, group: str | None, end: datetime) -> datetime | None:
+    """The end of the last recorded digest of this kind that ended before `end` (re-runs ignore themselves)."""
+    last = store.last_digest(kind, group=group)
+    if last is None or last.period_end is None or last.period_end >= end:
+        return None
+    return last.period_end
+
+
+def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
+    """The period of `day`'s morning digest: the recorded one when it was already made, else as it would be."""
+    end = digest_period(day)[1]
+    last = store.last_digest(DIGEST_KIND, group=None)
+    if last is not None and last.period_end == end and getattr(last, "period_start", None):
+        return last.period_start, end
+    return digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end))
+
+
+def _save(store: Any, result: DigestResult) -> None:
+    start, end = result.period
+    result.digest_id = store.save_digest(
+        result.kind,
+        group=result.group,
+        period_start=start,
+        period_end=end,
+        content=to_dict(result.doc),
+        paths=[str(p) for p in result.paths],
+    )
+
+
+def make_morning_digest(
+    store: Any,
+    day: date,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    send: bool = False,
+    settings: Settings | None = None,
+) -> DigestResult:
+    """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
+    settings = settings or get_settings()
+    out_dir = Path(out_dir) if out_dir else settings.digest_root
+    end_guess = digest_period(day)[1]
+    period = digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end_guess))
+    start, end = period
+    items = store.digest_items(start, end)
+    history = store.digest_items(end - timedelta(days=CHART_DAYS), start)
+    doc = build_digest(
+        items,
+        period=period,
+        failures=store.failed_sources(start, end),
+        history=history,
+        sources=store.sources(),
+    )
+    result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
+    _save(store, result)
+    if send:
+        result.sent_to = recipients_for(settings, "secretariat")
+        send_email(doc, result.sent_to, settings)
+    return result
+
+
+def make_briefs(
+    store: Any,
+    day: date,
+    *,
+    out_dir: Path | None = None,
+    weekly: bool = False,
+    groups: Sequence[str] | None = None,
+    formats: Sequence[str] = FORMATS,
+    send: bool = False,
+    settings: Settings | None = None,
+) -> list[DigestResult]:
+    """Each chair's brief (daily: the digest's period; weekly: the last Saturday–Friday week)."""
+    settings = settings or get_settings()
+    out_dir = Path(out_dir) if out_dir else settings.digest_root
+    valid = [str(g) for g in WORKING_GROUPS]
+    groups = list(groups) if groups else valid
+    bad = [g for g in groups if g not in valid]
+    if bad:
+        raise ValueError(f"unknown working group(s) {', '.join(bad)}: use one of {', '.join(valid)}")
+    kind = WEEKLY_KIND if weekly else BRIEF_KIND
+    period = weekly_period(day) if weekly else digest_period(day)
+    if not weekly:
+        period = _daily_period(store, day)
+    prev = previous_period(period)
+    # One read for all groups: history (30 days before the period, which covers the previous period too).
+    history_start = min(prev[0], period[1] - timedelta(days=CHART_DAYS))
+    items = store.digest_items(period[0], period[1])
+    history = store.digest_items(history_start, period[0])
+    previous = window(history, prev)
+    results = []
+    for group in groups:
+        doc = build_brief(
+            group, items, period=period, previous_period_items=previous, history=history, weekly=weekly
+        )
+        result = DigestResult(kind, group, period, doc, archive(doc, out_dir, formats))
+        _save(store, result)
+        if send:
+            result.sent_to = recipients_for(settings, group)
+            if result.sent_to:  # a group without a chair's address is skipped, not an error
+                send_email(doc, result.sent_to, settings)
+        results.append(result)
+    return results
