@@ -1,0 +1,20 @@
+"""Storage: one schema, embedded SQLite by default, PostgreSQL by URL. The only way stages share data.
+
+Public API: `open_store(url=None, *, settings=None) -> Store`, the `Store` methods, and the records
+`RunRecord`, `DigestRecord`, `SearchHit`. See docs/storage.md.
+"""
+
+from storage.errors import DatabaseUnavailable, MigrationRequired, StoreError
+from storage.store import DigestRecord, RunRecord, RunSink, SearchHit, Store, open_store
+
+__all__ = [
+    "DatabaseUnavailable",
+    "DigestRecord",
+    "MigrationRequired",
+    "RunRecord",
+    "RunSink",
+    "SearchHit",
+    "Store",
+    "StoreError",
+    "open_store",
+]

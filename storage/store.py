@@ -1,0 +1,725 @@
+"""The Store: the only way stages share data (crawl state, articles, analyses, clusters, digests, runs).
+
+Every write is idempotent (ON CONFLICT on natural keys) and commits in small transactions, so a
+process killed mid-batch loses only its uncommitted rows and a rerun completes the work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, Select, delete, exists, func, not_, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from mediawatch.records import (
+    Analysis,
+    Article,
+    Cluster,
+    ClusterItem,
+    DigestItem,
+    Domain,
+    FetchEvent,
+    Scope,
+    Source,
+    SourceKind,
+    SourceReport,
+    Tone,
+)
+from mediawatch.settings import Settings, get_settings
+from mediawatch.text import search_fold, search_terms
+from mediawatch.timeutil import utcnow
+from storage import db
+from storage.errors import DatabaseUnavailable, StoreError
+from storage.schema import (
+    analyses,
+    article_search,
+    article_texts,
+    articles,
+    cluster_members,
+    clusters,
+    corrections,
+    digests,
+    feed_state,
+    fetch_log,
+    run_reports,
+    runs,
+    sources,
+)
+
+# Rows per write transaction in batch methods: small enough that a killed process loses at most a
+# second of work and other writers wait little for the lock, large enough to amortise the commit.
+BATCH_ROWS = 500
+# Rows fetched per query when streaming (articles_to_analyse, export): keeps memory flat.
+STREAM_CHUNK = 1000
+# Fields a person may correct, and the values each accepts.
+CORRECTABLE_FIELDS = ("municipal", "domain", "secondary", "rasht", "concern", "tone")
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run (nightly collect, digest, …) as stored."""
+
+    id: int
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    params: dict[str, Any]
+    summary: dict[str, Any] | None
+    reports: tuple[SourceReport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    """A digest or brief as delivered."""
+
+    id: int
+    kind: str
+    group: str | None
+    period_start: datetime
+    period_end: datetime
+    created_at: datetime
+    content: dict[str, Any]
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search match, best first."""
+
+    article_id: int
+    url: str
+    title: str
+    source_id: str
+    source_name: str
+    published_at: datetime | None
+    fetched_at: datetime
+    snippet: str
+    score: float
+    domain: str | None = None
+
+    @property
+    def seen_at(self) -> datetime:
+        return self.published_at or self.fetched_at
+
+
+@dataclass(slots=True)
+class RunSink:
+    """CrawlState + ArticleSink for one run: passes run_id to every write."""
+
+    store: Store
+    run_id: int
+    added: list[int] = field(default_factory=list, repr=False)
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        return self.store.known_urls(urls)
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        return self.store.feed_validators(url)
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.store.save_feed_validators(url, etag, last_modified)
+
+    def add_article(self, article: Article) -> int | None:
+        return self.store.add_article(article, run_id=self.run_id)
+
+    def log_fetch(self, event: FetchEvent) -> None:
+        self.store.log_fetch(event, run_id=self.run_id)
+
+
+def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
+    """Open (and on first use create) the database at `url`, else settings.database_url."""
+    url = url or (settings or get_settings()).database_url
+    engine = db.make_engine(url)
+    try:
+        db.ensure_schema(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Is the server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
+        ) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
+
+
+def _chunks[T](items: Iterable[T], n: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+def _source_config(s: Source) -> dict[str, Any]:
+    out = dataclasses.asdict(s)
+    return {k: (list(v) if isinstance(v, tuple) else str(v) if isinstance(v, SourceKind | Scope) else v)
+            for k, v in out.items()}
+
+
+def _source_from_config(cfg: dict[str, Any]) -> Source:
+    names = {f.name for f in dataclasses.fields(Source)}
+    kw = {k: v for k, v in cfg.items() if k in names}
+    kw["kind"] = SourceKind(kw["kind"])
+    kw["scope"] = Scope(kw["scope"])
+    for k in ("feeds", "listings", "sitemaps", "domains"):
+        if k in kw:
+            kw[k] = tuple(kw[k])
+    return Source(**kw)
+
+
+def _report_from_row(r: Row[Any]) -> SourceReport:
+    return SourceReport(source_id=r.source_id, found=r.found, new=r.new, failed=r.failed, skipped=r.skipped,
+                        errors=list(r.errors or []), fatal=r.fatal)
+
+
+def _article_from_row(r: Row[Any]) -> Article:
+    return Article(url=r.url, source_id=r.source_id, title=r.title, body=r.body, fetched_at=r.fetched_at,
+                   published_at=r.published_at, published_raw=r.published_raw, kicker=r.kicker, lead=r.lead,
+                   authors=tuple(r.authors or ()), tags=tuple(r.tags or ()), section=r.section)
+
+
+def _search_doc(title: str, kicker: str, lead: str, body: str) -> str:
+    return search_fold("\n".join((title, kicker, lead, body)))
+
+
+def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: int = 16) -> str:
+    """A few original words around the first word that matches a (folded, prefix) query term."""
+    words = text_.split()
+    for i in range(len(words)):
+        folded = search_fold(" ".join(words[i : i + 2])).split()
+        if folded and any(folded[0].startswith(t) for t in terms):
+            start = max(0, i - before)
+            head = "… " if start else ""
+            tail = " …" if i + after < len(words) else ""
+            return head + " ".join(words[start : i + after]) + tail
+    return " ".join(words[: before + after]) + (" …" if len(words) > before + after else "")
+
+
+class Store:
+    """The database behind every stage; see the module docstring and docs/storage.md."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=True)
+        self.dialect = engine.dialect.name
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release every connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    def _write(self) -> Any:
+        return db.write_tx(self.engine)
+
+    def _read(self) -> Any:
+        return db.read_tx(self.engine)
+
+    # --- sources -------------------------------------------------------------------------------
+    def sync_sources(self, sources_: Iterable[Source]) -> None:
+        """Insert or update sources by id (sources no longer declared are kept: articles refer to them)."""
+        now = utcnow()
+        rows = [dict(id=s.id, name=s.name, homepage=s.homepage, kind=str(s.kind), scope=str(s.scope),
+                     enabled=s.enabled, config=_source_config(s), updated_at=now) for s in sources_]
+        for chunk in _chunks(rows, BATCH_ROWS):
+            stmt = self._insert(sources).values(chunk)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[sources.c.id],
+                set_={c: stmt.excluded[c] for c in ("name", "homepage", "kind", "scope", "enabled", "config",
+                                                    "updated_at")},
+            )
+            with self._write() as c:
+                c.execute(stmt)
+
+    def sources(self) -> dict[str, Source]:
+        """Every stored source by id."""
+        with self._read() as c:
+            return {r.id: _source_from_config(r.config) for r in c.execute(select(sources.c.id, sources.c.config))}
+
+    # --- crawl state ---------------------------------------------------------------------------
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of `urls` (canonical) already stored."""
+        found: set[str] = set()
+        with self._read() as c:
+            for chunk in _chunks(dict.fromkeys(urls), BATCH_ROWS):
+                found.update(c.scalars(select(articles.c.url).where(articles.c.url.in_(chunk))))
+        return found
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) last seen for a feed, or (None, None)."""
+        with self._read() as c:
+            r = c.execute(select(feed_state.c.etag, feed_state.c.last_modified).where(feed_state.c.url == url)).first()
+        return (r.etag, r.last_modified) if r else (None, None)
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        stmt = self._insert(feed_state).values(url=url, etag=etag, last_modified=last_modified, updated_at=utcnow())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[feed_state.c.url],
+            set_={"etag": stmt.excluded.etag, "last_modified": stmt.excluded.last_modified,
+                  "updated_at": stmt.excluded.updated_at},
+        )
+        with self._write() as c:
+            c.execute(stmt)
+
+    def _add_article(self, c: Connection, a: Article, run_id: int | None) -> int | None:
+        stmt = (
+            self._insert(articles)
+            .values(url=a.url, source_id=a.source_id, title=a.title, kicker=a.kicker, lead=a.lead,
+                    published_at=a.published_at, published_raw=a.published_raw, fetched_at=a.fetched_at,
+                    seen_at=a.published_at or a.fetched_at, authors=list(a.authors), tags=list(a.tags),
+                    section=a.section, content_hash=a.content_hash, run_id=run_id)
+            .on_conflict_do_nothing(index_elements=[articles.c.url])
+            .returning(articles.c.id)
+        )
+        new_id = c.execute(stmt).scalar()
+        if new_id is None:
+            return None
+        c.execute(article_texts.insert().values(article_id=new_id, body=a.body))
+        c.execute(article_search.insert().values(article_id=new_id,
+                                                 doc=_search_doc(a.title, a.kicker, a.lead, a.body)))
+        return int(new_id)
+
+    def _unknown_source(self, exc: IntegrityError, batch: Sequence[Article]) -> StoreError:
+        known = set(self.sources())
+        missing = sorted({a.source_id for a in batch} - known)
+        if missing:
+            return StoreError(f"unknown source id(s) {', '.join(missing)}: call sync_sources() with the "
+                              "sources (sources.toml) before adding their articles")
+        return StoreError(f"could not store the article(s): {exc.orig}")
+
+    def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
+        """Store one article (committed at once); its new id, or None when its URL was already stored."""
+        try:
+            with self._write() as c:
+                return self._add_article(c, article, run_id)
+        except IntegrityError as exc:
+            raise self._unknown_source(exc, [article]) from exc
+
+    def add_articles(self, items: Iterable[Article], *, run_id: int | None = None) -> list[int | None]:
+        """Store many articles, BATCH_ROWS per transaction; ids (None for known URLs), in input order."""
+        out: list[int | None] = []
+        for chunk in _chunks(items, BATCH_ROWS):
+            try:
+                with self._write() as c:
+                    out.extend(self._add_article(c, a, run_id) for a in chunk)
+            except IntegrityError as exc:
+                raise self._unknown_source(exc, chunk) from exc
+        return out
+
+    def log_fetch(self, event: FetchEvent, *, run_id: int | None = None) -> None:
+        """Append one fetch outcome to the fetch log."""
+        with self._write() as c:
+            c.execute(fetch_log.insert().values(run_id=run_id, source_id=event.source_id, url=event.url,
+                                                status=event.status, outcome=event.outcome, error=event.error,
+                                                at=event.at or utcnow(), elapsed_ms=event.elapsed_ms))
+
+    def fetch_log(self, *, run_id: int | None = None, source_id: str | None = None) -> list[FetchEvent]:
+        """Fetch-log entries, oldest first (for reports and tests)."""
+        q = select(fetch_log).order_by(fetch_log.c.id)
+        if run_id is not None:
+            q = q.where(fetch_log.c.run_id == run_id)
+        if source_id is not None:
+            q = q.where(fetch_log.c.source_id == source_id)
+        with self._read() as c:
+            return [FetchEvent(source_id=r.source_id, url=r.url, status=r.status, outcome=r.outcome,
+                               error=r.error, at=r.at, elapsed_ms=r.elapsed_ms) for r in c.execute(q)]
+
+    def bind_run(self, run_id: int) -> RunSink:
+        """A CrawlState + ArticleSink that records `run_id` with every article and fetch."""
+        return RunSink(self, run_id)
+
+    def article(self, article_id: int) -> Article | None:
+        """One stored article (original text), or None."""
+        q = (select(articles, article_texts.c.body)
+             .join(article_texts, article_texts.c.article_id == articles.c.id)
+             .where(articles.c.id == article_id))
+        with self._read() as c:
+            r = c.execute(q).first()
+        return _article_from_row(r) if r else None
+
+    def count_articles(self) -> int:
+        with self._read() as c:
+            return int(c.scalar(select(func.count()).select_from(articles)) or 0)
+
+    # --- runs ----------------------------------------------------------------------------------
+    def start_run(self, kind: str, params: dict[str, Any] | None = None) -> int:
+        """Record a run as started; its id."""
+        with self._write() as c:
+            return int(c.execute(runs.insert().values(kind=kind, params=params or {}, started_at=utcnow(),
+                                                      status="running").returning(runs.c.id)).scalar_one())
+
+    def finish_run(self, run_id: int, *, status: str, reports: Sequence[SourceReport],
+                   summary: dict[str, Any] | None = None) -> None:
+        """Record a run's end, its per-source reports (replacing any earlier ones) and summary."""
+        with self._write() as c:
+            n = c.execute(update(runs).where(runs.c.id == run_id)
+                          .values(status=status, finished_at=utcnow(), summary=summary)).rowcount
+            if not n:
+                raise StoreError(f"no run with id {run_id}: start it with start_run()")
+            c.execute(delete(run_reports).where(run_reports.c.run_id == run_id))
+            rows = {r.source_id: dict(run_id=run_id, source_id=r.source_id, found=r.found, new=r.new,
+                                      failed=r.failed, skipped=r.skipped, errors=list(r.errors), fatal=r.fatal)
+                    for r in reports}
+            if rows:
+                c.execute(run_reports.insert(), list(rows.values()))
+
+    def failed_sources(self, since: datetime, until: datetime) -> list[SourceReport]:
+        """Reports with a fatal error or failed fetches, from runs started in [since, until), oldest first."""
+        q = (select(run_reports).join(runs, runs.c.id == run_reports.c.run_id)
+             .where(runs.c.started_at >= since, runs.c.started_at < until,
+                    or_(run_reports.c.fatal != "", run_reports.c.failed > 0))
+             .order_by(runs.c.started_at, runs.c.id, run_reports.c.source_id))
+        with self._read() as c:
+            return [_report_from_row(r) for r in c.execute(q)]
+
+    def last_run(self, kind: str) -> RunRecord | None:
+        """The most recently started run of this kind, with its reports."""
+        with self._read() as c:
+            r = c.execute(select(runs).where(runs.c.kind == kind)
+                          .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)).first()
+            if r is None:
+                return None
+            reps = tuple(_report_from_row(x) for x in c.execute(
+                select(run_reports).where(run_reports.c.run_id == r.id).order_by(run_reports.c.source_id)))
+        return RunRecord(id=r.id, kind=r.kind, status=r.status, started_at=r.started_at,
+                         finished_at=r.finished_at, params=r.params or {}, summary=r.summary, reports=reps)
+
+    # --- nlp -----------------------------------------------------------------------------------
+    def articles_to_analyse(self, model_version: str, *, limit: int | None = None) -> Iterator[tuple[int, Article]]:
+        """Articles with no analysis by `model_version`, oldest id first, streamed in chunks."""
+        last, given = 0, 0
+        done = exists().where(analyses.c.article_id == articles.c.id, analyses.c.model_version == model_version)
+        while limit is None or given < limit:
+            n = STREAM_CHUNK if limit is None else min(STREAM_CHUNK, limit - given)
+            q = (select(articles, article_texts.c.body)
+                 .join(article_texts, article_texts.c.article_id == articles.c.id)
+                 .where(articles.c.id > last, not_(done)).order_by(articles.c.id).limit(n))
+            with self._read() as c:
+                rows = c.execute(q).all()
+            if not rows:
+                return
+            for r in rows:
+                yield r.id, _article_from_row(r)
+            last = rows[-1].id
+            given += len(rows)
+
+    def save_analyses(self, items: Iterable[tuple[int, Analysis]]) -> int:
+        """Store analyses, idempotent per (article, model_version); how many were new.
+
+        A newly stored analysis becomes the article's current one (digests, search --domain, export).
+        """
+        saved = 0
+        now = utcnow()
+        for chunk in _chunks(items, BATCH_ROWS):
+            with self._write() as c:
+                for article_id, a in chunk:
+                    stmt = (self._insert(analyses).values(
+                        article_id=article_id, model_version=a.model_version, created_at=now,
+                        norm_title=a.norm_title, norm_body=a.norm_body, municipal=a.municipal,
+                        municipal_score=float(a.municipal_score), domain=str(a.domain),
+                        domain_scores={str(k): float(v) for k, v in a.domain_scores.items()},
+                        secondary=str(a.secondary) if a.secondary else None, rasht=a.rasht,
+                        places=list(a.places), concern=a.concern, concern_score=float(a.concern_score),
+                        key_sentence=a.key_sentence, tone=str(a.tone) if a.tone else None)
+                        .on_conflict_do_nothing(index_elements=[analyses.c.article_id, analyses.c.model_version])
+                        .returning(analyses.c.id))
+                    try:
+                        new_id = c.execute(stmt).scalar()
+                    except IntegrityError as exc:
+                        raise StoreError(f"cannot save the analysis of article {article_id}: no such article "
+                                         f"({exc.orig})") from exc
+                    if new_id is not None:
+                        c.execute(update(articles).where(articles.c.id == article_id).values(analysis_id=new_id))
+                        saved += 1
+        return saved
+
+    def _analysed(self) -> Any:
+        return articles.join(analyses, analyses.c.id == articles.c.analysis_id)
+
+    def cluster_items(self, since: datetime, until: datetime) -> list[ClusterItem]:
+        """Analysed articles seen in [since, until) with their current analysis' normalised text."""
+        q = (select(articles.c.id, articles.c.source_id, articles.c.published_at, articles.c.fetched_at,
+                    analyses.c.norm_title, analyses.c.norm_body)
+             .select_from(self._analysed())
+             .where(articles.c.seen_at >= since, articles.c.seen_at < until)
+             .order_by(articles.c.seen_at, articles.c.id))
+        with self._read() as c:
+            return [ClusterItem(article_id=r.id, source_id=r.source_id, published_at=r.published_at,
+                                fetched_at=r.fetched_at, norm_title=r.norm_title, norm_body=r.norm_body)
+                    for r in c.execute(q)]
+
+    def save_clusters(self, clusters_: Iterable[Cluster]) -> None:
+        """Store story clusters; each member article's earlier membership is replaced."""
+        now = utcnow()
+        for chunk in _chunks(clusters_, BATCH_ROWS):
+            with self._write() as c:
+                for cl in chunk:
+                    members = dict.fromkeys((cl.representative_id, *cl.member_ids, *cl.duplicate_of))
+                    stmt = self._insert(clusters).values(key=cl.key, representative_id=cl.representative_id,
+                                                         updated_at=now)
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=[clusters.c.key],
+                        set_={"representative_id": stmt.excluded.representative_id,
+                              "updated_at": stmt.excluded.updated_at},
+                        where=clusters.c.representative_id != stmt.excluded.representative_id)
+                    c.execute(stmt)
+                    c.execute(delete(cluster_members).where(cluster_members.c.article_id.in_(list(members))))
+                    c.execute(cluster_members.insert(), [
+                        dict(article_id=m, cluster_key=cl.key, duplicate_of=cl.duplicate_of.get(m))
+                        for m in members])
+                c.execute(delete(clusters).where(
+                    not_(exists().where(cluster_members.c.cluster_key == clusters.c.key))))
+
+    # --- digests -------------------------------------------------------------------------------
+    def digest_items(self, since: datetime, until: datetime, *, domain: str | None = None) -> list[DigestItem]:
+        """Analysed articles seen in [since, until) (optionally of one primary domain), oldest first."""
+        q = (select(articles.c.id, articles.c.url, articles.c.source_id, sources.c.name.label("source_name"),
+                    sources.c.kind.label("source_kind"), articles.c.title, articles.c.lead,
+                    articles.c.published_at, articles.c.fetched_at, analyses.c.municipal, analyses.c.domain,
+                    analyses.c.secondary, analyses.c.rasht, analyses.c.places, analyses.c.concern,
+                    analyses.c.concern_score, analyses.c.key_sentence, analyses.c.tone,
+                    cluster_members.c.cluster_key, cluster_members.c.duplicate_of)
+             .select_from(self._analysed()
+                          .join(sources, sources.c.id == articles.c.source_id)
+                          .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
+             .where(articles.c.seen_at >= since, articles.c.seen_at < until)
+             .order_by(articles.c.seen_at, articles.c.id))
+        if domain is not None:
+            q = q.where(analyses.c.domain == str(domain))
+        with self._read() as c:
+            return [DigestItem(
+                article_id=r.id, url=r.url, source_id=r.source_id, source_name=r.source_name,
+                source_kind=SourceKind(r.source_kind), title=r.title, lead=r.lead, published_at=r.published_at,
+                fetched_at=r.fetched_at, municipal=r.municipal, domain=Domain(r.domain),
+                secondary=Domain(r.secondary) if r.secondary else None, rasht=r.rasht,
+                places=tuple(r.places or ()), concern=r.concern, concern_score=r.concern_score,
+                key_sentence=r.key_sentence, tone=Tone(r.tone) if r.tone else None,
+                cluster_key=r.cluster_key, is_duplicate=r.duplicate_of is not None) for r in c.execute(q)]
+
+    def save_digest(self, kind: str, *, group: str | None, period_start: datetime, period_end: datetime,
+                    content: dict[str, Any], paths: Sequence[str]) -> int:
+        """Record a digest as delivered; its id."""
+        with self._write() as c:
+            return int(c.execute(digests.insert().values(
+                kind=kind, group=group, period_start=period_start, period_end=period_end, created_at=utcnow(),
+                content=content, paths=[str(p) for p in paths]).returning(digests.c.id)).scalar_one())
+
+    def last_digest(self, kind: str, group: str | None = None) -> DigestRecord | None:
+        """The most recent digest of this kind and group (None group: the secretariat's)."""
+        cond = digests.c.group.is_(None) if group is None else digests.c.group == group
+        with self._read() as c:
+            r = c.execute(select(digests).where(digests.c.kind == kind, cond)
+                          .order_by(digests.c.created_at.desc(), digests.c.id.desc()).limit(1)).first()
+        if r is None:
+            return None
+        return DigestRecord(id=r.id, kind=r.kind, group=r.group, period_start=r.period_start,
+                            period_end=r.period_end, created_at=r.created_at, content=r.content,
+                            paths=tuple(r.paths))
+
+    # --- search --------------------------------------------------------------------------------
+    def search(self, query: str, *, domain: str | None = None, since: datetime | None = None,
+               source: str | None = None, limit: int = 20) -> list[SearchHit]:
+        """Articles matching every word of `query` (folded, as prefixes), best first."""
+        terms = search_terms(query)
+        if not terms:
+            return []
+        if self.dialect == "sqlite":
+            fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+            matched = text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
+                           "WHERE article_fts MATCH :q").bindparams(q=fts)
+        else:
+            tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
+            matched = text("SELECT article_id, ts_rank(to_tsvector('simple', doc), q) AS score "
+                           "FROM article_search, to_tsquery('simple', :q) AS q "
+                           "WHERE to_tsvector('simple', doc) @@ q").bindparams(q=tsq)
+        m = matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
+        q: Select[Any] = (
+            select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.source_id,
+                   sources.c.name.label("source_name"), articles.c.published_at, articles.c.fetched_at,
+                   article_texts.c.body, analyses.c.domain, m.c.score)
+            .select_from(m.join(articles, articles.c.id == m.c.article_id)
+                         .join(sources, sources.c.id == articles.c.source_id)
+                         .join(article_texts, article_texts.c.article_id == articles.c.id)
+                         .outerjoin(analyses, analyses.c.id == articles.c.analysis_id))
+            .order_by(m.c.score.desc(), articles.c.seen_at.desc(), articles.c.id.desc())
+            .limit(limit))
+        if domain is not None:
+            q = q.where(analyses.c.domain == str(domain))
+        if since is not None:
+            q = q.where(articles.c.seen_at >= since)
+        if source is not None:
+            q = q.where(articles.c.source_id == source)
+        with self._read() as c:
+            rows = c.execute(q).all()
+        return [SearchHit(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
+                          source_name=r.source_name, published_at=r.published_at, fetched_at=r.fetched_at,
+                          snippet=make_snippet(f"{r.lead}\n{r.body}", terms), score=float(r.score),
+                          domain=r.domain) for r in rows]
+
+    # --- export --------------------------------------------------------------------------------
+    def iter_export(self, *, since: datetime | None = None, domain: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (seen since `since`, of primary `domain`) with its current analysis, streamed."""
+        last = 0
+        while True:
+            q = (select(articles, article_texts.c.body, sources.c.name.label("source_name"),
+                        sources.c.kind.label("source_kind"), analyses.c.model_version, analyses.c.municipal,
+                        analyses.c.domain, analyses.c.secondary, analyses.c.rasht, analyses.c.places,
+                        analyses.c.concern, analyses.c.concern_score, analyses.c.key_sentence, analyses.c.tone,
+                        cluster_members.c.cluster_key, cluster_members.c.duplicate_of)
+                 .select_from(articles.join(article_texts, article_texts.c.article_id == articles.c.id)
+                              .join(sources, sources.c.id == articles.c.source_id)
+                              .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)
+                              .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
+                 .where(articles.c.id > last).order_by(articles.c.id).limit(STREAM_CHUNK))
+            if since is not None:
+                q = q.where(articles.c.seen_at >= since)
+            if domain is not None:
+                q = q.where(analyses.c.domain == str(domain))
+            with self._read() as c:
+                rows = c.execute(q).all()
+            if not rows:
+                return
+            for r in rows:
+                yield {
+                    "id": r.id, "url": r.url, "source_id": r.source_id, "source_name": r.source_name,
+                    "source_kind": r.source_kind, "title": r.title, "kicker": r.kicker, "lead": r.lead,
+                    "body": r.body, "published_at": r.published_at, "published_raw": r.published_raw,
+                    "fetched_at": r.fetched_at, "authors": list(r.authors or ()), "tags": list(r.tags or ()),
+                    "section": r.section, "content_hash": r.content_hash, "model_version": r.model_version,
+                    "municipal": r.municipal, "domain": r.domain, "secondary": r.secondary, "rasht": r.rasht,
+                    "places": list(r.places or ()) if r.places is not None else None, "concern": r.concern,
+                    "concern_score": r.concern_score, "key_sentence": r.key_sentence, "tone": r.tone,
+                    "cluster_key": r.cluster_key, "is_duplicate": r.duplicate_of is not None,
+                }
+            last = rows[-1].id
+
+    # --- corrections ---------------------------------------------------------------------------
+    def add_correction(self, article_id: int, *, field: str, value: str | bool | None, who: str,
+                       note: str = "") -> int:
+        """Record a person's label for one field of an article; its id."""
+        value = _check_correction(field, value)
+        if not who.strip():
+            raise StoreError("say who made the correction (--who NAME)")
+        try:
+            with self._write() as c:
+                return int(c.execute(corrections.insert().values(
+                    article_id=article_id, field=field, value=value, who=who.strip(), note=note,
+                    created_at=utcnow()).returning(corrections.c.id)).scalar_one())
+        except IntegrityError as exc:
+            raise StoreError(f"no article with id {article_id}: find it with `mediawatch search`") from exc
+
+    def corrections_as_labels(self) -> Iterator[dict[str, Any]]:
+        """One train.jsonl-shaped row per corrected article: current analysis overlaid with corrections."""
+        with self._read() as c:
+            ids = list(c.scalars(select(corrections.c.article_id).distinct().order_by(corrections.c.article_id)))
+        for chunk in _chunks(ids, BATCH_ROWS):
+            with self._read() as c:
+                base = {r.id: r for r in c.execute(
+                    select(articles.c.id, articles.c.url, articles.c.source_id, articles.c.title, articles.c.lead,
+                           article_texts.c.body, analyses.c.municipal, analyses.c.domain, analyses.c.secondary,
+                           analyses.c.rasht, analyses.c.concern, analyses.c.tone)
+                    .select_from(articles.join(article_texts, article_texts.c.article_id == articles.c.id)
+                                 .outerjoin(analyses, analyses.c.id == articles.c.analysis_id))
+                    .where(articles.c.id.in_(chunk)))}
+                fixes: dict[int, list[Row[Any]]] = {}
+                for r in c.execute(select(corrections).where(corrections.c.article_id.in_(chunk))
+                                   .order_by(corrections.c.created_at, corrections.c.id)):
+                    fixes.setdefault(r.article_id, []).append(r)
+            for aid in chunk:
+                b = base[aid]
+                row: dict[str, Any] = {
+                    "id": f"mw-{aid}", "title": b.title, "text": "\n\n".join(x for x in (b.lead, b.body) if x),
+                    "source_outlet": b.source_id, "dataset": "corrections", "url": b.url,
+                    "municipal": b.municipal, "domain": b.domain, "secondary": b.secondary, "rasht": b.rasht,
+                    "concern": b.concern, "tone": b.tone, "confidence": "high",
+                }
+                corrected = set()
+                for f in fixes.get(aid, []):
+                    row[f.field] = f.value
+                    corrected.add(f.field)
+                    row["who"], row["corrected_at"] = f.who, f.created_at.isoformat()
+                # Keep the row consistent with the guideline: not municipal ⇒ domain other, no tone.
+                if row["municipal"] is False:
+                    if "domain" not in corrected:
+                        row["domain"] = "other"
+                    if "tone" not in corrected:
+                        row["tone"] = None
+                if row["municipal"] is None and row["domain"] is not None:
+                    row["municipal"] = row["domain"] != "other"
+                yield row
+
+    # --- maintenance ---------------------------------------------------------------------------
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table (for `mediawatch db info`)."""
+        from storage.schema import TABLES_IN_ORDER
+
+        with self._read() as c:
+            return {t.name: int(c.scalar(select(func.count()).select_from(t)) or 0) for t in TABLES_IN_ORDER}
+
+    def revision(self) -> str | None:
+        with self._read() as c:
+            return db.current_revision(c)
+
+    def check_integrity(self) -> list[str]:
+        """Problems found by the backend's own check (SQLite integrity_check, FTS check); [] when sound."""
+        problems: list[str] = []
+        with self._read() as c:
+            if self.dialect == "sqlite":
+                problems += [r[0] for r in c.exec_driver_sql("PRAGMA integrity_check") if r[0] != "ok"]
+                problems += [f"foreign key: {tuple(r)}" for r in c.exec_driver_sql("PRAGMA foreign_key_check")]
+            orphans = c.scalar(select(func.count()).select_from(articles).where(
+                not_(exists().where(article_texts.c.article_id == articles.c.id))))
+            if orphans:
+                problems.append(f"{orphans} article(s) without text")
+            unindexed = c.scalar(select(func.count()).select_from(articles).where(
+                not_(exists().where(article_search.c.article_id == articles.c.id))))
+            if unindexed:
+                problems.append(f"{unindexed} article(s) missing from the search index")
+        if self.dialect == "sqlite":
+            try:
+                with self._write() as c:
+                    c.exec_driver_sql("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')")
+            except Exception as exc:  # the FTS5 check reports corruption as an error
+                problems.append(f"search index: {exc}")
+        return problems
+
+
+def _check_correction(field_: str, value: str | bool | None) -> str | bool | None:
+    if field_ not in CORRECTABLE_FIELDS:
+        raise StoreError(f"cannot correct {field_!r}: choose one of {', '.join(CORRECTABLE_FIELDS)}")
+    if field_ in ("municipal", "rasht", "concern"):
+        if isinstance(value, bool):
+            return value
+        v = str(value).strip().lower()
+        if v in ("true", "yes", "1", "بله"):
+            return True
+        if v in ("false", "no", "0", "خیر"):
+            return False
+        raise StoreError(f"{field_} takes true or false, not {value!r}")
+    if value is None or str(value).strip().lower() in ("", "null", "none"):
+        if field_ == "domain":
+            raise StoreError("domain cannot be empty: use one of " + ", ".join(d.value for d in Domain))
+        return None
+    allowed = [t.value for t in Tone] if field_ == "tone" else [d.value for d in Domain]
+    if str(value) not in allowed:
+        raise StoreError(f"{field_} must be one of {', '.join(allowed)} (or null), not {value!r}")
+    return str(value)
+
+
+__all__ = ["DigestRecord", "RunRecord", "RunSink", "SearchHit", "Store", "open_store"]
