@@ -1,0 +1,72 @@
+"""Real Prefect flows under the test harness: nightly → morning digest, artifacts, failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mediawatch.timeutil import tehran_midnight
+from tests.flows.conftest import DEMO_DAY
+
+pytestmark = pytest.mark.slow
+
+
+def _artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    assert found, f"no artifact with key {key}"
+    return found[-1].data
+
+
+def test_nightly_then_morning_digest(prefect_harness, demo_sites, tmp_path):
+    from flows.digest import morning_digest
+    from flows.nightly import RUN_REPORT_KEY, nightly
+
+    sources_file = tmp_path / "sources.toml"
+    demo_sites.write_sources_toml(sources_file)
+    db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+    result = nightly(since=tehran_midnight(DEMO_DAY) - timedelta(days=30), db_url=db_url,
+                     sources_file=str(sources_file), allow_private=True)
+    assert result.new > 100 and result.analysed == result.new
+    report = _artifact(RUN_REPORT_KEY)
+    for source in demo_sites.sources():
+        assert f"| {source.id} |" in report
+
+    paths = morning_digest(day=DEMO_DAY.isoformat(), db_url=db_url, out_dir=str(tmp_path / "out"))
+    names = {p.rsplit("/", 1)[-1] for p in paths}
+    assert "digest.html" in names and sum(n.startswith("brief-") and n.endswith(".html") for n in names) == 5
+    assert "نگرانی" in _artifact("morning-digest")
+
+
+def test_nightly_fails_loudly_when_every_source_is_down(prefect_harness, tmp_path, monkeypatch):
+    import flows.nightly as nightly_mod
+
+    # No waiting between retries in this test; the retry behaviour itself is Prefect's.
+    monkeypatch.setattr(nightly_mod.collect_source, "retry_delay_seconds", [0, 0])
+    sources_file = tmp_path / "sources.toml"
+    sources_file.write_text(
+        '[[source]]\nid = "dead"\nname = "سایت خاموش"\nhomepage = "http://127.0.0.1:9"\n'
+        'kind = "news_site"\nscope = "rasht"\nfeeds = ["http://127.0.0.1:9/feed/"]\nparser = "generic"\n',
+        encoding="utf-8",
+    )
+    db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+    with pytest.raises(Exception, match="every source failed"):
+        nightly_mod.nightly(db_url=db_url, sources_file=str(sources_file), allow_private=True)
+    assert "| dead |" in _artifact(nightly_mod.RUN_REPORT_KEY)
+
+
+def test_deployments_use_tehran_schedules():
+    from flows.serve import deployments
+
+    deps = {d.name: d for d in deployments()}
+    assert set(deps) == {"nightly", "morning-digest", "weekly-briefs"}
+    crons = {name: [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for name, d in deps.items()}
+    assert crons == {
+        "nightly": [("0 2 * * *", "Asia/Tehran")],
+        "morning-digest": [("0 7 * * 6,0,1,2,3", "Asia/Tehran")],
+        "weekly-briefs": [("30 7 * * 6", "Asia/Tehran")],
+    }

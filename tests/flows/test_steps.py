@@ -1,0 +1,79 @@
+"""The nightly steps without Prefect: demo sites → real SQLite store → analyses → stories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from flows import steps
+from mediawatch.records import Source, SourceKind, Scope
+from mediawatch.timeutil import tehran_midnight
+from tests.flows.conftest import DEMO_DAY
+
+
+@pytest.fixture()
+def store(tmp_path):
+    from storage import open_store
+
+    s = open_store(f"sqlite:///{tmp_path / 'mw.sqlite'}")
+    yield s
+    s.close()
+
+
+def _night(store, sources, since):
+    run_id = store.start_run("nightly")
+    reports = steps.collect_step(store, sources, run_id=run_id, since=since, allow_private=True)
+    return run_id, reports
+
+
+def test_collect_analyse_cluster_on_demo_sites(store, demo_sites):
+    from nlp.analyze import Analyzer
+
+    sources = demo_sites.sources()
+    store.sync_sources(sources)
+    since = tehran_midnight(DEMO_DAY) - timedelta(days=30)
+    _, reports = _night(store, sources, since)
+    expected = {e.url for e in demo_sites.expected()}
+    stored = store.known_urls(expected)
+    # Every article a correct crawler should collect is stored; nothing fatal on healthy sites.
+    assert not [r for r in reports if r.fatal]
+    assert len(stored) >= 0.97 * len(expected), sorted(expected - stored)[:5]
+    # Broken pages are reported as failures of their source, not silently dropped.
+    assert sum(r.failed for r in reports) >= 1
+
+    analyzer = Analyzer.load()
+    assert steps.analyse_step(store, analyzer) == sum(r.new for r in reports)
+    assert steps.analyse_step(store, analyzer) == 0  # idempotent: nothing left to analyse
+    n_stories = steps.cluster_step(store, now=tehran_midnight(DEMO_DAY))
+    assert 0 < n_stories < len(stored)  # republished copies share a story
+
+    # A second night finds nothing new and stores nothing twice.
+    _, again = _night(store, sources, since)
+    assert sum(r.new for r in again) == 0
+    assert store.known_urls(expected) == stored
+
+
+def test_a_dead_source_is_reported_and_the_rest_is_collected(store, demo_sites):
+    sources = demo_sites.sources()[:1]
+    dead = Source("dead", "سایت خاموش", "http://127.0.0.1:9", SourceKind.news_site, Scope.rasht,
+                  feeds=("http://127.0.0.1:9/feed/",), min_interval_s=0.0)
+    store.sync_sources([*sources, dead])
+    _, reports = _night(store, [*sources, dead], tehran_midnight(DEMO_DAY) - timedelta(days=30))
+    by_id = {r.source_id: r for r in reports}
+    assert by_id["dead"].fatal  # says why
+    assert by_id[sources[0].id].new > 0
+
+
+def test_run_report_names_each_source_and_why(demo_sites):
+    from datetime import UTC, datetime
+
+    from mediawatch.records import SourceReport
+
+    result = steps.NightlyResult(run_id=7, started_at=datetime(2026, 11, 25, 22, 30, tzinfo=UTC))
+    result.reports = [SourceReport("ok", found=5, new=3),
+                      SourceReport("dead", fatal="connection refused: is the site down?")]
+    md = steps.run_report_markdown(result, demo_sites.sources())
+    assert "| dead |" in md and "connection refused" in md
+    assert result.status == "partial"
+    assert md.index("| dead |") < md.index("| ok |")  # failures first
