@@ -1,0 +1,69 @@
+"""Bytes → text: HTTP header, then <meta charset>, then detection. windows-1256 comes out right."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_HEADER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.I)
+# Declared "latin-1" on an Iranian site almost always hides windows-1256 (old IIS/ASP defaults).
+_LATIN_ALIASES = {"latin-1", "iso8859-1", "cp1252"}
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def _persian_ratio(text: str) -> float:
+    letters = len(_LETTER.findall(text))
+    return len(_ARABIC_SCRIPT.findall(text)) / letters if letters else 0.0
+
+
+def _try(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset named by a Content-Type header, if Python knows it."""
+    m = _HEADER.search(content_type or "")
+    return _codec(m.group(1)) if m else None
+
+
+def detect_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The encoding to decode `body` with, in the order header → BOM → meta → detection."""
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    declared = header_charset(content_type)
+    if declared is None:
+        m = _META.search(body[:4096])
+        declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    if declared and declared not in _LATIN_ALIASES and _try(body, declared) is not None:
+        return declared
+    if _try(body, "utf-8") is not None:
+        return "utf-8"
+    cp1256 = _try(body, "cp1256")
+    if cp1256 is not None and _persian_ratio(cp1256) > 0.3:
+        return "cp1256"
+    if declared and _try(body, declared) is not None:
+        return declared
+    best = charset_normalizer.from_bytes(body).best()
+    return _codec(best.encoding) if best and _codec(best.encoding) else "utf-8"
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode a page to text; keeps ZWNJ (U+200C) and never raises (bad bytes → U+FFFD)."""
+    encoding = detect_encoding(body, content_type)
+    return body.decode(encoding, errors="replace")

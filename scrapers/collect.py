@@ -1,0 +1,342 @@
+"""Collecting: discover → skip what is known → fetch → parse → filter → hand to the sink, per source.
+
+Every source runs in isolation: whatever goes wrong is recorded in its SourceReport and the fetch
+log, and the run goes on. Articles reach the sink one by one as they are parsed, so a run killed
+midway loses nothing already collected; feed validators (ETag/Last-Modified) are saved only after
+every item of that feed was handled, so the next run picks up the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+
+from mediawatch.ports import ArticleSink, CrawlState
+from mediawatch.records import FetchEvent, Source, SourceReport
+from mediawatch.settings import Settings, get_settings
+from mediawatch.timeutil import utcnow
+from scrapers.canonical import canonical_url, host_of
+from scrapers.discover import FeedError, Item, parse_feed, parse_listing, parse_sitemap
+from scrapers.errors import FetchError
+from scrapers.fetch import FetchResult, PoliteClient
+from scrapers.gilan import is_about_gilan
+from scrapers.parsers import ParsedArticle, get_parser
+from scrapers.registry import load_sources as _load_sources
+
+Progress = Callable[[int], None]
+# Without --since, sitemap entries older than this are not considered new (a sitemap lists years).
+SITEMAP_WINDOW_DAYS = 2
+# Child sitemaps read from one sitemap index per run (a daily-sitemap site lists thousands).
+MAX_CHILD_SITEMAPS = 5
+# Per source, at most this many article pages are in flight; the host interval paces them anyway.
+PAGE_WORKERS = 4
+_UNREACHABLE = ("connect", "timeout")
+
+
+def load_sources(path: Path | None = None) -> list[Source]:
+    """Load and validate sources.toml (default: Settings.sources_file)."""
+    return _load_sources(path)
+
+
+class _Run:
+    """The state of one source's collection: its report, its client, its sink."""
+
+    def __init__(self, source: Source, state: CrawlState, sink: ArticleSink, since: datetime | None,
+                 client: PoliteClient, progress: Progress | None) -> None:
+        self.source, self.state, self.sink, self.since = source, state, sink, since
+        self.client, self.progress = client, progress
+        self.report = SourceReport(source_id=source.id)
+        self.parser = get_parser(source.parser)
+        self.now = utcnow()
+        self.discovery_ok = 0
+        self.discovery_errors: list[FetchError | FeedError] = []
+        self.max_pages = source.max_pages or client.settings.max_listing_pages
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+    def log(self, url: str, outcome: str, status: int | None = None, error: str = "", elapsed_ms: int | None = None) -> None:
+        self.sink.log_fetch(FetchEvent(self.source.id, url, status, outcome, error, utcnow(), elapsed_ms))
+
+    def fail(self, url: str, message: str, status: int | None = None) -> None:
+        self.report.failed += 1
+        self.report.errors.append(message)
+        self.log(url, "error", status, message)
+
+    async def get(self, url: str, **kw: str | None) -> FetchResult | None:
+        """A discovery fetch (feed, listing, sitemap); errors are recorded, None returned."""
+        try:
+            res = await self.client.get(url, self.source, **kw)  # type: ignore[arg-type]
+        except FetchError as exc:
+            self.discovery_errors.append(exc)
+            self.report.errors.append(str(exc))
+            self.log(url, "error", exc.status, str(exc))
+            return None
+        return res
+
+    # --- discovery -------------------------------------------------------------------------------
+    async def from_feeds(self) -> tuple[dict[str, Item], dict[str, set[str]]]:
+        items: dict[str, Item] = {}
+        per_feed: dict[str, set[str]] = {}
+        for feed_url in self.source.feeds:
+            etag, last_modified = self.state.feed_validators(feed_url)
+            res = await self.get(feed_url, etag=etag, last_modified=last_modified)
+            if res is None:
+                continue
+            if res.not_modified:
+                self.discovery_ok += 1
+                self.log(feed_url, "not_modified", 304, elapsed_ms=res.elapsed_ms)
+                continue
+            try:
+                found = parse_feed(res.content, res.url, now=self.now)
+            except FeedError as exc:
+                self.discovery_errors.append(exc)
+                self.report.errors.append(str(exc))
+                self.log(feed_url, "error", res.status, str(exc), res.elapsed_ms)
+                continue
+            self.discovery_ok += 1
+            self.log(feed_url, "new", res.status, elapsed_ms=res.elapsed_ms)
+            per_feed[feed_url] = {it.url for it in found}
+            self._validators[feed_url] = (res.headers.get("etag"), res.headers.get("last-modified"))
+            for it in found:
+                items.setdefault(it.url, it)
+        return items, per_feed
+
+    async def from_listings(self) -> dict[str, Item]:
+        items: dict[str, Item] = {}
+        own = {host_of(self.source.homepage), *self.source.domains}
+        for start in self.source.listings:
+            url: str | None = start
+            visited: set[str] = set()
+            for _ in range(self.max_pages):
+                if url is None or url in visited:
+                    break
+                visited.add(url)
+                res = await self.get(url)
+                if res is None:
+                    break
+                self.discovery_ok += 1
+                page = parse_listing(res.text, res.url, now=self.now, site_hosts=own)
+                self.log(url, "new", res.status, elapsed_ms=res.elapsed_ms)
+                fresh = [it for it in page.items if it.url not in items]
+                for it in fresh:
+                    items[it.url] = it
+                if not self._go_deeper(fresh):
+                    break
+                url = page.next_url
+        return items
+
+    def _go_deeper(self, fresh: list[Item]) -> bool:
+        """Page on while the listing still shows items newer than --since (or unknown ones)."""
+        if not fresh:
+            return False
+        if self.since is not None:
+            dated = [it.published_at for it in fresh if it.published_at]
+            if dated:
+                return min(dated) >= self.since
+        known = self.state.known_urls([it.url for it in fresh])
+        return len(known) < len(fresh)
+
+    async def from_sitemaps(self) -> dict[str, Item]:
+        cutoff = self.since or (self.now - timedelta(days=SITEMAP_WINDOW_DAYS))
+        items: dict[str, Item] = {}
+        queue, done = list(self.source.sitemaps), 0
+        while queue and done < len(self.source.sitemaps) + MAX_CHILD_SITEMAPS:
+            url = queue.pop(0)
+            done += 1
+            res = await self.get(url)
+            if res is None:
+                continue
+            try:
+                found, children = parse_sitemap(res.content, res.url, now=self.now)
+            except FeedError as exc:
+                self.discovery_errors.append(exc)
+                self.log(url, "error", res.status, str(exc), res.elapsed_ms)
+                continue
+            self.discovery_ok += 1
+            self.log(url, "new", res.status, elapsed_ms=res.elapsed_ms)
+            queue.extend(children)
+            for it in found:
+                if it.published_at is None or it.published_at >= cutoff:
+                    items.setdefault(it.url, it)
+        return items
+
+    # --- articles --------------------------------------------------------------------------------
+    async def article(self, item: Item) -> bool:
+        """Fetch, parse, filter and store one item; False when it failed."""
+        src = self.source
+        try:
+            if src.feed_fulltext and (item.content or item.summary):
+                html = f"<html><body><h1>{escape(item.title)}</h1><article>{item.content or item.summary}</article></body></html>"
+                status, elapsed = None, None
+            else:
+                try:
+                    res = await self.client.get(item.url, src)
+                except FetchError as exc:
+                    self.fail(item.url, str(exc), exc.status)
+                    return False
+                html, status, elapsed = res.text, res.status, res.elapsed_ms
+            parsed = self.parser.extract(html, item.url, now=self.now)
+            self._complete(parsed, item)
+            missing = parsed.missing()
+            if "title" in missing or "body" in missing:
+                field = "title" if "title" in missing else "body"
+                why = parsed.problems.get(field, f"no match for the {self.parser.name} selectors")
+                self.fail(item.url, f"{item.url}: could not find the {field} ({why}); run `mediawatch sources check {src.id}`", status)
+                return False
+            if "published_at" in parsed.problems and parsed.published_at is None:
+                self.report.errors.append(f"{item.url}: kept without a date — {parsed.problems['published_at']}")
+            if src.filters_gilan and not is_about_gilan(parsed.title, parsed.lead, parsed.body[:2000]):
+                self.report.skipped += 1
+                self.log(item.url, "filtered", status, "not about Gilan", elapsed)
+                return True
+            if self.since and parsed.published_at and parsed.published_at < self.since:
+                self.report.skipped += 1
+                self.log(item.url, "skipped", status, "older than --since", elapsed)
+                return True
+            article_id = self.sink.add_article(parsed.to_article(src.id, utcnow(), url=item.url))
+            if article_id is None:
+                self.report.skipped += 1
+                self.log(item.url, "seen", status, elapsed_ms=elapsed)
+            else:
+                self.report.new += 1
+                self.log(item.url, "new", status, elapsed_ms=elapsed)
+            return True
+        except Exception as exc:  # a parser bug on one page must not end the source
+            self.fail(item.url, f"{item.url}: unexpected {type(exc).__name__}: {exc}")
+            return False
+        finally:
+            if self.progress:
+                self.progress(1)
+
+    @staticmethod
+    def _complete(parsed: ParsedArticle, item: Item) -> None:
+        """Fill what the page lacks from what the feed or listing said about the item."""
+        parsed.title = parsed.title or item.title
+        parsed.lead = parsed.lead or (item.summary if item.summary != parsed.title else "")
+        if parsed.published_at is None and item.published_at is not None:
+            parsed.published_at, parsed.published_raw = item.published_at, item.published_raw
+            parsed.problems.pop("published_at", None)
+        parsed.authors = parsed.authors or list(item.authors)
+        parsed.tags = parsed.tags or list(item.tags)
+
+    # --- the recipe --------------------------------------------------------------------------------
+    async def run(self) -> SourceReport:
+        src, report = self.source, self.report
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
+        # 1. Discover: feeds; listings and sitemaps when backfilling or when there is no working feed.
+        items, per_feed = await self.from_feeds()
+        feeds_ok = self.discovery_ok > 0
+        if src.listings and (self.since is not None or not feeds_ok):
+            for url, it in (await self.from_listings()).items():
+                items.setdefault(url, it)
+        if src.sitemaps and (self.since is not None or not (feeds_ok or src.listings)):
+            for url, it in (await self.from_sitemaps()).items():
+                items.setdefault(url, it)
+        if self.discovery_ok == 0:
+            report.fatal = self._fatal_message()
+            return report
+        # 2. Drop what is already stored and what the feed already shows is out of scope.
+        report.found = len(items)
+        known = self.state.known_urls(list(items))
+        report.skipped += len(known)
+        todo: list[Item] = []
+        for url, it in items.items():
+            if url in known:
+                continue
+            if self.since and it.published_at and it.published_at < self.since:
+                report.skipped += 1
+                continue
+            if src.filters_gilan and (it.summary or it.content) and not is_about_gilan(it.title, it.summary, it.content):
+                report.skipped += 1
+                self.log(url, "filtered", None, "not about Gilan (feed text)")
+                continue
+            todo.append(it)
+        # 3. Fetch and store, a few pages in flight; the host interval keeps the pace polite.
+        failed: set[str] = set()
+        sem = asyncio.Semaphore(PAGE_WORKERS)
+
+        async def one(it: Item) -> None:
+            async with sem:
+                if not await self.article(it):
+                    failed.add(it.url)
+
+        await asyncio.gather(*(one(it) for it in todo))
+        # 4. Remember feed validators only for feeds whose every item was handled.
+        for feed_url, (etag, last_modified) in self._validators.items():
+            if not per_feed.get(feed_url, set()) & failed:
+                self.state.save_feed_validators(feed_url, etag, last_modified)
+        return report
+
+    def _fatal_message(self) -> str:
+        errs = self.discovery_errors
+        home = self.source.homepage
+        if errs and all(isinstance(e, FetchError) and e.kind in _UNREACHABLE for e in errs):
+            return (f"site unreachable ({errs[0]}). Check that {home} opens in a browser; if the outlet moved, "
+                    "update its homepage and feeds in sources.toml. It will be retried next run.")
+        if errs and all(isinstance(e, FetchError) and e.kind == "robots" for e in errs):
+            return f"robots.txt of {home} disallows our feeds and listings; ask the webmaster or disable the source."
+        detail = "; ".join(str(e) for e in errs[:3]) or "no feeds, listings or sitemaps configured"
+        return f"no feed, listing or sitemap worked ({detail}). Fix the URLs in sources.toml (see `mediawatch sources check {self.source.id}`)."
+
+
+async def collect_source(
+    source: Source,
+    *,
+    state: CrawlState,
+    sink: ArticleSink,
+    since: datetime | None,
+    client: PoliteClient,
+    progress: Progress | None = None,
+) -> SourceReport:
+    """Collect one source; never raises for what a site does (all goes into the report)."""
+    return await _Run(source, state, sink, since, client, progress).run()
+
+
+async def collect_all(
+    sources: Sequence[Source],
+    *,
+    state: CrawlState,
+    sink: ArticleSink,
+    since: datetime | None = None,
+    settings: Settings | None = None,
+    allow_private: bool = False,
+    progress: Progress | None = None,
+    client: PoliteClient | None = None,
+) -> list[SourceReport]:
+    """Collect every enabled source concurrently (hosts in parallel, each host paced); never raises."""
+    settings = settings or get_settings()
+    owned = client is None
+    client = client or PoliteClient(settings, allow_private=allow_private)
+
+    async def guarded(src: Source) -> SourceReport:
+        try:
+            return await collect_source(src, state=state, sink=sink, since=since, client=client, progress=progress)
+        except Exception as exc:  # the last line of defence: one source never spoils the night
+            return SourceReport(source_id=src.id, fatal=f"unexpected {type(exc).__name__}: {exc}; please report this as a bug")
+
+    try:
+        return list(await asyncio.gather(*(guarded(s) for s in sources if s.enabled)))
+    finally:
+        if owned:
+            await client.aclose()
+
+
+def collect(
+    sources: Sequence[Source],
+    *,
+    state: CrawlState,
+    sink: ArticleSink,
+    since: datetime | None = None,
+    settings: Settings | None = None,
+    allow_private: bool = False,
+    progress: Progress | None = None,
+) -> list[SourceReport]:
+    """Synchronous wrapper around collect_all (for flows and the CLI)."""
+    return asyncio.run(
+        collect_all(sources, state=state, sink=sink, since=since, settings=settings, allow_private=allow_private, progress=progress)
+    )
+
+
+__all__ = ["canonical_url", "collect", "collect_all", "collect_source", "load_sources"]

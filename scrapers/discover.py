@@ -1,0 +1,212 @@
+"""Finding article URLs: RSS/Atom feeds, listing pages (with pagination), sitemaps."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from bs4 import BeautifulSoup, Tag
+from lxml import etree
+
+from scrapers.canonical import canonical_url, host_of, site_of
+from scrapers.dates import try_parse_date
+from scrapers.errors import ScraperError
+
+
+class FeedError(ScraperError):
+    """A feed URL did not return a feed (HTML, garbage); the message says what came back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One candidate article: its canonical URL and what the feed or listing said about it."""
+
+    url: str
+    title: str = ""
+    summary: str = ""
+    content: str = ""  # full text when a feed carries it (HTML)
+    published_at: datetime | None = None
+    published_raw: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+_FEED_SNIFF = re.compile(rb"<(?:rss|feed|rdf:RDF|channel)\b", re.I)
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """True when the first bytes contain an RSS/Atom/RDF root (some 'feeds' return HTML)."""
+    return bool(_FEED_SNIFF.search(body[:2048]))
+
+
+def _struct_to_dt(value: object) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)  # type: ignore[arg-type]
+
+
+def parse_feed(body: bytes, base_url: str, *, now: datetime | None = None) -> list[Item]:
+    """Items of an RSS/Atom feed; FeedError when the body is not a feed. An empty feed → []."""
+    if not looks_like_feed(body):
+        head = body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
+        what = "an HTML page" if b"<html" in body[:2048].lower() else "no RSS/Atom"
+        raise FeedError(f"{base_url}: expected RSS/Atom but got {what} ({head[:80]!r}…); fix the feed URL in sources.toml")
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries:
+        raise FeedError(f"{base_url}: broken feed ({parsed.bozo_exception}); fix the feed URL or report it to the site")
+    items: list[Item] = []
+    for e in parsed.entries:
+        link = e.get("link") or e.get("id") or ""
+        if not link or not link.startswith(("http", "/")):
+            continue
+        raw = e.get("published") or e.get("updated") or ""
+        published = try_parse_date(raw, now=now) if raw else None
+        if published is None and raw:
+            published = _struct_to_dt(e.get("published_parsed") or e.get("updated_parsed"))
+            if published is not None and now is not None and published > now:
+                published = None
+        content = ""
+        if e.get("content"):
+            content = e["content"][0].get("value", "")
+        authors = tuple(a.get("name", "") for a in e.get("authors", []) if a.get("name"))
+        tags = tuple(t.get("term", "") for t in e.get("tags", []) if t.get("term"))
+        items.append(
+            Item(
+                url=canonical_url(link, base_url),
+                title=_text(e.get("title", "")),
+                summary=_text(e.get("summary", "")),
+                content=content,
+                published_at=published,
+                published_raw=raw,
+                authors=authors,
+                tags=tags,
+            )
+        )
+    return items
+
+
+def _text(html: str) -> str:
+    if "<" not in html:
+        return html.strip()
+    return BeautifulSoup(html, "lxml").get_text(" ", strip=True)
+
+
+# --- listing pages ------------------------------------------------------------------------------
+
+# Paths that are never articles: tags, categories, services, pagination, static files.
+_NOT_ARTICLE = re.compile(
+    r"/(?:tag|tags|category|categories|service|page|author|search|archive|rss|feed|keyword|about|contact)(?:/|$)|\.(?:jpg|jpeg|png|gif|pdf|css|js|xml|mp4|mp3)$",
+    re.I,
+)
+# Shapes of article URLs on the families we know: /news/123…, /fa/news/123…, /1402/10/slug, /?p=123, /123-slug.
+_ARTICLE = re.compile(r"/(?:fa/)?news/(?:i/)?\d+|/\d{4}/\d{1,2}/(?:\d{1,2}/)?[^/]+|[?&]p=\d+|/\d{3,}[-/]|/\d{4,}$|/(?:news|article|post)s?/[^/]+", re.I)
+_NEXT_TEXT = re.compile(r"^(?:بعدی|صفحه بعد|صفحه‌ی بعد|ادامه|next|›|»|older|قدیمی‌تر)", re.I)
+_DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """Article links found on one listing page, and the next page's URL if there is one."""
+
+    items: list[Item]
+    next_url: str | None
+
+
+def _item_date(anchor: Tag, now: datetime | None) -> tuple[datetime | None, str]:
+    """A date printed next to a link: climb to the nearest list item/article block and look there."""
+    node: Tag | None = anchor
+    for _ in range(4):
+        if node is None:
+            break
+        if node.name in ("li", "article", "tr") or (node.name == "div" and node.get("class")):
+            for el in node.select("time[datetime]"):
+                dt = try_parse_date(str(el["datetime"]), now=now)
+                if dt:
+                    return dt, str(el["datetime"])
+            for el in node.find_all(attrs={"class": _DATE_HINT}):
+                text = el.get_text(" ", strip=True)
+                dt = try_parse_date(text, now=now)
+                if dt:
+                    return dt, text
+            if node.name in ("li", "article", "tr"):
+                break
+        node = node.parent if isinstance(node.parent, Tag) else None
+    return None, ""
+
+
+def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site_hosts: set[str] | None = None) -> ListingPage:
+    """Article links (same site, article-shaped URL) with nearby dates, and the next page."""
+    soup = BeautifulSoup(html, "lxml")
+    for bad in soup.select("header, footer, nav, script, style, aside"):
+        bad.decompose()
+    sites = {site_of(h) for h in (site_hosts or set())} | {site_of(host_of(page_url))}
+    seen: dict[str, Item] = {}
+    for a in soup.find_all("a", href=True):
+        href = str(a["href"]).strip()
+        if href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = canonical_url(href, page_url)
+        parts = urlsplit(url)
+        if site_of(parts.hostname or "") not in sites or url == canonical_url(page_url):
+            continue
+        path_q = parts.path + ("?" + parts.query if parts.query else "")
+        if _NOT_ARTICLE.search(parts.path) or not _ARTICLE.search(path_q):
+            continue
+        title = a.get_text(" ", strip=True)
+        if url in seen and (seen[url].title or not title):
+            continue
+        published, raw = _item_date(a, now)
+        seen[url] = Item(url=url, title=title, published_at=published, published_raw=raw)
+    return ListingPage(items=list(seen.values()), next_url=_next_page(soup, page_url))
+
+
+def _next_page(soup: BeautifulSoup, page_url: str) -> str | None:
+    link = soup.select_one("link[rel=next], a[rel=next]")
+    if link and link.get("href"):
+        return urljoin(page_url, str(link["href"]))
+    for a in soup.select(".pagination a, .pager a, .paging a, nav a, a.next, .next a, a"):
+        text = a.get_text(" ", strip=True)
+        if a.get("href") and (_NEXT_TEXT.match(text) or "next" in " ".join(a.get("class") or [])):
+            return urljoin(page_url, str(a["href"]))
+    return None
+
+
+# --- sitemaps -------------------------------------------------------------------------------------
+
+_SM_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def parse_sitemap(body: bytes, base_url: str, *, now: datetime | None = None) -> tuple[list[Item], list[str]]:
+    """(article items, child sitemap URLs) of a sitemap or sitemap index."""
+    try:
+        root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
+    except etree.XMLSyntaxError as exc:
+        raise FeedError(f"{base_url}: not a sitemap ({exc})") from None
+    if root is None:
+        raise FeedError(f"{base_url}: empty sitemap")
+    tag = etree.QName(root).localname
+    items: list[Item] = []
+    children: list[str] = []
+    for node in root:
+        if not isinstance(node.tag, str):
+            continue
+        loc = lastmod = ""
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname
+            if name == "loc":
+                loc = (child.text or "").strip()
+            elif name == "lastmod":
+                lastmod = (child.text or "").strip()
+        if not loc:
+            continue
+        if tag == "sitemapindex":
+            children.append(urljoin(base_url, loc))
+        else:
+            items.append(Item(url=canonical_url(loc, base_url), published_at=try_parse_date(lastmod, now=now) if lastmod else None, published_raw=lastmod))
+    return items, children

@@ -1,0 +1,352 @@
+"""The polite HTTP client: robots.txt, per-host spacing, global concurrency, retries, size caps.
+
+Every request waits for its host's next free slot (min interval, or the site's Crawl-delay if
+longer) and then for one of `global_concurrency` slots; it is retried on connection errors,
+408, 429 and 5xx with exponential backoff plus jitter (Retry-After wins when longer). Bodies are
+streamed and cut at `max_response_bytes` (on the wire) and `max_decompressed_bytes` (after
+gzip/deflate, decompressed by us in bounded steps, so a gzip bomb never fills memory). Redirects
+are followed by hand: at most `max_redirects`, never to another site, never to a private or
+loopback address unless the source itself lives there (or `allow_private`, as the demo does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import ipaddress
+import random
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from mediawatch.records import Source
+from mediawatch.settings import Settings, get_settings
+from scrapers.canonical import host_of, site_of
+from scrapers.charset import decode_html
+from scrapers.errors import FetchError
+from scrapers.robots import RobotsRules
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# A Retry-After longer than this means "not tonight": we give up on the URL instead of stalling.
+MAX_RETRY_AFTER_S = 120.0
+# Jitter: up to this fraction of the backoff is added, so parallel workers do not retry in step.
+JITTER = 0.3
+_TRANSIENT = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout,
+    httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, TimeoutError,
+)
+
+Resolver = Callable[[str], list[str]]
+
+
+@dataclass
+class FetchResult:
+    """A completed response (2xx or 304), its final URL and the body (decompressed)."""
+
+    url: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    elapsed_ms: int
+    attempts: int = 1
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return decode_html(self.content, self.headers.get("content-type"))
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def _is_private(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return not addr.is_global or addr.is_multicast
+
+
+def _literal_ip(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    with contextlib.suppress(TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+class PoliteClient:
+    """An async HTTP client that behaves like a considerate reader. Use `async with`."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.allow_private = allow_private
+        self._resolver = resolver
+        self._client = httpx.AsyncClient(
+            headers={
+                "User-Agent": self.settings.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept-Language": "fa,en;q=0.5",
+            },
+            timeout=httpx.Timeout(self.settings.request_timeout_s),
+            follow_redirects=False,
+            transport=transport,
+            limits=httpx.Limits(max_connections=self.settings.global_concurrency * 2),
+        )
+        self._sem = asyncio.Semaphore(self.settings.global_concurrency)
+        self._next_slot: dict[str, float] = {}
+        self._robots: dict[str, RobotsRules] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._resolved: dict[str, list[str]] = {}
+        self.requests = 0  # every request sent, robots.txt included (for the benchmark)
+
+    async def __aenter__(self) -> PoliteClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # --- politeness ------------------------------------------------------------------------
+    def interval_for(self, url: str, source: Source | None = None) -> float:
+        """Seconds between two requests to this URL's host."""
+        base = source.min_interval_s if source and source.min_interval_s else self.settings.min_host_interval_s
+        rules = self._robots.get(self._origin(url))
+        delay = rules.crawl_delay() if rules else None
+        return max(base, delay or 0.0)
+
+    async def _wait_turn(self, url: str, source: Source | None) -> None:
+        """Reserve this host's next free slot and sleep until it comes."""
+        host = host_of(url)
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(host, 0.0))
+        self._next_slot[host] = slot + self.interval_for(url, source)
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    @staticmethod
+    def _origin(url: str) -> str:
+        p = urlsplit(url)
+        return f"{p.scheme}://{p.netloc}".lower()
+
+    async def robots_for(self, url: str, source: Source | None = None) -> RobotsRules:
+        """The robots.txt rules of the URL's site, fetched once (timeout: allow all)."""
+        origin = self._origin(url)
+        if origin in self._robots:
+            return self._robots[origin]
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin in self._robots:
+                return self._robots[origin]
+            robots_url = origin + "/robots.txt"
+            try:
+                async with asyncio.timeout(self.settings.robots_timeout_s):
+                    res = await self._fetch(robots_url, source, retries=0, check_robots=False)
+                rules = RobotsRules.from_text(res.text)
+            except TimeoutError:
+                rules = RobotsRules.allow_all(f"{robots_url} did not answer in {self.settings.robots_timeout_s:g} s")
+            except FetchError as exc:
+                # 4xx: no rules (allow all, RFC 9309); 5xx/unreachable: we cannot know, and the
+                # article requests that follow will meet the same trouble and report it.
+                rules = RobotsRules.allow_all(str(exc))
+            self._robots[origin] = rules
+            return rules
+
+    # --- safety ----------------------------------------------------------------------------
+    async def _resolve(self, host: str) -> list[str]:
+        if host in self._resolved:
+            return self._resolved[host]
+        literal = _literal_ip(host)
+        if literal:
+            ips = [literal]
+        elif self._resolver is not None:
+            ips = self._resolver(host)
+        else:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                raise FetchError(f"http://{host}/", f"cannot resolve host name {host!r} ({exc}); check the URL or DNS", kind="connect") from None
+            ips = sorted({str(info[4][0]) for info in infos})
+        self._resolved[host] = ips
+        return ips
+
+    def _own_hosts(self, source: Source | None) -> set[str]:
+        if source is None:
+            return set()
+        return {host_of(source.homepage), *(d.lower() for d in source.domains)}
+
+    async def check_target(self, url: str, source: Source | None) -> None:
+        """Refuse URLs that resolve to private/loopback addresses, unless allowed for this source."""
+        host = host_of(url)
+        if self.allow_private:
+            return
+        own = self._own_hosts(source)
+        home_literal = source is not None and (_literal_ip(host_of(source.homepage)) or host_of(source.homepage) == "localhost")
+        for ip in await self._resolve(host):
+            if _is_private(ip) and not (home_literal and host in own):
+                raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
+
+    def same_site(self, url: str, source: Source | None, start_url: str) -> bool:
+        """Is `url` on the source's site (homepage's registrable domain, its `domains`) or the start URL's?"""
+        host = host_of(url)
+        allowed = {site_of(host_of(start_url))}
+        if source is not None:
+            allowed |= {site_of(h) for h in self._own_hosts(source)}
+        return site_of(host) in allowed
+
+    # --- fetching ----------------------------------------------------------------------------
+    async def get(
+        self,
+        url: str,
+        source: Source | None = None,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        check_robots: bool = True,
+    ) -> FetchResult:
+        """GET politely; a 2xx or 304 FetchResult, or FetchError saying what went wrong."""
+        return await self._fetch(url, source, etag=etag, last_modified=last_modified, check_robots=check_robots)
+
+    async def _fetch(
+        self,
+        url: str,
+        source: Source | None,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        check_robots: bool = True,
+        retries: int | None = None,
+    ) -> FetchResult:
+        retries = self.settings.retries if retries is None else retries
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        start_url, redirects = url, []
+        started = time.monotonic()
+        attempts = 0
+        while True:
+            if check_robots:
+                rules = await self.robots_for(url, source)
+                if not rules.allowed(url):
+                    raise FetchError(url, "disallowed by robots.txt; we respect it (ask the webmaster to allow 'mediawatch')", kind="robots")
+            await self.check_target(url, source)
+            resp_status, resp_headers, body, attempts_here = await self._with_retries(url, source, headers, retries)
+            attempts += attempts_here
+            if resp_status in REDIRECT_STATUSES and resp_headers.get("location"):
+                target = urljoin(url, resp_headers["location"])
+                if len(redirects) >= self.settings.max_redirects:
+                    raise FetchError(start_url, f"more than {self.settings.max_redirects} redirects (a loop?): {' → '.join([*redirects, target])}", kind="redirect", status=resp_status)
+                if urlsplit(target).scheme not in ("http", "https"):
+                    raise FetchError(start_url, f"redirect to a non-web address {target!r} refused", kind="redirect", status=resp_status)
+                if not self.same_site(target, source, start_url):
+                    raise FetchError(start_url, f"redirect to another site ({host_of(target)}) refused; if the outlet moved, update its homepage/feeds in sources.toml", kind="redirect", status=resp_status)
+                redirects.append(target)
+                url = target
+                continue
+            elapsed = int((time.monotonic() - started) * 1000)
+            if resp_status == 304 or 200 <= resp_status < 300:
+                return FetchResult(url, resp_status, resp_headers, body, elapsed, attempts, redirects)
+            raise FetchError(url, f"HTTP {resp_status}" + (" (gave up after retries)" if resp_status in RETRY_STATUSES else ""), kind="http", status=resp_status)
+
+    async def _with_retries(
+        self, url: str, source: Source | None, headers: dict[str, str], retries: int
+    ) -> tuple[int, httpx.Headers, bytes, int]:
+        attempt = 0
+        while True:
+            attempt += 1
+            wait: float | None = None
+            try:
+                status, resp_headers, body = await self._once(url, source, headers)
+            except FetchError:
+                raise
+            except _TRANSIENT as exc:
+                if attempt > retries:
+                    kind = "timeout" if isinstance(exc, (httpx.TimeoutException, TimeoutError)) else "connect"
+                    if isinstance(exc, httpx.RemoteProtocolError):
+                        kind = "truncated"
+                    what = {"timeout": f"no complete answer within {self.settings.request_timeout_s:g} s",
+                            "connect": f"cannot connect ({type(exc).__name__}: {exc or 'refused'})",
+                            "truncated": f"the server cut the response short ({exc})"}[kind]
+                    raise FetchError(url, f"{what}, after {attempt} tries; the site may be down — it will be retried next run", kind=kind) from None
+            else:
+                if status not in RETRY_STATUSES or attempt > retries:
+                    return status, resp_headers, body, attempt
+                wait = _retry_after(resp_headers.get("retry-after"))
+                if wait is not None and wait > MAX_RETRY_AFTER_S:
+                    raise FetchError(url, f"HTTP {status}, the server asks us to come back in {wait:.0f} s; skipped until the next run", kind="http", status=status)
+            backoff = self.settings.backoff_base_s * 2 ** (attempt - 1)
+            backoff += random.uniform(0, JITTER * backoff)
+            await asyncio.sleep(max(backoff, wait or 0.0))
+
+    async def _once(self, url: str, source: Source | None, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        await self._wait_turn(url, source)
+        async with self._sem:
+            self.requests += 1
+            async with asyncio.timeout(self.settings.request_timeout_s):
+                return await self._send(url, headers)
+
+    async def _send(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            if resp.status_code in REDIRECT_STATUSES or resp.status_code == 304 or resp.status_code >= 400:
+                return resp.status_code, resp.headers, b""
+            body = await self._read_capped(url, resp)
+            return resp.status_code, resp.headers, body
+
+    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
+        max_raw, max_out = self.settings.max_response_bytes, self.settings.max_decompressed_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_raw:
+            raise FetchError(url, f"response of {int(declared):,} bytes exceeds the {max_raw:,}-byte cap", kind="too_large", status=resp.status_code)
+        encoding = resp.headers.get("content-encoding", "").strip().lower()
+        decomp = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+        out = bytearray()
+        raw_total = 0
+        async for chunk in resp.aiter_raw():
+            raw_total += len(chunk)
+            if raw_total > max_raw:
+                raise FetchError(url, f"response exceeds the {max_raw:,}-byte cap", kind="too_large", status=resp.status_code)
+            if decomp is None:
+                out += chunk
+                continue
+            data = chunk
+            while data:
+                try:
+                    out += decomp.decompress(data, max_out - len(out) + 1)
+                except zlib.error as exc:
+                    raise FetchError(url, f"corrupt {encoding} body ({exc})", kind="truncated", status=resp.status_code) from None
+                if len(out) > max_out:
+                    raise FetchError(url, f"body decompresses to more than {max_out:,} bytes (a gzip bomb?); refused", kind="too_large", status=resp.status_code)
+                data = decomp.unconsumed_tail
+        if decomp is not None:
+            out += decomp.flush()
+        return bytes(out)

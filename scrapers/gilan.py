@@ -1,0 +1,53 @@
+"""Is an item about Gilan? Place names as whole words, and the wire services' datelines.
+
+The lists live in scrapers/data/*.txt so the committee can edit them without touching code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+PLACES_FILE = DATA_DIR / "gilan_places.txt"
+DATELINES_FILE = DATA_DIR / "gilan_datelines.txt"
+
+# A Persian letter (Arabic block, including Persian additions) on either side breaks the word.
+_LETTER = r"\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF"
+
+
+def _lines(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def normalise(text: str) -> str:
+    """Arabic yeh/kaf → Persian, ZWNJ/nbsp kept apart from letters, so lists match any spelling."""
+    return text.replace("ي", "ی").replace("ى", "ی").replace("ك", "ک").replace("\xa0", " ")
+
+
+@functools.cache
+def _patterns(places_file: Path = PLACES_FILE, datelines_file: Path = DATELINES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = sorted((normalise(p) for p in _lines(places_file)), key=len, reverse=True)
+    alts = "|".join(r"[\s\u200c]?".join(re.escape(w) for w in name.split()) for name in names)
+    places = re.compile(rf"(?<![{_LETTER}])(?:{alts})(?![{_LETTER}])")
+    datelines = re.compile("|".join(f"(?:{normalise(p)})" for p in _lines(datelines_file)))
+    return places, datelines
+
+
+def gilan_places(text: str) -> list[str]:
+    """The Gilan place names mentioned in `text`, in order of appearance (duplicates kept)."""
+    places, _ = _patterns()
+    return [m.group(0) for m in places.finditer(normalise(text))]
+
+
+def has_gilan_dateline(text: str) -> bool:
+    """True when the text carries a Gilan dateline such as «رشت - ایرنا -»."""
+    _, datelines = _patterns()
+    return bool(datelines.search(normalise(text)))
+
+
+def is_about_gilan(*texts: str) -> bool:
+    """True when any of the texts (title, lead, body…) names a Gilan place or has a Gilan dateline."""
+    joined = "\n".join(t for t in texts if t)
+    return bool(gilan_places(joined)) or has_gilan_dateline(joined)

@@ -1,0 +1,281 @@
+"""What every page-family parser shares: the parsed record, selector helpers, and fallbacks.
+
+A family parser is a small class that lists CSS selectors (REFERENCE.md §1.1) per field; fields
+its selectors miss fall back to what every news page carries (JSON-LD, OpenGraph, article meta).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from bs4 import BeautifulSoup, Tag
+
+from mediawatch.records import Article
+from scrapers.dates import parse_date
+from scrapers.errors import DateError, ParseError
+
+# Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
+_SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
+# Blocks inside an article body that are not the article (ads, related links, share bars, scripts).
+_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related|share|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
+NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
+REQUIRED_FIELDS = ("title", "body", "published_at")
+
+
+def clean_text(text: str) -> str:
+    """Fold runs of whitespace to one space and trim; ZWNJ is kept."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_of(el: Tag | None) -> str:
+    return clean_text(el.get_text(" ")) if el is not None else ""
+
+
+@dataclass
+class ParsedArticle:
+    """The fields read from one article page."""
+
+    url: str
+    title: str = ""
+    kicker: str = ""
+    lead: str = ""
+    paragraphs: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    published_raw: str = ""
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    section: str = ""
+    problems: dict[str, str] = field(default_factory=dict)  # field → why it is missing or wrong
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def missing(self) -> list[str]:
+        """Required fields that are empty."""
+        return [f for f in REQUIRED_FIELDS if not getattr(self, f)]
+
+    def to_json(self) -> dict[str, Any]:
+        """The fixture form (.expected.json): plain JSON types, dates in ISO UTC."""
+        data = asdict(self)
+        data.pop("problems")
+        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return data
+
+    def to_article(self, source_id: str, fetched_at: datetime, url: str | None = None) -> Article:
+        return Article(
+            url=url or self.url, source_id=source_id, title=self.title, body=self.body, fetched_at=fetched_at,
+            published_at=self.published_at, published_raw=self.published_raw, kicker=self.kicker, lead=self.lead,
+            authors=tuple(self.authors), tags=tuple(self.tags), section=self.section,
+        )
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = clean_text(v).strip("،,#")
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+class Parser:
+    """Selector-driven article parser; subclasses set the selectors of their family."""
+
+    name: ClassVar[str] = "base"
+    article: ClassVar[str] = ""  # the article container; empty: the whole document
+    kicker: ClassVar[str] = ""
+    title: ClassVar[str] = "h1"
+    lead: ClassVar[str] = ""
+    body: ClassVar[str] = ""  # selector of the body's blocks (e.g. ".item-text>*") or container
+    tags: ClassVar[str] = ""
+    date: ClassVar[str] = ""
+    section: ClassVar[str] = ""
+    authors: ClassVar[str] = ""
+
+    # --- entry points ------------------------------------------------------------------------
+    def parse(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
+        """Parse and insist on the required fields (title, body, published_at); ParseError names the first missing."""
+        art = self.extract(html, url, now=now)
+        for f in REQUIRED_FIELDS:
+            if not getattr(art, f):
+                raise ParseError(url, f, art.problems.get(f, f"no match for the {self.name} selectors"))
+        return art
+
+    def extract(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
+        """Read every field it can; missing ones stay empty and are explained in `problems`."""
+        soup = BeautifulSoup(html, "lxml")
+        meta = page_metadata(soup)
+        for bad in soup.find_all(NOISE_TAGS):
+            bad.decompose()
+        root = (soup.select_one(self.article) if self.article else None) or soup
+        art = ParsedArticle(url=url)
+        art.title = self.first_text(root, self.title) or meta.get("title", "")
+        art.kicker = self.first_text(root, self.kicker)
+        art.lead = self.first_text(root, self.lead) or meta.get("description", "")
+        art.paragraphs = self.body_paragraphs(root, soup, meta)
+        if art.lead and art.paragraphs and art.paragraphs[0] == art.lead:
+            art.paragraphs = art.paragraphs[1:]
+        art.tags = _dedupe(el.get_text(" ") for el in root.select(self.tags)) if self.tags else []
+        art.tags = art.tags or _dedupe(meta.get("tags", []))
+        art.section = self.section_of(root) or meta.get("section", "")
+        art.authors = (_dedupe(el.get_text(" ") for el in root.select(self.authors)) if self.authors else []) or _dedupe(meta.get("authors", []))
+        self.read_date(art, root, soup, meta, now)
+        return art
+
+    # --- pieces subclasses may override ---------------------------------------------------------
+    def first_text(self, root: Tag, selector: str) -> str:
+        if not selector:
+            return ""
+        for el in root.select(selector):
+            text = text_of(el)
+            if text:
+                return text
+        return ""
+
+    def section_of(self, root: Tag) -> str:
+        if not self.section:
+            return ""
+        crumbs = [text_of(el) for el in root.select(self.section)]
+        crumbs = [c for c in crumbs if c and c not in ("خانه", "صفحه اصلی", "Home")]
+        return crumbs[-1] if crumbs else ""
+
+    def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
+        paras = block_texts(root.select(self.body)) if self.body else []
+        if not paras and meta.get("body"):
+            paras = [clean_text(p) for p in re.split(r"\n\s*\n|\n", meta["body"]) if clean_text(p)]
+        return paras
+
+    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
+        """Date strings, best first: the family's selectors, then page metadata, then hints."""
+        out: list[str] = []
+        if self.date:
+            for el in root.select(self.date):
+                out.append(str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el))
+        out += meta.get("dates", [])
+        out += [str(el["datetime"]) for el in soup.select("time[datetime]")]
+        for el in soup.find_all(attrs={"class": re.compile(r"date|time|tarikh|publish", re.I)}):
+            out.append(text_of(el))
+        return [s for s in out if s]
+
+    def read_date(self, art: ParsedArticle, root: Tag, soup: BeautifulSoup, meta: dict[str, Any], now: datetime | None) -> None:
+        first_error = ""
+        for raw in self.date_candidates(root, soup, meta):
+            try:
+                art.published_at = parse_date(raw, now=now)
+                art.published_raw = raw
+                return
+            except DateError as exc:
+                if "future" in str(exc):
+                    art.published_raw = raw
+                    art.problems["published_at"] = str(exc)
+                    return
+                first_error = first_error or str(exc)
+        art.problems["published_at"] = first_error or "no date found on the page"
+
+
+def block_texts(elements: Iterable[Tag]) -> list[str]:
+    """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote children."""
+    paras: list[str] = []
+    for el in elements:
+        if is_noise(el):
+            continue
+        children = el.find_all(["p", "h2", "h3", "h4", "li", "blockquote"]) if el.name not in ("p", "h2", "h3", "h4", "li", "blockquote") else []
+        blocks = [c for c in children if not any(is_noise(p) for p in c.parents if p is not el)] if children else [el]
+        for block in blocks:
+            if is_noise(block):
+                continue
+            text = text_of(block)
+            if text and text not in paras:
+                paras.append(text)
+    return paras
+
+
+def is_noise(el: Tag) -> bool:
+    """Ads, related-news boxes, share bars: by class or id."""
+    if not isinstance(el, Tag) or el.attrs is None:
+        return False
+    names = " ".join(el.get("class") or []) + " " + str(el.get("id") or "")
+    return bool(_NOISE.search(names))
+
+
+_ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "WebPage"}
+
+
+def _jsonld_objects(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for script in soup.select('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(script.string or script.get_text() or "")
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            obj = stack.pop(0)
+            if isinstance(obj, dict):
+                if "@graph" in obj:
+                    stack.extend(obj["@graph"] if isinstance(obj["@graph"], list) else [obj["@graph"]])
+                out.append(obj)
+            elif isinstance(obj, list):
+                stack.extend(obj)
+    return out
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [value.get("name", "")] if value.get("name") else []
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
+    """What the page says about itself: JSON-LD NewsArticle first, then OpenGraph/meta tags."""
+    meta: dict[str, Any] = {"dates": [], "tags": [], "authors": []}
+    for obj in _jsonld_objects(soup):
+        types = obj.get("@type")
+        types = set(types) if isinstance(types, list) else {types}
+        if not types & _ARTICLE_TYPES or (types == {"WebPage"} and "headline" not in obj):
+            continue
+        meta.setdefault("title", clean_text(str(obj.get("headline") or obj.get("name") or "")))
+        meta.setdefault("description", clean_text(str(obj.get("description") or "")))
+        if obj.get("articleBody"):
+            meta.setdefault("body", str(obj["articleBody"]))
+        if obj.get("datePublished"):
+            meta["dates"].append(str(obj["datePublished"]))
+        meta["authors"] += _names(obj.get("author"))
+        kw = obj.get("keywords")
+        meta["tags"] += [k.strip() for k in kw.split(",")] if isinstance(kw, str) else _names(kw)
+        if obj.get("articleSection"):
+            sec = obj["articleSection"]
+            meta.setdefault("section", clean_text(sec[0] if isinstance(sec, list) else str(sec)))
+        break
+
+    def content(*names: str) -> list[str]:
+        vals = []
+        for n in names:
+            for el in soup.find_all("meta", attrs={"property": n}) + soup.find_all("meta", attrs={"name": n}):
+                if el.get("content"):
+                    vals.append(clean_text(str(el["content"])))
+        return vals
+
+    if not meta.get("title"):
+        meta["title"] = next(iter(content("og:title", "twitter:title")), "") or text_of(soup.title)
+    if not meta.get("description"):
+        meta["description"] = next(iter(content("og:description", "description")), "")
+    meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")
+    meta["tags"] += content("article:tag")
+    if not meta["tags"]:
+        kw = content("keywords", "news_keywords")
+        meta["tags"] = [k for v in kw for k in re.split(r"[,،]", v)]
+    meta["authors"] += content("author", "article:author")
+    if not meta.get("section"):
+        meta["section"] = next(iter(content("article:section")), "")
+    return meta

@@ -1,0 +1,54 @@
+"""The parser for any news page: JSON-LD NewsArticle, then OpenGraph/meta, then the body by structure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from scrapers.parsers.base import Parser, block_texts, clean_text, is_noise
+
+# Containers that hold an article's text on most Persian CMSs, in order of trust.
+BODY_CONTAINERS = (
+    "[itemprop=articleBody]", ".item-text", ".news-text", ".news_text", ".entry-content", ".post-content",
+    ".article-body", ".story", ".body", ".content-body", ".news-body", "article",
+)
+# A paragraph shorter than this (characters) inside an unmarked block is a caption or a label.
+MIN_PARAGRAPH_CHARS = 25
+
+
+class GenericParser(Parser):
+    """JSON-LD → OpenGraph/meta → structure; dates also from elements whose class/id says date/time."""
+
+    name = "generic"
+    title = "h1"
+    kicker = ".kicker, .rutitr, .rotitr, .uptitle"
+    lead = ".lead, .summary, .introtext, .subtitle"
+    tags = "[rel~=tag], .tags a"
+    section = ".breadcrumb li, .breadcrumb a"
+
+    def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
+        if meta.get("body"):
+            paras = [clean_text(p) for p in meta["body"].split("\n") if clean_text(p)]
+            if paras:
+                return paras
+        for sel in BODY_CONTAINERS:
+            for el in root.select(sel):
+                paras = block_texts([el])
+                if sum(len(p) for p in paras) >= 80:
+                    return paras
+        return by_structure(root)
+
+
+def by_structure(root: Tag) -> list[str]:
+    """The block with the most paragraph text wins (a small trafilatura-like heuristic)."""
+    best: tuple[int, Tag | None] = (0, None)
+    for parent in root.find_all(["div", "section", "main", "td"]):
+        if is_noise(parent):
+            continue
+        score = sum(len(clean_text(p.get_text(" "))) for p in parent.find_all("p", recursive=False))
+        if score > best[0]:
+            best = (score, parent)
+    if best[1] is None:
+        return []
+    return [t for p in best[1].find_all("p", recursive=False) if len(t := clean_text(p.get_text(" "))) >= MIN_PARAGRAPH_CHARS]

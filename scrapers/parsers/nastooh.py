@@ -1,0 +1,20 @@
+"""Nastooh family: Nastooh (نستوه): IRNA, Mehr, Hamshahri, Khabaronline, Mashregh, IMNA, ISNA's variant."""
+
+from __future__ import annotations
+
+from scrapers.parsers.base import Parser
+
+
+class NastoohParser(Parser):
+    """Nastooh (نستوه): IRNA, Mehr, Hamshahri, Khabaronline, Mashregh, IMNA, ISNA's variant."""
+
+    name = "nastooh"
+    article = "article, #photos, .main-content, #item"
+    kicker = ".rutitr, .kicker"
+    title = "h1.title, h1.first-title, .title h1, span.headline, h1"
+    lead = ".item-summary, p.summary, .introtext, .lead"
+    body = ".item-body .item-text>*, .item-text[itemprop=articleBody]>*"
+    tags = ".tags li, section.tags a, .trending-tags li a"
+    date = ".item-date>span, .item-date, .item-time, .meta-news time"
+    section = ".breadcrumb li"
+    authors = ".item-author, .author-name, [itemprop=author] [itemprop=name]"
