@@ -26,7 +26,7 @@ SOURCES: dict[str, Source] = {
 _ids = iter(range(1, 1_000_000))
 
 
-def item(
+def _item(
     title: str,
     *,
     source: str = "gilkhabar",
@@ -73,9 +73,13 @@ def item(
     )
 
 
-def night() -> tuple[list[DigestItem], list[DigestItem]]:
+def night(end: datetime = PERIOD_END) -> tuple[list[DigestItem], list[DigestItem]]:
     """(items of the period, history before it): three concern stories of known rank, PR, management."""
     neg = Tone.negative
+
+    def item(*args, **kw):
+        return _item(*args, end=end, **kw)
+
     items = [
         # 1. Waste on the streets of Golsar: 4 articles, 4 outlets incl. agency, Rasht, negative, new.
         item(
@@ -172,6 +176,8 @@ def night() -> tuple[list[DigestItem], list[DigestItem]]:
     ]
     return items, history
 
+
+item = _item
 
 FAILURES = [
     SourceReport(source_id="weekly", found=0, new=0, failed=0, fatal="سایت پاسخ نداد (مهلت ۲۰ ثانیه)"),

