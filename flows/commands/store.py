@@ -1,9 +1,229 @@
-"""CLI commands for this stage; `register(app)` adds them to the main app."""
+"""`mediawatch db …`, `mediawatch search`, `mediawatch export`, `mediawatch corrections …`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from storage import Store
+
+console = Console()
+err = Console(stderr=True)
+
+_DOMAINS = ("culture_social_tourism", "civil_works_traffic", "urban_planning_legal", "urban_services",
+            "economic_budget_it", "management", "other")
+
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file in the data dir).")
+]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="From this day on (Tehran): Gregorian 2026-11-01 or Jalali 1405-08-10.")
+]
+DomainOpt = Annotated[str | None, typer.Option("--domain", help=f"Only this working group: {', '.join(_DOMAINS)}.")]
+
+db_app = typer.Typer(help="The database: upgrade its schema, copy it to another backend, show what it holds.",
+                     no_args_is_help=True)
+corrections_app = typer.Typer(help="People's corrections of the classifier, and their export for retraining.",
+                              no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/]")
+    return typer.Exit(code)
+
+
+def _db_url(db: str | None) -> str:
+    from mediawatch.settings import get_settings
+
+    return db or get_settings().database_url
+
+
+@contextmanager
+def _open(db: str | None) -> Iterator[Store]:
+    from mediawatch.errors import MediawatchError
+    from storage import open_store
+
+    try:
+        store = open_store(_db_url(db))
+    except MediawatchError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        yield store
+    except MediawatchError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _since(text: str | None) -> datetime | None:
+    from mediawatch.timeutil import parse_date_arg, tehran_midnight
+
+    if not text:
+        return None
+    try:
+        return tehran_midnight(parse_date_arg(text))
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _domain(value: str | None) -> str | None:
+    if value is not None and value not in _DOMAINS:
+        raise _fail(f"Unknown domain «{value}»: use one of {', '.join(_DOMAINS)}.", 2)
+    return value
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Migrate the database schema to this version of mediawatch (back it up first: docs/storage.md)."""
+    from sqlalchemy.exc import OperationalError
+
+    from mediawatch.errors import MediawatchError
+    from storage import db as dbm
+
+    try:
+        engine = dbm.make_engine(_db_url(db))
+    except MediawatchError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        before, after = dbm.upgrade(engine)
+    except OperationalError as exc:
+        raise _fail(f"cannot reach the database: {exc.orig}. Check --db / MEDIAWATCH_DB_URL.") from None
+    except MediawatchError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    where = engine.url.render_as_string(hide_password=True)
+    if before == after:
+        console.print(f"{where}: already at schema revision {after}.")
+    else:
+        console.print(f"{where}: schema {before or '(empty)'} → {after}.")
+
+
+@db_app.command("info")
+def db_info(db: DbOpt = None) -> None:
+    """Show which database is in use, its schema revision and how many rows each table holds."""
+    from rich.table import Table
+
+    with _open(db) as store:
+        counts = store.table_counts()
+        console.print(f"database: {store.url}\nbackend: {store.dialect}\nschema revision: {store.revision()}")
+        table = Table("table", "rows")
+        for name, n in counts.items():
+            table.add_row(name, f"{n:,}")
+        console.print(table)
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", help="Target database URL, e.g. postgresql://user@host/mediawatch.")],
+    db: DbOpt = None,
+) -> None:
+    """Copy every table into another database (e.g. SQLite → PostgreSQL); safe to rerun."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with _open(db) as src, _open(to) as dst:
+        from storage.copy import copy_database
+
+        totals = src.table_counts()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+            tasks = {name: bar.add_task(name, total=n) for name, n in totals.items()}
+            added = copy_database(src, dst, progress=lambda name, n: bar.advance(tasks[name], n))
+        console.print(f"copied {src.url} → {dst.url}: "
+                      + ", ".join(f"{k} +{v:,}" for k, v in added.items() if totals[k]))
+        console.print("Point MEDIAWATCH_DB_URL at the target to use it.")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find, e.g. «آسفالت معابر»; every word must match.")],
+    domain: DomainOpt = None,
+    since: SinceOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this outlet (source id).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many matches.")] = 20,
+    db: DbOpt = None,
+) -> None:
+    """Search the collected articles (half-space and Arabic/Persian letter variants match each other)."""
+    from rich.table import Table
+
+    from mediawatch.timeutil import format_jalali_date
+
+    since_dt, dom = _since(since), _domain(domain)
+    with _open(db) as store:
+        hits = store.search(query, domain=dom, since=since_dt, source=source, limit=limit)
+    if not hits:
+        err.print(f"No article matches «{query}».")
+        raise typer.Exit(0)
+    table = Table("title", "outlet", "date", "url", title=f"«{query}»: {len(hits)} matches", show_lines=True)
+    for h in hits:
+        table.add_row(h.title, h.source_name, format_jalali_date(h.seen_at), h.url)
+    console.print(table)
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv (UTF-8 with BOM, opens in Excel), jsonl or xlsx.")] = "csv",
+    since: SinceOpt = None,
+    domain: DomainOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: mediawatch-export-<date>.<format>).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Export articles with their classification for a spreadsheet or another tool."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from mediawatch.timeutil import jalali_iso, utcnow
+    from storage.export import FORMATS, write_export
+
+    if fmt not in FORMATS:
+        raise _fail(f"Unknown format «{fmt}»: use --format csv, jsonl or xlsx.", 2)
+    since_dt, dom = _since(since), _domain(domain)
+    path = out or Path(f"mediawatch-export-{jalali_iso(utcnow())}.{fmt}")
+    with _open(db) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as bar:
+        task = bar.add_task("exporting", total=None)
+        n = write_export(store, fmt, path, since=since_dt, domain=dom,
+                         progress=lambda k: bar.update(task, description=f"exported {k:,} articles"))
+    console.print(f"wrote {n:,} articles to {path}")
+
+
+@corrections_app.command("add")
+def corrections_add(
+    article_id: Annotated[int, typer.Argument(help="The article's id (from `mediawatch search` or export).")],
+    field: Annotated[str, typer.Option("--field", help="municipal, domain, secondary, rasht, concern or tone.")],
+    value: Annotated[str, typer.Option("--value", help="The right value: a domain label, true/false, a tone, or null.")],
+    who: Annotated[str, typer.Option("--who", help="Who made the correction (name).")],
+    note: Annotated[str, typer.Option("--note", help="Why, in a few words.")] = "",
+    db: DbOpt = None,
+) -> None:
+    """Record a person's correction of one article's label (used to retrain the classifier)."""
+    with _open(db) as store:
+        cid = store.add_correction(article_id, field=field, value=value, who=who, note=note)
+    console.print(f"correction {cid} recorded: article {article_id} {field} = {value} ({who})")
+
+
+@corrections_app.command("export")
+def corrections_export(
+    out: Annotated[Path, typer.Option("--out", help="Labels file (JSONL) for `mediawatch train --labels FILE`.")],
+    db: DbOpt = None,
+) -> None:
+    """Write every corrected article as a labelled row (train.jsonl shape)."""
+    import json
+
+    n = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _open(db) as store, out.open("w", encoding="utf-8") as fh:
+        for row in store.corrections_as_labels():
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    console.print(f"wrote {n} corrected article(s) to {out}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
+    app.add_typer(db_app, name="db")
+    app.command("search")(search)
+    app.command("export")(export)
+    app.add_typer(corrections_app, name="corrections")

@@ -1,0 +1,81 @@
+"""Export articles with their current analysis as CSV (UTF-8 with BOM, for Excel), JSONL or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mediawatch.timeutil import jalali_iso
+from storage.errors import StoreError
+from storage.store import Store
+
+FORMATS = ("csv", "jsonl", "xlsx")
+# Column order for CSV and XLSX (JSONL carries the same keys).
+COLUMNS = (
+    "id", "published_jalali", "published_at", "fetched_at", "source_id", "source_name", "source_kind",
+    "title", "kicker", "lead", "body", "url", "section", "authors", "tags", "municipal", "domain",
+    "secondary", "rasht", "places", "concern", "concern_score", "key_sentence", "tone", "cluster_key",
+    "is_duplicate", "model_version", "content_hash", "published_raw",
+)
+# Excel refuses cells longer than 32,767 characters; longer bodies are cut (CSV/JSONL keep them whole).
+XLSX_MAX_CELL = 32_767
+
+
+def _rows(store: Store, since: datetime | None, domain: str | None) -> Iterator[dict[str, Any]]:
+    for row in store.iter_export(since=since, domain=domain):
+        seen = row["published_at"] or row["fetched_at"]
+        row["published_jalali"] = jalali_iso(seen)
+        for k in ("published_at", "fetched_at"):
+            row[k] = row[k].isoformat() if row[k] else None
+        yield row
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = None, domain: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> int:
+    """Write the export to `out`; the number of articles written."""
+    if fmt not in FORMATS:
+        raise StoreError(f"unknown export format {fmt!r}: choose csv, jsonl or xlsx")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    rows = _rows(store, since, domain)
+    if fmt == "csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
+            w = csv.writer(fh)
+            w.writerow(COLUMNS)
+            for row in rows:
+                w.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+                n += 1
+                if progress:
+                    progress(n)
+    elif fmt == "jsonl":
+        with out.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps({c: row[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
+                n += 1
+                if progress:
+                    progress(n)
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)  # streams rows to disk: memory stays flat
+        ws = wb.create_sheet("articles")
+        ws.sheet_view.rightToLeft = True
+        ws.append(list(COLUMNS))
+        for row in rows:
+            cells = [_cell(row[c]) for c in COLUMNS]
+            ws.append([v[:XLSX_MAX_CELL] if isinstance(v, str) else v for v in cells])
+            n += 1
+            if progress:
+                progress(n)
+        wb.save(out)
+    return n
