@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from markdown_it import MarkdownIt
 from factory import PERIOD_END, PERIOD_START, SOURCES, item, night
+from markdown_it import MarkdownIt
 
 from digests.deliver import archive, build_message
 from digests.render import md_escape, render_html, render_json, render_markdown, render_text
