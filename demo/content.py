@@ -1,0 +1,173 @@
+"""The demo articles as data: `demo/content/*.jsonl` (+ `*.labels.jsonl`), loaded and validated.
+
+Each content line is one article of one demo site; each labels line is our annotation of it (same id,
+same order). A malformed line fails with the file, the line number and the field named.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from mediawatch.records import Domain, Tone
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+SITE_IDS: tuple[str, ...] = ("payam", "sepidrud", "navashomal", "gilava", "sobherasht", "goharrud")
+SiteId = Literal["payam", "sepidrud", "navashomal", "gilava", "sobherasht", "goharrud"]
+Broken = Literal["http_500", "truncated", "future_date"]
+
+# The writers spread articles over the 24 days before the demo's reference day.
+MAX_DAY_OFFSET = 24
+
+_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+_Text = Annotated[str, Field(min_length=1)]
+
+
+class ContentError(ValueError):
+    """A demo content file is malformed; the message names file, line and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoArticle:
+    """One article of one demo site, as the writers wrote it."""
+
+    id: _Text
+    site: SiteId
+    day_offset: Annotated[int, Field(ge=1, le=MAX_DAY_OFFSET)]
+    time: Annotated[str, Field(pattern=_TIME)]
+    title: _Text
+    lead: _Text
+    body: Annotated[tuple[_Text, ...], Field(min_length=1)]
+    section: str = ""
+    kicker: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    story: str | None = None
+    copy_of: str | None = None
+    broken: Broken | None = None
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        h, m = self.time.split(":")
+        return int(h), int(m)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLabels:
+    """Our annotation of one demo article (values as in ../shared/data/GUIDELINE.md)."""
+
+    id: _Text
+    municipal: bool
+    domain: Domain
+    rasht: bool
+    gilan: bool
+    concern: bool
+    secondary: Domain | None = None
+    tone: Tone | None = None
+    places: tuple[str, ...] = ()
+    key_sentence: str | None = None
+
+
+_ARTICLE = TypeAdapter(DemoArticle)
+_LABELS = TypeAdapter(DemoLabels)
+
+
+def _content_files(content_dir: Path | None) -> list[Path]:
+    folder = Path(content_dir) if content_dir is not None else CONTENT_DIR
+    return sorted(p for p in folder.glob("*.jsonl") if not p.name.endswith(".labels.jsonl"))
+
+
+def _read_lines(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for every non-blank line; a line that is not a JSON object fails."""
+    rows: list[tuple[int, dict]] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ContentError(f"{path}: line {n}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+        if not isinstance(obj, dict):
+            raise ContentError(f"{path}: line {n}: expected a JSON object, got {type(obj).__name__}")
+        rows.append((n, obj))
+    return rows
+
+
+def _validate(adapter: TypeAdapter, obj: dict, path: Path, n: int):
+    try:
+        return adapter.validate_python(obj, strict=False)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(line)"
+        extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise ContentError(
+            f"{path}: line {n}: field «{field}»: {err['msg']}; got {err.get('input')!r}{extra}"
+        ) from exc
+
+
+def _check_unknown(obj: dict, allowed: set[str], path: Path, n: int) -> None:
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise ContentError(f"{path}: line {n}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+_ARTICLE_FIELDS = set(DemoArticle.__dataclass_fields__)
+_LABEL_FIELDS = set(DemoLabels.__dataclass_fields__)
+
+
+def load_articles(content_dir: Path | None = None) -> list[DemoArticle]:
+    """Every article of every `*.jsonl` in content_dir (default demo/content), files in sorted order."""
+    articles: list[DemoArticle] = []
+    where: dict[str, str] = {}
+    for path in _content_files(content_dir):
+        for n, obj in _read_lines(path):
+            _check_unknown(obj, _ARTICLE_FIELDS, path, n)
+            art: DemoArticle = _validate(_ARTICLE, obj, path, n)
+            if art.id in where:
+                raise ContentError(f"{path}: line {n}: field «id»: {art.id!r} already used at {where[art.id]}")
+            where[art.id] = f"{path.name} line {n}"
+            articles.append(art)
+    ids = set(where)
+    for art in articles:
+        if art.copy_of is not None and art.copy_of not in ids:
+            raise ContentError(
+                f"{where[art.id]}: field «copy_of»: {art.copy_of!r} is not the id of any demo article"
+            )
+    return articles
+
+
+def load_labels(content_dir: Path | None = None) -> dict[str, DemoLabels]:
+    """Labels by article id from every `*.labels.jsonl` beside the content files."""
+    labels: dict[str, DemoLabels] = {}
+    for content in _content_files(content_dir):
+        path = content.with_name(content.name.removesuffix(".jsonl") + ".labels.jsonl")
+        if not path.exists():
+            continue
+        for n, obj in _read_lines(path):
+            _check_unknown(obj, _LABEL_FIELDS, path, n)
+            lab: DemoLabels = _validate(_LABELS, obj, path, n)
+            if lab.id in labels:
+                raise ContentError(f"{path}: line {n}: field «id»: labels for {lab.id!r} given twice")
+            if (lab.domain is Domain.other) == lab.municipal:
+                raise ContentError(
+                    f"{path}: line {n}: field «domain»: must be 'other' exactly when municipal is false"
+                )
+            if (lab.tone is None) == lab.municipal:
+                raise ContentError(f"{path}: line {n}: field «tone»: must be null exactly when municipal is false")
+            labels[lab.id] = lab
+    return labels
+
+
+_SLUG_DROP = re.compile(r"[^\w\u200c]+")
+
+
+def slugify(title: str, max_words: int = 8) -> str:
+    """A Persian URL slug as the CMSs make one: words joined by «-», punctuation dropped."""
+    words = [w for w in _SLUG_DROP.sub(" ", title.replace("\u200c", " ")).split() if w]
+    return "-".join(words[:max_words]) or "news"

@@ -1,0 +1,320 @@
+"""The demo news sites on loopback: one stdlib HTTP server per outlet, each its own host:port.
+
+    with DemoSites() as demo:            # reference day: today in Tehran
+        sources = demo.sources()         # ready for scrapers.collect
+        expected = demo.expected()       # what a correct crawler must find
+
+`python -m demo.server [--port-base N] [--day YYYY-MM-DD]` serves them in the foreground for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+
+from demo.content import SITE_IDS, ContentError, DemoArticle, DemoLabels, load_articles, load_labels
+from demo.sites import SITES, Page, RenderedSite, place, render_site, route_key, served_title
+from mediawatch.records import Scope, Source
+from mediawatch.timeutil import parse_date_arg, tehran_today
+
+__all__ = ["ContentError", "DemoSites", "ExpectedArticle"]
+
+HOST = "127.0.0.1"
+# Our own loopback server: no need to wait between requests beyond a token pause.
+DEMO_MIN_INTERVAL_S = 0.05
+
+_NOT_FOUND = Page(404, "text/html; charset=utf-8",
+                  "<html><body><h1>۴۰۴</h1><p>صفحه مورد نظر یافت نشد.</p></body></html>".encode())
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedArticle:
+    """One article a correct crawler collects from the demo sites."""
+
+    id: str  # the demo article id (w1-007)
+    site: str
+    url: str  # canonical, decoded: http://127.0.0.1:PORT/path (no tracking parameters)
+    title: str  # as the site serves it
+    published_at: datetime  # aware UTC
+    labels: DemoLabels
+    story: str | None = None
+    copy_of: str | None = None
+
+    @property
+    def url_encoded(self) -> str:
+        """The same URL percent-encoded, as it travels on the wire."""
+        from demo.sites import enc
+
+        return enc(self.url)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "DemoNews/1.0"
+    protocol_version = "HTTP/1.1"
+
+    def _respond(self, with_body: bool) -> None:
+        server: _SiteServer = self.server  # type: ignore[assignment]
+        page = server.demo._lookup(server.site_id, route_key(self.path)) or _NOT_FOUND
+        status = page.status
+        headers = dict(page.headers)
+        if status == 200 and _not_modified(self.headers, headers):
+            self.send_response(304)
+            for k in ("ETag", "Last-Modified"):
+                if k in headers:
+                    self.send_header(k, headers[k])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if with_body:
+            self.wfile.write(page.body)
+
+    def do_GET(self) -> None:
+        self._respond(True)
+
+    def do_HEAD(self) -> None:
+        self._respond(False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        server: _SiteServer = self.server  # type: ignore[assignment]
+        if server.demo.verbose:
+            super().log_message(format, *args)
+
+
+def _not_modified(request_headers, headers: dict[str, str]) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins; else If-Modified-Since against Last-Modified."""
+    inm = request_headers.get("If-None-Match")
+    if inm is not None:
+        etag = headers.get("ETag")
+        return etag is not None and (inm.strip() == "*" or etag in [t.strip() for t in inm.split(",")])
+    ims, lm = request_headers.get("If-Modified-Since"), headers.get("Last-Modified")
+    if ims and lm:
+        try:
+            return parsedate_to_datetime(lm) <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], demo: DemoSites, site_id: str):
+        self.demo, self.site_id = demo, site_id
+        super().__init__(addr, _Handler)
+
+
+class DemoSites:
+    """The six demo outlets served on loopback, rendered for a reference day."""
+
+    def __init__(self, reference_day: date | None = None, content_dir: Path | None = None, *,
+                 port_base: int | None = None, verbose: bool = False):
+        self._fixed_day = reference_day
+        self.content_dir = content_dir
+        self.port_base = port_base
+        self.verbose = verbose
+        self.articles: list[DemoArticle] = []
+        self.labels: dict[str, DemoLabels] = {}
+        self.base_urls: dict[str, str] = {}
+        self._servers: dict[str, _SiteServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._cache: dict[date, dict[str, RenderedSite]] = {}
+        self._lock = threading.Lock()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> DemoSites:
+        """Load and check the content, bind one server per site, render, serve in the background."""
+        if self._servers:
+            return self
+        self.articles = load_articles(self.content_dir)
+        self.labels = load_labels(self.content_dir)
+        try:
+            for i, site in enumerate(SITE_IDS):
+                port = 0 if self.port_base is None else self.port_base + i
+                srv = _SiteServer((HOST, port), self, site)
+                self._servers[site] = srv
+                self.base_urls[site] = f"http://{HOST}:{srv.server_address[1]}"
+            self._rendered(self.reference_day)
+            for site, srv in self._servers.items():
+                t = threading.Thread(target=srv.serve_forever, name=f"demo-{site}", daemon=True)
+                t.start()
+                self._threads.append(t)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Shut every server down and free its port."""
+        for srv in self._servers.values():
+            if self._threads:
+                srv.shutdown()
+            srv.server_close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> DemoSites:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # --- what is served -----------------------------------------------------------------------
+    @property
+    def reference_day(self) -> date:
+        """The day the demo pretends it is (fixed, or today in Tehran)."""
+        return self._fixed_day or tehran_today()
+
+    def _rendered(self, day: date) -> dict[str, RenderedSite]:
+        with self._lock:
+            sites = self._cache.get(day)
+            if sites is None:
+                sites = {}
+                for site in SITE_IDS:
+                    own = [a for a in self.articles if a.site == site]
+                    placed = place(SITES[site], own, self.labels, day)
+                    sites[site] = render_site(SITES[site], placed, self.base_urls[site], day)
+                self._cache = {day: sites}  # the previous day's pages are no longer needed
+            return sites
+
+    def _lookup(self, site: str, key: str) -> Page | None:
+        return self._rendered(self.reference_day)[site].pages.get(key)
+
+    def _require_started(self) -> None:
+        if not self._servers:
+            raise RuntimeError("DemoSites is not running: call .start() or use it as a context manager")
+
+    def sources(self) -> list[Source]:
+        """The demo outlets as sources.toml entries, pointing at this run's ports."""
+        self._require_started()
+        out = []
+        for site in SITE_IDS:
+            spec, base = SITES[site], self.base_urls[site]
+            from demo.sites import enc
+
+            out.append(Source(
+                id=spec.id, name=spec.name, homepage=base + "/", kind=spec.kind, scope=spec.scope,
+                feeds=tuple(base + enc(f) for f in spec.feeds),
+                listings=tuple(base + enc(spec.listing) for _ in [0] if spec.listing is not None),
+                sitemaps=tuple(base + s for s in spec.sitemaps),
+                parser=spec.parser, verified=True, enabled=True, domains=(),
+                gilan_filter=None, min_interval_s=DEMO_MIN_INTERVAL_S,
+                feed_fulltext=site == "goharrud", notes=spec.notes,
+            ))
+        return out
+
+    def write_sources_toml(self, path: Path) -> Path:
+        """Write `sources()` in the format of the top-level sources.toml."""
+        path = Path(path)
+        path.write_text(sources_to_toml(self.sources(), self.reference_day), encoding="utf-8")
+        return path
+
+    def expected(self) -> list[ExpectedArticle]:
+        """The articles a correct crawler collects: not broken, about Gilan when the outlet is national."""
+        self._require_started()
+        out: list[ExpectedArticle] = []
+        for site, rendered in self._rendered(self.reference_day).items():
+            national = SITES[site].scope is Scope.national
+            for p in rendered.placed:
+                if p.art.broken is not None:
+                    continue
+                if p.labels is None:
+                    raise ContentError(f"demo article {p.art.id!r} has no labels in its .labels.jsonl file")
+                if national and not p.labels.gilan:
+                    continue
+                out.append(ExpectedArticle(
+                    id=p.art.id, site=site, url=rendered.base_url + p.path,
+                    title=served_title(site, p.art.title), published_at=p.published, labels=p.labels,
+                    story=p.art.story, copy_of=p.art.copy_of,
+                ))
+        return out
+
+    def article_url(self, article_id: str) -> str:
+        """The decoded canonical URL of one demo article (any article, broken ones included)."""
+        self._require_started()
+        for rendered in self._rendered(self.reference_day).values():
+            for p in rendered.placed:
+                if p.art.id == article_id:
+                    return rendered.base_url + p.path
+        raise KeyError(article_id)
+
+    def dead_link(self) -> str:
+        """The decoded URL of the feed item whose page answers 404."""
+        self._require_started()
+        return self._rendered(self.reference_day)["sepidrud"].dead_link
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def sources_to_toml(sources: list[Source], day: date | None = None) -> str:
+    """Sources as `[[sources]]` tables, the layout of the top-level sources.toml."""
+    lines = ["# The demo news sites on loopback (written by demo.server.DemoSites; ports change every run)."]
+    if day is not None:
+        lines.append(f"# Reference day: {day.isoformat()}")
+    fields = ("id", "name", "homepage", "kind", "scope", "feeds", "listings", "sitemaps", "parser", "verified",
+              "enabled", "domains", "gilan_filter", "min_interval_s", "feed_fulltext", "notes")
+    for s in sources:
+        lines += ["", "[[sources]]"]
+        for f in fields:
+            v = getattr(s, f)
+            if v is None:
+                continue
+            lines.append(f"{f} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the demo sites in the foreground and print their URLs."""
+    ap = argparse.ArgumentParser(prog="python -m demo.server", description=__doc__.splitlines()[0])
+    ap.add_argument("--port-base", type=int, default=None, help="first port (sites take N, N+1, …); default: free ports")
+    ap.add_argument("--day", default=None, help="reference day, Gregorian or Jalali (default: today in Tehran)")
+    ap.add_argument("--content-dir", type=Path, default=None, help="folder of *.jsonl (default: demo/content)")
+    ap.add_argument("--verbose", action="store_true", help="log every request")
+    args = ap.parse_args(argv)
+    try:
+        day = parse_date_arg(args.day) if args.day else None
+        demo = DemoSites(day, args.content_dir, port_base=args.port_base, verbose=args.verbose).start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}")
+        return 2
+    print(f"Demo news sites for {demo.reference_day.isoformat()} ({len(demo.articles)} articles):")
+    for site, url in demo.base_urls.items():
+        print(f"  {site:<11} {url}/   {SITES[site].name}")
+    print("Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        demo.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
