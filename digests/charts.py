@@ -22,7 +22,7 @@ GROUP_COLOURS: dict[str, str] = {
 TONE_COLOURS: dict[str, str] = {"positive": "#009E73", "neutral": "#9E9E9E", "negative": "#D55E00"}
 
 _W, _H = 600, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 10, 40, 10, 34
+_LEFT, _RIGHT, _TOP, _BOTTOM = 26, 44, 12, 34
 
 
 def _nice_max(value: int) -> int:
@@ -44,7 +44,7 @@ def per_group_svg(charts: Charts) -> str:
     slot = plot_w / max(n, 1)
     bar = slot * 0.75
     out = [
-        f'<svg class="chart" viewBox="0 0 {_W} {_H}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {_W} {_H}" width="100%" role="img" direction="ltr" '
         f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape("شمار خبرها در روز به تفکیک کارگروه")}">'
     ]
     for k in range(5):
@@ -54,7 +54,7 @@ def per_group_svg(charts: Charts) -> str:
             f'<line x1="{_LEFT}" x2="{_LEFT + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{_W - 4}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#555">'
+            f'<text x="{_W - 4}" y="{y + 4:.1f}" font-size="15" text-anchor="end" fill="#555">'
             f"{fa_digits(value)}</text>"
         )
     for d in range(n):
@@ -76,7 +76,7 @@ def per_group_svg(charts: Charts) -> str:
             j = jalali(days[d])
             label = f"{fa_digits(j.day)} {JALALI_MONTHS[j.month - 1]}"
             out.append(
-                f'<text x="{x + bar / 2:.1f}" y="{_H - _BOTTOM + 18}" font-size="11" '
+                f'<text x="{x + bar / 2:.1f}" y="{_H - _BOTTOM + 18}" font-size="15" '
                 f'text-anchor="middle" fill="#333">{escape(label)}</text>'
             )
     out.append("</svg>")
@@ -88,13 +88,13 @@ def tone_svg(tone: dict[str, int]) -> str:
     total = sum(tone.values())
     w, h = 600, 56
     out = [
-        f'<svg class="chart tone" viewBox="0 0 {w} {h}" width="100%" role="img" '
+        f'<svg class="chart tone" viewBox="0 0 {w} {h}" width="100%" role="img" direction="ltr" '
         f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape("لحن پوشش خبری")}">'
     ]
     if not total:
         out.append(f'<rect x="0" y="8" width="{w}" height="30" fill="#eee"/>')
         out.append(
-            f'<text x="{w / 2}" y="28" font-size="13" text-anchor="middle" fill="#555">'
+            f'<text x="{w / 2}" y="28" font-size="16" text-anchor="middle" fill="#555">'
             f"{escape('خبری با لحن مشخص نبود')}</text>"
         )
     else:
@@ -112,7 +112,7 @@ def tone_svg(tone: dict[str, int]) -> str:
             )
             if bw > 70:
                 out.append(
-                    f'<text x="{x + bw / 2:.1f}" y="28" font-size="13" text-anchor="middle" '
+                    f'<text x="{x + bw / 2:.1f}" y="28" font-size="16" text-anchor="middle" '
                     f'fill="#fff">{escape(share)}</text>'
                 )
     out.append("</svg>")

@@ -1,0 +1,115 @@
+"""The digest in a real headless Chromium: RTL, Vazirmatn loaded, fits a 390-px phone, prints on A4."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from factory import PERIOD_END, PERIOD_START, night
+from test_render import evil_digest
+
+from digests.render import render_html
+from digests.select import Digest, build_brief
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+A4_WIDTH_PX = 794  # 210 mm at 96 dpi
+
+
+def _chromium() -> str:
+    path = os.environ.get("MEDIAWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium not found at {path}: CI must install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {path}: apt-get install chromium, or set MEDIAWATCH_CHROMIUM")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    path = _chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, html: str, tmp_path: Path, width: int = 390):
+    file = tmp_path / "page.html"
+    file.write_text(html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": width, "height": 844}, device_scale_factor=1)
+    # Offline: any request that is not the file itself fails the test.
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(file.as_uri())
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return page, requests, dialogs
+
+
+def test_digest_on_a_phone_and_on_a4(browser, digest: Digest, tmp_path: Path) -> None:
+    page, requests, _ = _open(browser, render_html(digest), tmp_path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "digest-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    family = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
+    assert family.split(",")[0].strip().strip('"') == "Vazirmatn"
+    assert page.evaluate("document.fonts.check('16px Vazirmatn', 'نگرانی')") is True
+    assert page.evaluate("document.fonts.check('bold 16px Vazirmatn', 'نگرانی')") is True
+    assert page.evaluate(
+        "[...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Vazirmatn' && f.status === 'loaded')"
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page is {width}px wide on a 390px phone"
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391"
+        " || e.getBoundingClientRect().left < -1).map(e => e.tagName)"
+    )
+    assert wide == []
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    # Print: A4 portrait at 96 dpi; the printed content must not be wider than the page.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_WIDTH_PX, "height": 1123})
+    assert page.evaluate("document.documentElement.scrollWidth") <= A4_WIDTH_PX
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    (ARTIFACTS / "digest.pdf").write_bytes(pdf)
+    page.close()
+
+
+def test_brief_on_a_phone(browser, tmp_path: Path) -> None:
+    items, history = night()
+    brief = build_brief(
+        "urban_services", items, period=(PERIOD_START, PERIOD_END), previous_period_items=[], history=history
+    )
+    page, _, _ = _open(browser, render_html(brief), tmp_path)
+    page.screenshot(path=str(ARTIFACTS / "brief-urban_services-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_scraped_scripts_do_not_run(browser, tmp_path: Path) -> None:
+    page, requests, dialogs = _open(browser, render_html(evil_digest()), tmp_path)
+    for el in page.query_selector_all("h3, li")[:20]:  # would fire any onmouseover that slipped through
+        el.hover()
+    page.wait_for_timeout(200)
+    assert dialogs == []
+    assert page.evaluate("document.scripts.length") == 0
+    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
