@@ -70,6 +70,24 @@ def search_fold(text: str) -> str:
     return " ".join(out)
 
 
+_COMPOUND = re.compile(r"\w+(?:\u200c+\w+)+")
+
+
+def search_doc(text: str) -> str:
+    """What the search index holds for `text`: its folded form, plus the parts of half-space compounds.
+
+    «جمع‌آوری» is indexed as «جمعاوری» and also as «جمع» «اوری», so that the query «جمع آوری» (typed
+    with a space) finds it; prefixes and suffixes («می‌شود», «کتاب‌ها») stay joined either way.
+    """
+    folded = search_fold(text)
+    extra = []
+    for m in _COMPOUND.finditer(text):
+        whole, parts = search_fold(m.group()), search_fold(m.group().replace("\u200c", " "))
+        if parts != whole:
+            extra.append(parts)
+    return f"{folded}\n{' '.join(extra)}" if extra else folded
+
+
 def search_terms(text: str) -> list[str]:
-    """The distinct folded words of a query, in order."""
-    return list(dict.fromkeys(search_fold(text).split()))
+    """The distinct folded words of a query, in order; a half-space compound counts as its parts."""
+    return list(dict.fromkeys(search_fold(text.replace("\u200c", " ")).split()))

@@ -33,7 +33,7 @@ from mediawatch.records import (
     Tone,
 )
 from mediawatch.settings import Settings, get_settings
-from mediawatch.text import search_fold, search_terms
+from mediawatch.text import search_doc, search_fold, search_terms
 from mediawatch.timeutil import utcnow
 from storage import db
 from storage.errors import DatabaseUnavailable, StoreError
@@ -187,7 +187,7 @@ def _article_from_row(r: Row[Any]) -> Article:
 
 
 def _search_doc(title: str, kicker: str, lead: str, body: str) -> str:
-    return search_fold("\n".join((title, kicker, lead, body)))
+    return search_doc("\n".join((title, kicker, lead, body)))
 
 
 def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: int = 16) -> str:
