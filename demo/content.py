@@ -42,7 +42,7 @@ class DemoArticle:
     day_offset: Annotated[int, Field(ge=1, le=MAX_DAY_OFFSET)]
     time: Annotated[str, Field(pattern=_TIME)]
     title: _Text
-    lead: _Text
+    lead: str  # may be empty: a republication that merged the lead into the body
     body: Annotated[tuple[_Text, ...], Field(min_length=1)]
     section: str = ""
     kicker: str = ""

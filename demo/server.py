@@ -53,7 +53,9 @@ class ExpectedArticle:
         """The same URL percent-encoded, as it travels on the wire."""
         from demo.sites import enc
 
-        return enc(self.url)
+        scheme, _, rest = self.url.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme}://{host}{enc(slash + path)}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -150,7 +152,7 @@ class DemoSites:
                 self.base_urls[site] = f"http://{HOST}:{srv.server_address[1]}"
             self._rendered(self.reference_day)
             for site, srv in self._servers.items():
-                t = threading.Thread(target=srv.serve_forever, name=f"demo-{site}", daemon=True)
+                t = threading.Thread(target=srv.serve_forever, args=(0.05,), name=f"demo-{site}", daemon=True)
                 t.start()
                 self._threads.append(t)
         except BaseException:
@@ -160,8 +162,9 @@ class DemoSites:
 
     def stop(self) -> None:
         """Shut every server down and free its port."""
-        for srv in self._servers.values():
-            if self._threads:
+        running = {t.name.removeprefix("demo-") for t in self._threads}
+        for site, srv in self._servers.items():
+            if site in running:
                 srv.shutdown()
             srv.server_close()
         for t in self._threads:

@@ -301,6 +301,11 @@ def _fields(spec: SiteSpec, a: DemoArticle) -> dict:
     }
 
 
+def _excerpt(text: str, limit: int = 160) -> str:
+    """What a CMS puts in meta description when the article has no lead: the body's opening words."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def served_title(site: str, title: str) -> str:
     """The title exactly as `site` serves it."""
     return oldcms_text(title) if site == "sobherasht" else title
@@ -324,6 +329,8 @@ class _Renderer:
         self.newest = sorted(placed, key=lambda p: (p.shown, p.code), reverse=True)
         self.env = _env()
         self.pages: dict[str, Page] = {}
+        self._links: dict[tuple[int, bool], dict] = {}
+        self._common: dict | None = None
         self.site_ctx = {"id": spec.id, "name": spec.name, "base": base_url, "nav": NAV[spec.id]}
 
     # --- helpers ------------------------------------------------------------------------------
@@ -332,6 +339,12 @@ class _Renderer:
         return self.base + path if absolute else path
 
     def link(self, p: Placed, *, absolute: bool = False) -> dict:
+        key = (p.code, absolute)
+        if key not in self._links:
+            self._links[key] = self._link(p, absolute=absolute)
+        return self._links[key]
+
+    def _link(self, p: Placed, *, absolute: bool) -> dict:
         local = p.local
         tracking = "&utm_source=archive&utm_campaign=list" if self.spec.id == "sobherasht" else ""
         return {
@@ -345,6 +358,11 @@ class _Renderer:
         }
 
     def common(self) -> dict:
+        if self._common is None:
+            self._common = self._make_common()
+        return self._common
+
+    def _make_common(self) -> dict:
         most = sorted(self.placed, key=lambda p: hashlib.md5(p.art.id.encode()).hexdigest())[:5]
         return {
             "site": self.site_ctx,
@@ -377,6 +395,7 @@ class _Renderer:
             "url": url,
             "code": p.code,
             "iso": local.isoformat(timespec="seconds"),
+            "summary": f["lead"] or _excerpt(f["body"][0]),
             "date_text": date_text(spec.id, local, p.index, self.clock),
             "tags": [{"label": t, "href": _tag_href(spec, t)} for t in a.tags],
             "shortlink": f"{self.base}/x/{p.code:x}" if spec.id != "gilava" else f"{self.base}/?p={p.code}",
@@ -387,7 +406,7 @@ class _Renderer:
                 "@context": "https://schema.org",
                 "@type": "NewsArticle",
                 "headline": a.title,
-                "description": a.lead,
+                "description": a.lead or _excerpt(a.body[0]),
                 "datePublished": ctx["iso"],
                 "dateModified": ctx["iso"],
                 "mainEntityOfPage": {"@type": "WebPage", "@id": url},
