@@ -13,6 +13,7 @@ import argparse
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -124,8 +125,9 @@ class DemoSites:
     """The six demo outlets served on loopback, rendered for a reference day."""
 
     def __init__(self, reference_day: date | None = None, content_dir: Path | None = None, *,
-                 port_base: int | None = None, verbose: bool = False):
+                 port_base: int | None = None, ports: Mapping[str, int] | None = None, verbose: bool = False):
         self._fixed_day = reference_day
+        self._wanted_ports = dict(ports or {})
         self.content_dir = content_dir
         self.port_base = port_base
         self.verbose = verbose
@@ -146,8 +148,14 @@ class DemoSites:
         self.labels = load_labels(self.content_dir)
         try:
             for i, site in enumerate(SITE_IDS):
-                port = 0 if self.port_base is None else self.port_base + i
-                srv = _SiteServer((HOST, port), self, site)
+                port = self._wanted_ports.get(site, 0 if self.port_base is None else self.port_base + i)
+                try:
+                    srv = _SiteServer((HOST, port), self, site)
+                except OSError:
+                    if site not in self._wanted_ports:  # an explicit --port-base must be free
+                        raise
+                    srv = _SiteServer((HOST, 0), self, site)  # last run's port is taken: any free one
+
                 self._servers[site] = srv
                 self.base_urls[site] = f"http://{HOST}:{srv.server_address[1]}"
             self._rendered(self.reference_day)
@@ -178,6 +186,11 @@ class DemoSites:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Site id → port; pass it back as `ports=` next run to keep every URL the same."""
+        return {site: srv.server_address[1] for site, srv in self._servers.items()}
 
     # --- what is served -----------------------------------------------------------------------
     @property

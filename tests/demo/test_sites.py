@@ -371,3 +371,11 @@ def test_cli_rejects_a_bad_day(capsys: pytest.CaptureFixture[str]) -> None:
 def test_api_before_start_says_what_to_do() -> None:
     with pytest.raises(RuntimeError, match="start"):
         DemoSites(REF_DAY, SAMPLES).expected()
+
+
+def test_ports_can_be_kept_between_runs(content_dir: Path) -> None:
+    with DemoSites(REF_DAY, content_dir) as first:
+        ports, urls = first.ports, first.expected()
+    with DemoSites(REF_DAY, content_dir, ports=ports) as again:
+        assert again.ports == ports
+        assert [e.url for e in again.expected()] == [e.url for e in urls]
