@@ -185,8 +185,9 @@ class _Run:
                 why = parsed.problems.get(field, f"no match for the {self.parser.name} selectors")
                 self.fail(item.url, f"{item.url}: could not find the {field} ({why}); run `mediawatch sources check {src.id}`", status)
                 return False
-            if "published_at" in parsed.problems and parsed.published_at is None:
-                self.report.errors.append(f"{item.url}: kept without a date — {parsed.problems['published_at']}")
+            if "future" in parsed.problems.get("published_at", ""):
+                fallback = "used the feed's date" if parsed.published_at else "kept without a date"
+                self.report.errors.append(f"{item.url}: {fallback} — {parsed.problems['published_at']}")
             if src.filters_gilan and not is_about_gilan(parsed.title, parsed.lead, parsed.body[:2000]):
                 self.report.skipped += 1
                 self.log(item.url, "filtered", status, "not about Gilan", elapsed)
@@ -217,7 +218,6 @@ class _Run:
         parsed.lead = parsed.lead or (item.summary if item.summary != parsed.title else "")
         if parsed.published_at is None and item.published_at is not None:
             parsed.published_at, parsed.published_raw = item.published_at, item.published_raw
-            parsed.problems.pop("published_at", None)
         parsed.authors = parsed.authors or list(item.authors)
         parsed.tags = parsed.tags or list(item.tags)
 

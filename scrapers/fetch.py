@@ -203,13 +203,18 @@ class PoliteClient:
             return set()
         return {host_of(source.homepage), *(d.lower() for d in source.domains)}
 
-    async def check_target(self, url: str, source: Source | None) -> None:
-        """Refuse URLs that resolve to private/loopback addresses, unless allowed for this source."""
+    async def check_target(self, url: str, source: Source | None, start_url: str | None = None) -> None:
+        """Refuse URLs that resolve to private/loopback addresses, unless the source itself lives there.
+
+        "Lives there" means its homepage (or, without a source, the URL first asked for) names the
+        address literally (127.0.0.1, localhost): a public-looking name never leads inside.
+        """
         host = host_of(url)
         if self.allow_private:
             return
-        own = self._own_hosts(source)
-        home_literal = source is not None and (_literal_ip(host_of(source.homepage)) or host_of(source.homepage) == "localhost")
+        home = host_of(source.homepage) if source is not None else host_of(start_url or url)
+        own = self._own_hosts(source) | {home}
+        home_literal = bool(_literal_ip(home)) or home == "localhost"
         for ip in await self._resolve(host):
             if _is_private(ip) and not (home_literal and host in own):
                 raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
@@ -259,7 +264,7 @@ class PoliteClient:
                 rules = await self.robots_for(url, source)
                 if not rules.allowed(url):
                     raise FetchError(url, "disallowed by robots.txt; we respect it (ask the webmaster to allow 'mediawatch')", kind="robots")
-            await self.check_target(url, source)
+            await self.check_target(url, source, start_url)
             resp_status, resp_headers, body, attempts_here = await self._with_retries(url, source, headers, retries)
             attempts += attempts_here
             if resp_status in REDIRECT_STATUSES and resp_headers.get("location"):

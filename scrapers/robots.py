@@ -15,12 +15,14 @@ class RobotsRules:
 
     parser: RobotFileParser | None = None
     note: str = ""
+    delay: float | None = None
 
     @classmethod
     def from_text(cls, text: str) -> RobotsRules:
         parser = RobotFileParser()
-        parser.parse(text.splitlines())
-        return cls(parser=parser)
+        lines = text.splitlines()
+        parser.parse(lines)
+        return cls(parser=parser, delay=_crawl_delay(lines))
 
     @classmethod
     def allow_all(cls, note: str = "") -> RobotsRules:
@@ -32,7 +34,34 @@ class RobotsRules:
 
     def crawl_delay(self) -> float | None:
         """The Crawl-delay for us (or for *), in seconds, if the site sets one."""
-        if self.parser is None:
-            return None
-        delay = self.parser.crawl_delay(ROBOTS_AGENT)
-        return float(delay) if delay is not None else None
+        return self.delay
+
+
+def _crawl_delay(lines: list[str]) -> float | None:
+    """Crawl-delay for our agent, else for '*' (the stdlib reads whole seconds only; sites write 0.5)."""
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in lines:
+        line = raw.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        key, value = (part.strip() for part in line.split(":", 1))
+        key = key.lower()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if key == "crawl-delay":
+                try:
+                    delay = float(value)
+                except ValueError:
+                    continue
+                for agent in agents:
+                    delays.setdefault(agent, delay)
+    for agent, delay in delays.items():
+        if agent != "*" and agent in ROBOTS_AGENT:
+            return delay
+    return delays.get("*")

@@ -1,0 +1,190 @@
+"""Test helpers: a real HTTP server on loopback with programmable routes, and an in-memory store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from mediawatch.records import Article, FetchEvent
+from mediawatch.settings import Settings
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class Hit:
+    path: str
+    at: float
+    headers: dict[str, str]
+
+
+@dataclass
+class Loopback:
+    """A threaded HTTP server on 127.0.0.1; routes map a path (with query) to a response or handler."""
+
+    routes: dict[str, Any] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.server_address[1]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: bytes | str = b"", status: int = 200, headers: dict[str, str] | None = None,
+            content_type: str = "text/html; charset=utf-8") -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        hdrs = {"Content-Type": content_type, **(headers or {})}
+        self.routes[path] = (status, hdrs, data)
+
+    def handle(self, path: str, fn: Handler) -> None:
+        self.routes[path] = fn
+
+    def paths(self) -> list[str]:
+        return [h.path for h in self.hits]
+
+    def count(self, path: str) -> int:
+        return sum(1 for h in self.hits if h.path == path)
+
+
+def _make_handler(site: Loopback) -> type[BaseHTTPRequestHandler]:
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            site.hits.append(Hit(self.path, time.monotonic(), {k.lower(): v for k, v in self.headers.items()}))
+            route = site.routes.get(self.path)
+            if route is None and self.path == "/robots.txt":
+                route = (404, {"Content-Type": "text/plain"}, b"")
+            if route is None:
+                route = (404, {"Content-Type": "text/html"}, b"<html>not found</html>")
+            if callable(route):
+                route(self)
+                return
+            status, headers, body = route
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return H
+
+
+@pytest.fixture
+def make_site() -> Iterator[Callable[[], Loopback]]:
+    """A factory of loopback sites; all are shut down after the test."""
+    sites: list[Loopback] = []
+
+    def make() -> Loopback:
+        site = Loopback()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(site))
+        server.daemon_threads = True
+        server.block_on_close = False
+        site.server = server
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        sites.append(site)
+        return site
+
+    yield make
+    for s in sites:
+        s.stop.set()
+        assert s.server is not None
+        s.server.shutdown()
+        s.server.server_close()
+
+
+@pytest.fixture
+def site(make_site: Callable[[], Loopback]) -> Loopback:
+    return make_site()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    """Fast politeness for tests: tiny intervals and backoffs, short timeouts."""
+    return Settings(
+        data_dir=tmp_path, min_host_interval_s=0.0, backoff_base_s=0.02, retries=2, robots_timeout_s=0.5,
+        request_timeout_s=2.0, max_response_bytes=1_000_000, max_decompressed_bytes=2_000_000,
+    )
+
+
+class MemoryStore:
+    """CrawlState + ArticleSink in memory (what storage.Store does with a database)."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, Article] = {}
+        self.events: list[FetchEvent] = []
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        return {u for u in urls if u in self.articles}
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        return self.validators.get(url, (None, None))
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.validators[url] = (etag, last_modified)
+
+    def add_article(self, article: Article) -> int | None:
+        if article.url in self.articles:
+            return None
+        self.articles[article.url] = article
+        return len(self.articles)
+
+    def log_fetch(self, event: FetchEvent) -> None:
+        self.events.append(event)
+
+    def outcomes(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for e in self.events:
+            out.setdefault(e.outcome, []).append(e.url)
+        return out
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+class ToLoopback(httpx.AsyncBaseTransport):
+    """Sends every request to one loopback port whatever its host name (for public-looking names)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def to_loopback() -> type[ToLoopback]:
+    return ToLoopback
+
+
+@pytest.fixture
+def memory_store_cls() -> type[MemoryStore]:
+    return MemoryStore

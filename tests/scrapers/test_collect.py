@@ -1,0 +1,190 @@
+"""collect_source / collect_all end to end against loopback sites, with an in-memory store."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from mediawatch.records import Scope, Source, SourceKind
+from scrapers.collect import collect_all
+from scrapers.fetch import PoliteClient
+
+NOW = datetime.now(UTC)
+
+
+def article_html(title: str, body: str, when: datetime | str, *, lead: str = "") -> str:
+    date = when.isoformat() if isinstance(when, datetime) else when
+    return f"""<!doctype html><html lang="fa" dir="rtl"><head><meta charset="utf-8"><title>{title} | سایت</title>
+<meta property="article:published_time" content="{date}"></head><body>
+<nav><a href="/">خانه</a></nav><article><h1>{title}</h1><p class="lead">{lead}</p>
+<div class="entry-content"><p>{body}</p><p>این پاراگراف دوم خبر است که برای آزمون نوشته شده است.</p></div>
+<div class="related"><p>خبرهای مرتبط که نباید در متن بیایند</p></div></article></body></html>"""
+
+
+def rss(items: list[tuple[str, str, datetime, str]]) -> str:
+    entries = "".join(
+        f"<item><title>{t}</title><link>{link}</link><pubDate>{format_datetime(d)}</pubDate><description>{desc}</description></item>"
+        for t, link, d, desc in items
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
+
+
+def make_source(site, sid: str = "local", *, scope: Scope = Scope.gilan, feeds=("/rss",), listings=(), **kw) -> Source:  # type: ignore[no-untyped-def]
+    return Source(
+        id=sid, name=sid, homepage=site.url("/"), kind=SourceKind.news_site, scope=scope,
+        feeds=tuple(site.url(f) for f in feeds), listings=tuple(site.url(u) for u in listings), **kw,
+    )
+
+
+def feed_with_etag(site, body: str) -> None:  # type: ignore[no-untyped-def]
+    def handler(req) -> None:  # type: ignore[no-untyped-def]
+        if req.headers.get("If-None-Match") == '"f1"':
+            req.send_response(304)
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+            return
+        data = body.encode()
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.send_header("ETag", '"f1"')
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        req.wfile.write(data)
+
+    site.handle("/rss", handler)
+
+
+async def test_collects_dedupes_tracking_params_and_survives_a_dead_site(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    d = NOW - timedelta(hours=2)
+    feed_with_etag(site, rss([
+        ("پیاده‌راه فرهنگی رشت", site.url("/news/1/a?utm_source=telegram"), d, "خبر یک"),
+        ("پیاده‌راه فرهنگی رشت", site.url("/news/1/a#comments"), d, "خبر یک"),
+        ("زباله در گلسار", site.url("/news/2/b"), d, "خبر دو"),
+        ("صفحه خراب", site.url("/news/3/c"), d, "خبر سه"),
+    ]))
+    site.add("/news/1/a", article_html("پیاده‌راه فرهنگی رشت", "شهردار رشت از پیاده‌راه بازدید کرد.", d))
+    site.add("/news/2/b", article_html("زباله در گلسار", "شهروندان از انباشت زباله گلایه دارند.", d))
+    site.add("/news/3/c", "<html><body><div><span>nothing here", status=200)  # broken HTML, no article
+    dead = Source(id="dead", name="dead", homepage="http://127.0.0.1:9/", kind=SourceKind.weekly, scope=Scope.gilan, feeds=("http://127.0.0.1:9/rss",))
+    reports = await collect_all([make_source(site), dead], state=store, sink=store, settings=settings)
+    by_id = {r.source_id: r for r in reports}
+    local = by_id["local"]
+    assert (local.found, local.new, local.failed, local.fatal) == (3, 2, 1, "")
+    assert "could not find the" in local.errors[0] and site.url("/news/3/c") in local.errors[0]
+    assert site.count("/news/1/a") == 1  # the tracking-parameter twin was not fetched again
+    art = store.articles[site.url("/news/1/a")]
+    assert art.title == "پیاده‌راه فرهنگی رشت" and "\u200c" in art.title
+    assert "خبرهای مرتبط" not in art.body and art.published_at is not None
+    assert by_id["dead"].fatal.startswith("site unreachable") and "sources.toml" in by_id["dead"].fatal
+    assert any(e.source_id == "dead" and e.outcome == "error" and e.status is None for e in store.events)
+    # The failed page keeps the feed validators unsaved, so the next night re-reads the feed.
+    assert site.url("/rss") not in store.validators
+
+    # Second night: the broken page is fixed; only it is fetched.
+    site.add("/news/3/c", article_html("صفحه درست", "اکنون متن دارد و شهرداری رشت پاسخ داد.", d))
+    before = len(site.hits)
+    again = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    assert (again[0].new, again[0].skipped, again[0].failed) == (1, 2, 0)
+    assert [h.path for h in site.hits[before:] if h.path.startswith("/news")] == ["/news/3/c"]
+    assert store.validators[site.url("/rss")][0] == '"f1"'
+
+    # Third night: the feed answers 304, nothing else is requested.
+    before = len(site.hits)
+    third = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    assert (third[0].found, third[0].new, third[0].fatal) == (0, 0, "")
+    assert [h.path for h in site.hits[before:]] == ["/robots.txt", "/rss"]
+    assert store.events[-1].outcome == "not_modified"
+
+
+async def test_feed_problems_are_reported_not_raised(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    site.add("/html-feed", "<html><body>Welcome!</body></html>")
+    site.add("/empty", rss([]), content_type="application/rss+xml")
+    site.add("/missing-item-feed", rss([("گم‌شده", site.url("/news/404/x"), NOW, "رشت")]), content_type="application/rss+xml")
+    html_src = make_source(site, "htmlfeed", feeds=("/html-feed",))
+    empty_src = make_source(site, "empty", feeds=("/empty",))
+    missing_src = make_source(site, "missing", feeds=("/missing-item-feed",))
+    reports = {r.source_id: r for r in await collect_all([html_src, empty_src, missing_src], state=store, sink=store, settings=settings)}
+    assert "expected RSS/Atom but got an HTML page" in reports["htmlfeed"].fatal
+    assert (reports["empty"].found, reports["empty"].fatal) == (0, "")
+    assert (reports["missing"].failed, reports["missing"].new) == (1, 0)
+    assert "HTTP 404" in reports["missing"].errors[0]
+
+
+async def test_gilan_filter_on_national_sources(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    d = NOW - timedelta(hours=1)
+    site.add("/rss", rss([
+        ("بازدید از پروژه‌های عمرانی", site.url("/news/10/a"), d, "رشت - ایرنا - شهردار از پروژه‌ها بازدید کرد."),
+        ("رشته‌های جدید دانشگاهی", site.url("/news/11/b"), d, "دانشگاه تهران رشته تازه‌ای راه انداخت."),
+        ("خبر بی‌خلاصه", site.url("/news/12/c"), d, ""),
+    ]), content_type="application/rss+xml")
+    site.add("/news/10/a", article_html("بازدید از پروژه‌های عمرانی", "رشت - ایرنا - شهردار از پروژه‌ها بازدید کرد.", d))
+    site.add("/news/12/c", article_html("خبر بی‌خلاصه", "در تهران جلسه‌ای درباره رشته‌های ورزشی برگزار شد.", d))
+    national = make_source(site, "irna", scope=Scope.national)
+    [report] = await collect_all([national], state=store, sink=store, settings=settings)
+    assert list(store.articles) == [site.url("/news/10/a")]
+    assert site.count("/news/11/b") == 0  # dropped on the feed's own text, never fetched
+    assert site.count("/news/12/c") == 1  # no summary: fetched, then dropped on its body
+    assert report.new == 1 and report.skipped == 2
+    assert sorted(store.outcomes()["filtered"]) == [site.url("/news/11/b"), site.url("/news/12/c")]
+
+
+async def test_since_backfills_through_listing_pages(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    days = [NOW - timedelta(days=i, hours=1) for i in range(9)]  # 9 articles, one per day, newest first
+
+    def listing(page: int) -> str:
+        rows = "".join(
+            f'<li><a href="/news/{i}/item-{i}">خبر {i}</a> <span class="date">{days[i].isoformat()}</span></li>'
+            for i in range(page * 3, page * 3 + 3)
+        )
+        nxt = f'<a class="next" href="/archive?page={page + 1}">بعدی</a>' if page < 2 else ""
+        return f"<html><body><ul>{rows}</ul><div class='pagination'>{nxt}</div></body></html>"
+
+    site.add("/archive", listing(0))
+    site.add("/archive?page=1", listing(1))
+    site.add("/archive?page=2", listing(2))
+    for i, d in enumerate(days):
+        site.add(f"/news/{i}/item-{i}", article_html(f"خبر {i}", f"متن خبر شماره {i} درباره شهرداری رشت.", d))
+    src = make_source(site, "weekly", feeds=(), listings=("/archive",))
+    since = NOW - timedelta(days=4, hours=12)  # covers items 0..4
+    [report] = await collect_all([src], state=store, sink=store, since=since, settings=settings)
+    assert report.fatal == "" and report.new == 5
+    assert sorted(a.title for a in store.articles.values()) == [f"خبر {i}" for i in range(5)]
+    assert site.count("/archive?page=1") == 1 and site.count("/archive?page=2") == 0
+    assert site.count("/news/5/item-5") == 0  # older than --since by the listing's own date
+
+
+async def test_future_date_is_not_taken_as_fact(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    future = NOW + timedelta(days=3)
+    site.add("/rss", rss([("خبر آینده", site.url("/news/7/f"), NOW - timedelta(hours=1), "رشت")]), content_type="application/rss+xml")
+    site.add("/news/7/f", article_html("خبر آینده", "متنی که تاریخ آن اشتباه است درباره رشت.", future))
+    [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    art = store.articles[site.url("/news/7/f")]
+    # The page's date is wrong; the feed's date is used instead and the problem is reported.
+    assert art.published_at is not None and art.published_at < NOW
+    assert report.new == 1 and any("future" in e for e in report.errors)
+
+
+async def test_killed_run_loses_nothing_and_next_run_picks_up_the_rest(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    d = NOW - timedelta(hours=1)
+    items = [(f"خبر {i}", site.url(f"/news/{i}/x"), d, "رشت") for i in range(6)]
+    feed_with_etag(site, rss(items))
+    for i in range(6):
+        site.add(f"/news/{i}/x", article_html(f"خبر {i}", f"متن {i} درباره شهرداری رشت.", d))
+    src = make_source(site, min_interval_s=0.1)
+    async with PoliteClient(settings) as client:
+        task = asyncio.create_task(collect_all([src], state=store, sink=store, settings=settings, client=client))
+        while len(store.articles) < 2:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    kept = len(store.articles)
+    assert 2 <= kept < 6 and site.url("/rss") not in store.validators
+    [report] = await collect_all([src], state=store, sink=store, settings=settings)
+    assert report.new == 6 - kept and len(store.articles) == 6

@@ -1,0 +1,272 @@
+"""The polite client against a real loopback server: robots, pacing, retries, caps, redirects."""
+
+from __future__ import annotations
+
+import gzip
+import time
+
+import pytest
+
+from mediawatch.records import Scope, Source, SourceKind
+from scrapers.errors import FetchError
+from scrapers.fetch import PoliteClient
+
+PAGE = "<html><head><meta charset='utf-8'></head><body><p>سلام رشت</p></body></html>"
+
+
+def src(homepage: str, **kw) -> Source:  # type: ignore[no-untyped-def]
+    return Source(id="t", name="t", homepage=homepage, kind=SourceKind.news_site, scope=Scope.gilan, feeds=(homepage + "feed",), **kw)
+
+
+async def test_user_agent_is_honest(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/p", PAGE)
+    async with PoliteClient(settings) as c:
+        res = await c.get(site.url("/p"), src(site.url("/")))
+    assert res.status == 200 and "سلام رشت" in res.text
+    ua = site.hits[-1].headers["user-agent"]
+    assert ua.startswith("mediawatch/") and settings.contact_url in ua
+
+
+async def test_robots_disallow_is_respected(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private\n", content_type="text/plain")
+    site.add("/private/x", PAGE)
+    site.add("/public", PAGE)
+    async with PoliteClient(settings) as c:
+        with pytest.raises(FetchError) as err:
+            await c.get(site.url("/private/x"), src(site.url("/")))
+        assert err.value.kind == "robots"
+        assert (await c.get(site.url("/public"))).status == 200
+    assert "/private/x" not in site.paths()
+    assert site.count("/robots.txt") == 1  # fetched once per site
+
+
+async def test_crawl_delay_spaces_requests(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/robots.txt", "User-agent: mediawatch\nCrawl-delay: 0.3\n", content_type="text/plain")
+    for i in range(3):
+        site.add(f"/a{i}", PAGE)
+    async with PoliteClient(settings) as c:
+        import asyncio
+
+        await asyncio.gather(*(c.get(site.url(f"/a{i}")) for i in range(3)))
+    times = sorted(h.at for h in site.hits if h.path.startswith("/a"))
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.27, gaps
+
+
+async def test_hanging_robots_does_not_hang_the_run(site, settings) -> None:  # type: ignore[no-untyped-def]
+    def hang(req) -> None:  # type: ignore[no-untyped-def]
+        site.stop.wait(5)
+
+    site.handle("/robots.txt", hang)
+    site.add("/p", PAGE)
+    t0 = time.monotonic()
+    async with PoliteClient(settings) as c:  # robots_timeout_s = 0.5
+        res = await c.get(site.url("/p"))
+    assert res.status == 200
+    assert time.monotonic() - t0 < 2.0
+
+
+async def test_per_host_min_interval(site, settings) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    for i in range(4):
+        site.add(f"/p{i}", PAGE)
+    s = src(site.url("/"), min_interval_s=0.15)
+    async with PoliteClient(settings) as c:
+        await asyncio.gather(*(c.get(site.url(f"/p{i}"), s) for i in range(4)))
+    times = sorted(h.at for h in site.hits if h.path.startswith("/p"))
+    assert all(b - a >= 0.14 for a, b in zip(times, times[1:], strict=False)), [(h.path, h.at) for h in site.hits]
+
+
+async def test_retry_after_on_503_then_success(site, settings) -> None:  # type: ignore[no-untyped-def]
+    calls = {"n": 0}
+
+    def flaky(req) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            req.send_response(503)
+            req.send_header("Retry-After", "1")
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+            return
+        body = PAGE.encode()
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html; charset=utf-8")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    site.handle("/f", flaky)
+    async with PoliteClient(settings) as c:
+        res = await c.get(site.url("/f"))
+    assert res.status == 200 and res.attempts == 2
+    t = [h.at for h in site.hits if h.path == "/f"]
+    assert t[1] - t[0] >= 0.95  # Retry-After: 1 honoured although the backoff is 0.02 s
+
+
+async def test_429_retried_then_gives_up_with_status(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/busy", "", status=429, headers={"Retry-After": "0"})
+    async with PoliteClient(settings) as c:
+        with pytest.raises(FetchError) as err:
+            await c.get(site.url("/busy"))
+    assert err.value.status == 429
+    assert site.count("/busy") == settings.retries + 1
+
+
+async def test_huge_retry_after_gives_up_at_once(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/later", "", status=503, headers={"Retry-After": "3600"})
+    async with PoliteClient(settings) as c:
+        with pytest.raises(FetchError, match="come back"):
+            await c.get(site.url("/later"))
+    assert site.count("/later") == 1
+
+
+async def test_500_is_retried_404_is_not(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/err", "boom", status=500)
+    async with PoliteClient(settings) as c:
+        with pytest.raises(FetchError):
+            await c.get(site.url("/err"))
+        with pytest.raises(FetchError) as err:
+            await c.get(site.url("/missing"))
+    assert site.count("/err") == 3 and site.count("/missing") == 1 and err.value.status == 404
+
+
+async def test_conditional_get_304(site, settings) -> None:  # type: ignore[no-untyped-def]
+    def feed(req) -> None:  # type: ignore[no-untyped-def]
+        if req.headers.get("If-None-Match") == '"v1"':
+            req.send_response(304)
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+            return
+        body = b"<rss><channel></channel></rss>"
+        req.send_response(200)
+        req.send_header("ETag", '"v1"')
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    site.handle("/rss", feed)
+    async with PoliteClient(settings) as c:
+        first = await c.get(site.url("/rss"))
+        second = await c.get(site.url("/rss"), etag=first.headers["etag"])
+    assert first.status == 200 and second.not_modified and second.content == b""
+
+
+async def test_size_caps_declared_streamed_and_gzip_bomb(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/big", b"x" * 1_500_000)  # declared 1.5 MB > 1 MB cap
+
+    def chunked(req) -> None:  # type: ignore[no-untyped-def]
+        req.send_response(200)
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+        chunk = b"y" * 65536
+        try:
+            for _ in range(40):  # 2.6 MB, no Content-Length
+                req.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            req.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
+
+    site.handle("/chunked", chunked)
+    bomb = gzip.compress(b"\0" * 20_000_000, 6)  # ~20 KB on the wire, 20 MB unpacked (cap: 2 MB)
+    site.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    site.add("/gz", gzip.compress(PAGE.encode()), headers={"Content-Encoding": "gzip"})
+    async with PoliteClient(settings) as c:
+        for path in ("/big", "/chunked", "/bomb"):
+            with pytest.raises(FetchError) as err:
+                await c.get(site.url(path))
+            assert err.value.kind == "too_large", path
+        assert "سلام رشت" in (await c.get(site.url("/gz"))).text
+    assert len(bomb) < 100_000
+
+
+async def test_redirects_within_site_followed_loops_and_other_sites_refused(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/old", "", status=301, headers={"Location": "/new"})
+    site.add("/new", PAGE)
+    site.add("/loop1", "", status=302, headers={"Location": "/loop2"})
+    site.add("/loop2", "", status=302, headers={"Location": "/loop1"})
+    site.add("/away", "", status=302, headers={"Location": f"http://localhost:{site.port}/new"})
+    s = src(site.url("/"))
+    async with PoliteClient(settings) as c:
+        res = await c.get(site.url("/old"), s)
+        assert res.url == site.url("/new") and res.redirects == [site.url("/new")]
+        with pytest.raises(FetchError, match="redirects") as loop:
+            await c.get(site.url("/loop1"), s)
+        assert loop.value.kind == "redirect"
+        with pytest.raises(FetchError, match="another site") as away:
+            await c.get(site.url("/away"), s)
+        assert away.value.kind == "redirect"
+    assert site.count("/loop1") + site.count("/loop2") == settings.max_redirects + 1
+
+
+async def test_private_addresses_refused_for_public_sources(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    dns = {"news.gilan-example.ir": ["185.143.233.10"], "intranet.gilan-example.ir": ["10.0.0.7"], "evil-example.ir": ["127.0.0.1"]}
+    site.add("/p", PAGE)
+    site.add("/to-intranet", "", status=302, headers={"Location": "http://intranet.gilan-example.ir/admin"})
+    public = src("http://news.gilan-example.ir/")
+    async with PoliteClient(settings, resolver=dns.__getitem__, transport=to_loopback(site.port)) as c:
+        assert (await c.get("http://news.gilan-example.ir/p", public)).status == 200
+        with pytest.raises(FetchError) as redirect:
+            await c.get("http://news.gilan-example.ir/to-intranet", public)
+        assert redirect.value.kind == "private" and "10.0.0.7" in str(redirect.value)
+        with pytest.raises(FetchError) as evil:  # a public-looking name that resolves to loopback
+            await c.get("http://evil-example.ir/p", src("http://evil-example.ir/"))
+        assert evil.value.kind == "private"
+    assert "/admin" not in site.paths()
+    # The demo's sources live on 127.0.0.1 itself: allowed without any flag.
+    async with PoliteClient(settings) as c:
+        assert (await c.get(site.url("/p"), src(site.url("/")))).status == 200
+
+
+async def test_connection_refused_truncated_and_slow_drip(site, settings) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    dead_port = sock.getsockname()[1]
+    sock.close()
+
+    def truncated(req) -> None:  # type: ignore[no-untyped-def]
+        req.send_response(200)
+        req.send_header("Content-Length", "10000")
+        req.end_headers()
+        req.wfile.write(b"<html>" + b"a" * 100)
+        req.close_connection = True
+
+    def drip(req) -> None:  # type: ignore[no-untyped-def]
+        req.send_response(200)
+        req.send_header("Content-Length", "1000")
+        req.end_headers()
+        for _ in range(1000):
+            if site.stop.wait(0.1):
+                return
+            try:
+                req.wfile.write(b"a")
+                req.wfile.flush()
+            except OSError:
+                return
+
+    site.handle("/trunc", truncated)
+    site.handle("/drip", drip)
+    settings.request_timeout_s = 0.6
+    settings.retries = 0
+    async with PoliteClient(settings) as c:
+        with pytest.raises(FetchError) as refused:
+            await c.get(f"http://127.0.0.1:{dead_port}/x")
+        assert refused.value.kind == "connect" and refused.value.status is None
+        with pytest.raises(FetchError) as cut:
+            await c.get(site.url("/trunc"))
+        assert cut.value.kind == "truncated"
+        t0 = time.monotonic()
+        with pytest.raises(FetchError) as slow:
+            await c.get(site.url("/drip"))
+        assert slow.value.kind == "timeout" and time.monotonic() - t0 < 1.5
+
+
+async def test_windows_1256_without_charset_header(site, settings) -> None:  # type: ignore[no-untyped-def]
+    # windows-1256 has no Persian yeh (U+06CC): such pages write the Arabic one (U+064A).
+    text = "<html><body><p>شهرداري رشت مي‌گويد: پياده‌راه فرهنگي گيلان، ژاله و چمن</p></body></html>"
+    site.add("/old", text.encode("cp1256"), content_type="text/html")
+    async with PoliteClient(settings) as c:
+        res = await c.get(site.url("/old"))
+    assert res.text == text and "\u200c" in res.text
