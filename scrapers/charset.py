@@ -12,7 +12,7 @@ _HEADER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.I)
 # Declared "latin-1" on an Iranian site almost always hides windows-1256 (old IIS/ASP defaults).
 _LATIN_ALIASES = {"latin-1", "iso8859-1", "cp1252"}
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
-_LETTER = re.compile(r"[^\W\d_]")
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
 
 
 def _codec(name: str | None) -> str | None:
@@ -25,7 +25,8 @@ def _codec(name: str | None) -> str | None:
 
 
 def _persian_ratio(text: str) -> float:
-    letters = len(_LETTER.findall(text))
+    """Share of Arabic-script letters among the non-ASCII letters (markup is ASCII either way)."""
+    letters = len(_NON_ASCII_LETTER.findall(text))
     return len(_ARABIC_SCRIPT.findall(text)) / letters if letters else 0.0
 
 
@@ -50,12 +51,16 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     if declared is None:
         m = _META.search(body[:4096])
         declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a single-byte label claims: Persian
+    # in windows-1256 is practically never valid UTF-8, while mislabelled UTF-8 pages are common.
+    if declared and not declared.startswith("utf") and not body.isascii() and _try(body, "utf-8") is not None:
+        return "utf-8"
     if declared and declared not in _LATIN_ALIASES and _try(body, declared) is not None:
         return declared
     if _try(body, "utf-8") is not None:
         return "utf-8"
     cp1256 = _try(body, "cp1256")
-    if cp1256 is not None and _persian_ratio(cp1256) > 0.3:
+    if cp1256 is not None and _persian_ratio(cp1256) > 0.8:
         return "cp1256"
     if declared and _try(body, declared) is not None:
         return declared

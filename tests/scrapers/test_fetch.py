@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import time
 
 import pytest
@@ -49,7 +50,7 @@ async def test_crawl_delay_spaces_requests(site, settings) -> None:  # type: ign
 
         await asyncio.gather(*(c.get(site.url(f"/a{i}")) for i in range(3)))
     times = sorted(h.at for h in site.hits if h.path.startswith("/a"))
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.27, gaps
 
 
@@ -75,7 +76,7 @@ async def test_per_host_min_interval(site, settings) -> None:  # type: ignore[no
     async with PoliteClient(settings) as c:
         await asyncio.gather(*(c.get(site.url(f"/p{i}"), s) for i in range(4)))
     times = sorted(h.at for h in site.hits if h.path.startswith("/p"))
-    assert all(b - a >= 0.14 for a, b in zip(times, times[1:], strict=False)), [(h.path, h.at) for h in site.hits]
+    assert all(b - a >= 0.14 for a, b in itertools.pairwise(times)), [(h.path, h.at) for h in site.hits]
 
 
 async def test_retry_after_on_503_then_success(site, settings) -> None:  # type: ignore[no-untyped-def]
