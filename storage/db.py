@@ -13,17 +13,19 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from storage.errors import MigrationRequired, StoreError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest migration; kept here so that opening a store needs no Alembic import (a test checks it).
+SCHEMA_HEAD = "0001"
 # A writer waits up to 30 s for another process' transaction; ours commit in well under a second
 # (batches of a few hundred rows), so 30 s only runs out when something is truly stuck.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -88,27 +90,39 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    """The newest migration script's revision (reads the scripts; SCHEMA_HEAD must equal it)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    """The database's schema revision, or None when it has none (empty database)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Migrate the database to head (serialised across processes); (revision before, after)."""
+    from alembic import command
+
     head = head_revision()
     with write_tx(engine) as conn:
         if conn.dialect.name == "postgresql":
@@ -127,7 +141,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 def ensure_schema(engine: Engine) -> None:
     """Create the schema on an empty database; refuse (clearly) when it is at an older revision."""
-    head = head_revision()
+    head = SCHEMA_HEAD
     with read_tx(engine) as conn:
         current = current_revision(conn)
         empty = current is None and not inspect(conn).get_table_names()
