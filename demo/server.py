@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from demo.content import SITE_IDS, ContentError, DemoArticle, DemoLabels, load_articles, load_labels
-from demo.sites import SITES, Page, RenderedSite, place, render_site, route_key, served_title
+from demo.sites import SITES, Page, RenderedSite, enc, place, render_site, route_key, served_title
 from mediawatch.records import Scope, Source
 from mediawatch.timeutil import parse_date_arg, tehran_today
 
@@ -42,19 +42,18 @@ class ExpectedArticle:
 
     id: str  # the demo article id (w1-007)
     site: str
-    url: str  # canonical, decoded: http://127.0.0.1:PORT/path (no tracking parameters)
+    url: str  # canonical, decoded: http://127.0.0.1:PORT/path, no tracking parameters, no trailing slash
     title: str  # as the site serves it
     published_at: datetime  # aware UTC
     labels: DemoLabels
     story: str | None = None
     copy_of: str | None = None
+    served_url: str = ""  # decoded, exactly as the site links it (WordPress keeps a trailing slash)
 
     @property
     def url_encoded(self) -> str:
         """The same URL percent-encoded, as it travels on the wire."""
-        from demo.sites import enc
-
-        scheme, _, rest = self.url.partition("://")
+        scheme, _, rest = (self.served_url or self.url).partition("://")
         host, slash, path = rest.partition("/")
         return f"{scheme}://{host}{enc(slash + path)}"
 
@@ -116,6 +115,13 @@ class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-response is normal for a crawler; stay quiet about it."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def __init__(self, addr: tuple[str, int], demo: DemoSites, site_id: str):
         self.demo, self.site_id = demo, site_id
         super().__init__(addr, _Handler)
@@ -138,14 +144,15 @@ class DemoSites:
         self._threads: list[threading.Thread] = []
         self._cache: dict[date, dict[str, RenderedSite]] = {}
         self._lock = threading.Lock()
+        self._loaded = False
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> DemoSites:
         """Load and check the content, bind one server per site, render, serve in the background."""
         if self._servers:
             return self
-        self.articles = load_articles(self.content_dir)
-        self.labels = load_labels(self.content_dir)
+        self._load()
+        self._cache.clear()  # pages rendered before start carry placeholder ports
         try:
             for i, site in enumerate(SITE_IDS):
                 port = self._wanted_ports.get(site, 0 if self.port_base is None else self.port_base + i)
@@ -211,11 +218,26 @@ class DemoSites:
             return sites
 
     def _lookup(self, site: str, key: str) -> Page | None:
-        return self._rendered(self.reference_day)[site].pages.get(key)
+        rendered = self._rendered(self.reference_day)[site]
+        page = rendered.pages.get(key)
+        if page is None and not key.endswith("/") and "?" not in key and key + "/" in rendered.pages:
+            # As WordPress does: the permalink without its trailing slash redirects to it.
+            page = Page(301, "text/html; charset=utf-8", b"", (("Location", rendered.base_url + enc(key + "/")),))
+        return page
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self.articles = load_articles(self.content_dir)
+            self.labels = load_labels(self.content_dir)
+            self._loaded = True
 
     def _require_started(self) -> None:
+        """Before start(), answer from the content with the ports asked for (or 0): paths are right."""
         if not self._servers:
-            raise RuntimeError("DemoSites is not running: call .start() or use it as a context manager")
+            self._load()
+            for site in SITE_IDS:
+                port = self._wanted_ports.get(site, 0 if self.port_base is None else self.port_base + SITE_IDS.index(site))
+                self.base_urls.setdefault(site, f"http://{HOST}:{port}")
 
     def sources(self) -> list[Source]:
         """The demo outlets as sources.toml entries, pointing at this run's ports."""
@@ -223,8 +245,6 @@ class DemoSites:
         out = []
         for site in SITE_IDS:
             spec, base = SITES[site], self.base_urls[site]
-            from demo.sites import enc
-
             out.append(Source(
                 id=spec.id, name=spec.name, homepage=base + "/", kind=spec.kind, scope=spec.scope,
                 feeds=tuple(base + enc(f) for f in spec.feeds),
@@ -256,7 +276,8 @@ class DemoSites:
                 if national and not p.labels.gilan:
                     continue
                 out.append(ExpectedArticle(
-                    id=p.art.id, site=site, url=rendered.base_url + p.path,
+                    id=p.art.id, site=site, url=_canonical(rendered.base_url + p.path),
+                    served_url=rendered.base_url + p.path,
                     title=served_title(site, p.art.title), published_at=p.published, labels=p.labels,
                     story=p.art.story, copy_of=p.art.copy_of,
                 ))
@@ -271,10 +292,24 @@ class DemoSites:
                     return rendered.base_url + p.path
         raise KeyError(article_id)
 
+    def broken_urls(self) -> dict[str, str]:
+        """Decoded URL → broken flag (http_500, truncated, future_date) of the deliberately broken pages."""
+        self._require_started()
+        return {r.base_url + p.path: p.art.broken for r in self._rendered(self.reference_day).values()
+                for p in r.placed if p.art.broken is not None}
+
     def dead_link(self) -> str:
         """The decoded URL of the feed item whose page answers 404."""
         self._require_started()
         return self._rendered(self.reference_day)["sepidrud"].dead_link
+
+
+def _canonical(url: str) -> str:
+    """The project's canonical form (scrapers.canonical): no trailing slash except the root."""
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    path = "/" + path
+    return f"{scheme}://{host}{path.rstrip('/') or '/'}"
 
 
 def _toml_value(v: object) -> str:

@@ -368,9 +368,25 @@ def test_cli_rejects_a_bad_day(capsys: pytest.CaptureFixture[str]) -> None:
     assert "is not a date" in capsys.readouterr().out
 
 
-def test_api_before_start_says_what_to_do() -> None:
-    with pytest.raises(RuntimeError, match="start"):
-        DemoSites(REF_DAY, SAMPLES).expected()
+def test_expected_before_start_has_the_same_paths(demo: DemoSites) -> None:
+    idle = DemoSites(REF_DAY, demo.content_dir)
+    before = [e.url.split("/", 3)[3] for e in idle.expected()]
+    assert all(e.url.startswith("http://127.0.0.1:0/") for e in idle.expected())
+    assert before == [e.url.split("/", 3)[3] for e in demo.expected()]
+
+
+def test_wordpress_permalink_without_slash_redirects(demo: DemoSites, client: httpx.Client) -> None:
+    e = next(x for x in demo.expected() if x.site == "gilava")
+    assert e.served_url == e.url + "/"
+    hop = client.get(e.url_encoded.rstrip("/"))
+    assert hop.status_code == 301 and hop.headers["location"] == e.url_encoded
+    assert client.get(e.url_encoded).status_code == 200
+
+
+def test_broken_urls_name_the_flagged_pages(demo: DemoSites) -> None:
+    flags = demo.broken_urls()
+    assert sorted(flags.values()) == ["future_date", "http_500", "truncated"]
+    assert flags[demo.article_url("s-008")] == "http_500"
 
 
 def test_ports_can_be_kept_between_runs(content_dir: Path) -> None:
