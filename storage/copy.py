@@ -29,7 +29,8 @@ def copy_database(src: Store, dst: Store, *, progress: Callable[[str, int], None
             for part in result.partitions():
                 rows = [r._asdict() for r in part]
                 with dst._write() as dc:
-                    n = dc.execute(dst._insert(table).values(rows).on_conflict_do_nothing()).rowcount
+                    stmt = dst._insert(table).values(rows).on_conflict_do_nothing()
+                    n = dc.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount
                 added[table.name] += max(n, 0)
                 if progress:
                     progress(table.name, len(rows))

@@ -159,7 +159,11 @@ def search(
     if not hits:
         err.print(f"No article matches «{query}».")
         raise typer.Exit(0)
-    table = Table("title", "outlet", "date", "url", title=f"«{query}»: {len(hits)} matches", show_lines=True)
+    table = Table(title=f"«{query}»: {len(hits)} matches", show_lines=True)
+    table.add_column("title", ratio=3)
+    table.add_column("outlet", ratio=1)
+    table.add_column("date", no_wrap=True)
+    table.add_column("url", overflow="fold", ratio=2)  # shown whole, folded: people copy it
     for h in hits:
         table.add_row(h.title, h.source_name, format_jalali_date(h.seen_at), h.url)
     console.print(table)
