@@ -299,9 +299,24 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
 
 
+def _plain_data(value: Any) -> Any:
+    """Dataclasses, lists and dicts as plain JSON data; dates as ISO strings (faster than asdict + a JSON round trip)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_data(v) for v in value]
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
 def to_dict(doc: Digest | Brief) -> dict[str, Any]:
     """The document as plain data (dates as ISO strings), for JSON and the store."""
-    data = json.loads(json.dumps(dataclasses.asdict(doc), default=_jsonable))
+    data = _plain_data(doc)
     data["title"] = doc.title
     if isinstance(doc, Digest):
         data["all_sources_down"] = doc.all_sources_down

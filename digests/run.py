@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,7 +23,7 @@ from digests.select import (
     weekly_period,
     window,
 )
-from mediawatch.records import WORKING_GROUPS
+from mediawatch.records import WORKING_GROUPS, DigestItem
 from mediawatch.settings import Settings, get_settings
 
 DIGEST_KIND = "morning"
@@ -40,6 +42,32 @@ class DigestResult:
     paths: list[Path] = field(default_factory=list)
     digest_id: int | None = None
     sent_to: list[str] = field(default_factory=list)
+
+
+# The digest and the five briefs of one morning read the same 30 days; a flow makes them one after the
+# other on one store, so the last reads are kept for a short while and reused when nothing was added since.
+_READ_CACHE_S = 600.0
+_reads: weakref.WeakKeyDictionary[
+    Any, dict[tuple[datetime, datetime], tuple[float, int, list[DigestItem]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _items(store: Any, since: datetime, until: datetime) -> list[DigestItem]:
+    """store.digest_items(since, until), reused within one run when the store's article count is unchanged."""
+    try:
+        cache = _reads.setdefault(store, {})
+    except TypeError:  # a store that cannot be weakly referenced: no reuse
+        return store.digest_items(since, until)
+    count = store.count_articles() if hasattr(store, "count_articles") else -1
+    hit = cache.get((since, until))
+    now = time.monotonic()
+    if hit is not None and count >= 0 and hit[1] == count and now - hit[0] < _READ_CACHE_S:
+        return hit[2]
+    items = store.digest_items(since, until)
+    for key in [k for k, v in cache.items() if now - v[0] >= _READ_CACHE_S or v[1] != count]:
+        del cache[key]
+    cache[(since, until)] = (now, count, items)
+    return items
 
 
 def _last_end(store: Any, kind: str, group: str | None, end: datetime) -> datetime | None:
@@ -86,8 +114,8 @@ def make_morning_digest(
     end_guess = digest_period(day)[1]
     period = digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end_guess))
     start, end = period
-    items = store.digest_items(start, end)
-    history = store.digest_items(end - timedelta(days=CHART_DAYS), start)
+    items = _items(store, start, end)
+    history = _items(store, end - timedelta(days=CHART_DAYS), start)
     doc = build_digest(
         items,
         period=period,
@@ -129,8 +157,8 @@ def make_briefs(
     prev = previous_period(period)
     # One read for all groups: history (30 days before the period, which covers the previous period too).
     history_start = min(prev[0], period[1] - timedelta(days=CHART_DAYS))
-    items = store.digest_items(period[0], period[1])
-    history = store.digest_items(history_start, period[0])
+    items = _items(store, period[0], period[1])
+    history = _items(store, history_start, period[0])
     previous = window(history, prev)
     results = []
     for group in groups:
