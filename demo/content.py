@@ -130,7 +130,9 @@ def load_articles(content_dir: Path | None = None) -> list[DemoArticle]:
             _check_unknown(obj, _ARTICLE_FIELDS, path, n)
             art: DemoArticle = _validate(_ARTICLE, obj, path, n)
             if art.id in where:
-                raise ContentError(f"{path}: line {n}: field «id»: {art.id!r} already used at {where[art.id]}")
+                raise ContentError(
+                    f"{path}: line {n}: field «id»: {art.id!r} already used at {where[art.id]}"
+                )
             where[art.id] = f"{path.name} line {n}"
             articles.append(art)
     ids = set(where)
@@ -159,7 +161,9 @@ def load_labels(content_dir: Path | None = None) -> dict[str, DemoLabels]:
                     f"{path}: line {n}: field «domain»: must be 'other' exactly when municipal is false"
                 )
             if (lab.tone is None) == lab.municipal:
-                raise ContentError(f"{path}: line {n}: field «tone»: must be null exactly when municipal is false")
+                raise ContentError(
+                    f"{path}: line {n}: field «tone»: must be null exactly when municipal is false"
+                )
             labels[lab.id] = lab
     return labels
 

@@ -32,8 +32,11 @@ HOST = "127.0.0.1"
 # Our own loopback server: no need to wait between requests beyond a token pause.
 DEMO_MIN_INTERVAL_S = 0.05
 
-_NOT_FOUND = Page(404, "text/html; charset=utf-8",
-                  "<html><body><h1>۴۰۴</h1><p>صفحه مورد نظر یافت نشد.</p></body></html>".encode())
+_NOT_FOUND = Page(
+    404,
+    "text/html; charset=utf-8",
+    "<html><body><h1>۴۰۴</h1><p>صفحه مورد نظر یافت نشد.</p></body></html>".encode(),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +133,15 @@ class _SiteServer(ThreadingHTTPServer):
 class DemoSites:
     """The six demo outlets served on loopback, rendered for a reference day."""
 
-    def __init__(self, reference_day: date | None = None, content_dir: Path | None = None, *,
-                 port_base: int | None = None, ports: Mapping[str, int] | None = None, verbose: bool = False):
+    def __init__(
+        self,
+        reference_day: date | None = None,
+        content_dir: Path | None = None,
+        *,
+        port_base: int | None = None,
+        ports: Mapping[str, int] | None = None,
+        verbose: bool = False,
+    ):
         self._fixed_day = reference_day
         self._wanted_ports = dict(ports or {})
         self.content_dir = content_dir
@@ -190,8 +200,9 @@ class DemoSites:
     def __enter__(self) -> DemoSites:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -222,7 +233,9 @@ class DemoSites:
         page = rendered.pages.get(key)
         if page is None and not key.endswith("/") and "?" not in key and key + "/" in rendered.pages:
             # As WordPress does: the permalink without its trailing slash redirects to it.
-            page = Page(301, "text/html; charset=utf-8", b"", (("Location", rendered.base_url + enc(key + "/")),))
+            page = Page(
+                301, "text/html; charset=utf-8", b"", (("Location", rendered.base_url + enc(key + "/")),)
+            )
         return page
 
     def _load(self) -> None:
@@ -236,7 +249,9 @@ class DemoSites:
         if not self._servers:
             self._load()
             for site in SITE_IDS:
-                port = self._wanted_ports.get(site, 0 if self.port_base is None else self.port_base + SITE_IDS.index(site))
+                port = self._wanted_ports.get(
+                    site, 0 if self.port_base is None else self.port_base + SITE_IDS.index(site)
+                )
                 self.base_urls.setdefault(site, f"http://{HOST}:{port}")
 
     def sources(self) -> list[Source]:
@@ -245,15 +260,26 @@ class DemoSites:
         out = []
         for site in SITE_IDS:
             spec, base = SITES[site], self.base_urls[site]
-            out.append(Source(
-                id=spec.id, name=spec.name, homepage=base + "/", kind=spec.kind, scope=spec.scope,
-                feeds=tuple(base + enc(f) for f in spec.feeds),
-                listings=tuple(base + enc(spec.listing) for _ in [0] if spec.listing is not None),
-                sitemaps=tuple(base + s for s in spec.sitemaps),
-                parser=spec.parser, verified=True, enabled=True, domains=(),
-                gilan_filter=None, min_interval_s=DEMO_MIN_INTERVAL_S,
-                feed_fulltext=site == "goharrud", notes=spec.notes,
-            ))
+            out.append(
+                Source(
+                    id=spec.id,
+                    name=spec.name,
+                    homepage=base + "/",
+                    kind=spec.kind,
+                    scope=spec.scope,
+                    feeds=tuple(base + enc(f) for f in spec.feeds),
+                    listings=tuple(base + enc(spec.listing) for _ in [0] if spec.listing is not None),
+                    sitemaps=tuple(base + s for s in spec.sitemaps),
+                    parser=spec.parser,
+                    verified=True,
+                    enabled=True,
+                    domains=(),
+                    gilan_filter=None,
+                    min_interval_s=DEMO_MIN_INTERVAL_S,
+                    feed_fulltext=site == "goharrud",
+                    notes=spec.notes,
+                )
+            )
         return out
 
     def write_sources_toml(self, path: Path) -> Path:
@@ -275,12 +301,19 @@ class DemoSites:
                     raise ContentError(f"demo article {p.art.id!r} has no labels in its .labels.jsonl file")
                 if national and not p.labels.gilan:
                     continue
-                out.append(ExpectedArticle(
-                    id=p.art.id, site=site, url=_canonical(rendered.base_url + p.path),
-                    served_url=rendered.base_url + p.path,
-                    title=served_title(site, p.art.title), published_at=p.published, labels=p.labels,
-                    story=p.art.story, copy_of=p.art.copy_of,
-                ))
+                out.append(
+                    ExpectedArticle(
+                        id=p.art.id,
+                        site=site,
+                        url=_canonical(rendered.base_url + p.path),
+                        served_url=rendered.base_url + p.path,
+                        title=served_title(site, p.art.title),
+                        published_at=p.published,
+                        labels=p.labels,
+                        story=p.art.story,
+                        copy_of=p.art.copy_of,
+                    )
+                )
         return out
 
     def article_url(self, article_id: str) -> str:
@@ -295,8 +328,12 @@ class DemoSites:
     def broken_urls(self) -> dict[str, str]:
         """Decoded URL → broken flag (http_500, truncated, future_date) of the deliberately broken pages."""
         self._require_started()
-        return {r.base_url + p.path: p.art.broken for r in self._rendered(self.reference_day).values()
-                for p in r.placed if p.art.broken is not None}
+        return {
+            r.base_url + p.path: p.art.broken
+            for r in self._rendered(self.reference_day).values()
+            for p in r.placed
+            if p.art.broken is not None
+        }
 
     def dead_link(self) -> str:
         """The decoded URL of the feed item whose page answers 404."""
@@ -327,8 +364,24 @@ def sources_to_toml(sources: list[Source], day: date | None = None) -> str:
     lines = ["# The demo news sites on loopback (written by demo.server.DemoSites; ports change every run)."]
     if day is not None:
         lines.append(f"# Reference day: {day.isoformat()}")
-    fields = ("id", "name", "homepage", "kind", "scope", "feeds", "listings", "sitemaps", "parser", "verified",
-              "enabled", "domains", "gilan_filter", "min_interval_s", "feed_fulltext", "notes")
+    fields = (
+        "id",
+        "name",
+        "homepage",
+        "kind",
+        "scope",
+        "feeds",
+        "listings",
+        "sitemaps",
+        "parser",
+        "verified",
+        "enabled",
+        "domains",
+        "gilan_filter",
+        "min_interval_s",
+        "feed_fulltext",
+        "notes",
+    )
     for s in sources:
         lines += ["", "[[sources]]"]
         for f in fields:
@@ -342,9 +395,15 @@ def sources_to_toml(sources: list[Source], day: date | None = None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Serve the demo sites in the foreground and print their URLs."""
     ap = argparse.ArgumentParser(prog="python -m demo.server", description=__doc__.splitlines()[0])
-    ap.add_argument("--port-base", type=int, default=None, help="first port (sites take N, N+1, …); default: free ports")
-    ap.add_argument("--day", default=None, help="reference day, Gregorian or Jalali (default: today in Tehran)")
-    ap.add_argument("--content-dir", type=Path, default=None, help="folder of *.jsonl (default: demo/content)")
+    ap.add_argument(
+        "--port-base", type=int, default=None, help="first port (sites take N, N+1, …); default: free ports"
+    )
+    ap.add_argument(
+        "--day", default=None, help="reference day, Gregorian or Jalali (default: today in Tehran)"
+    )
+    ap.add_argument(
+        "--content-dir", type=Path, default=None, help="folder of *.jsonl (default: demo/content)"
+    )
     ap.add_argument("--verbose", action="store_true", help="log every request")
     args = ap.parse_args(argv)
     try:

@@ -39,8 +39,20 @@ DEMO_CLOCK_HOUR = 7
 # A `future_date` article claims to be published this many days after the reference day.
 FUTURE_DAYS = 3
 
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December")
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 EN_MON = tuple(m[:3] for m in EN_MONTHS)
 
 # sobherasht's old CMS stores windows-1256: it has no Farsi yeh (U+06CC) nor Persian digits, so the
@@ -77,38 +89,130 @@ class SiteSpec:
 SITES: dict[str, SiteSpec] = {
     s.id: s
     for s in (
-        SiteSpec("payam", "خبرگزاری پیام ملت", "nastooh", "nastooh", SourceKind.agency, Scope.national, 20,
-                 ("/rss", "/rss/tp/41"), "/archive", code_base=2140117, code_step=29,
-                 notes="Demo national agency (Nastooh CMS); its Gilan bureau's feed is /rss/tp/41."),
-        SiteSpec("sepidrud", "باشگاه خبری سپیدرود", "iransamaneh", "iransamaneh", SourceKind.agency, Scope.gilan,
-                 15, ("/fa/rss/allnews",), "/fa/archive", code_base=812340, code_step=7,
-                 notes="Demo provincial agency (IranSamaneh CMS); its feed holds one dead link."),
-        SiteSpec("navashomal", "خبرگزاری نوای شمال", "aasaam", "aasaam", SourceKind.agency, Scope.gilan, 12,
-                 ("/rss",), "/بخش-گیلان-12", sitemaps=("/sitemap.xml",), code_base=1204500, code_step=11,
-                 notes="Demo agency (Aasaam CMS); Persian section path, percent-encoded on the wire."),
-        SiteSpec("gilava", "گیل‌آوا", "wordpress", "wordpress", SourceKind.news_site, Scope.rasht, 10,
-                 ("/feed/",), "/", code_base=18200, code_step=3,
-                 notes="Demo WordPress news site; the feed carries excerpts only."),
-        SiteSpec("sobherasht", "روزنامه صبح رشت", "oldcms", "generic", SourceKind.local_daily, Scope.rasht, 10,
-                 ("/rss.php",), "/archive.php", encoding="windows-1256", code_base=4100,
-                 notes="Demo local daily on an old CMS: windows-1256, tracking parameters on links."),
-        SiteSpec("goharrud", "هفته‌نامه گوهررود", "goharrud", "generic", SourceKind.weekly, Scope.rasht, 50,
-                 ("/feed.xml",), None, crawl_delay=1, code_base=310,
-                 notes="Demo weekly, RSS only: full text in the feed, article pages need JavaScript."),
+        SiteSpec(
+            "payam",
+            "خبرگزاری پیام ملت",
+            "nastooh",
+            "nastooh",
+            SourceKind.agency,
+            Scope.national,
+            20,
+            ("/rss", "/rss/tp/41"),
+            "/archive",
+            code_base=2140117,
+            code_step=29,
+            notes="Demo national agency (Nastooh CMS); its Gilan bureau's feed is /rss/tp/41.",
+        ),
+        SiteSpec(
+            "sepidrud",
+            "باشگاه خبری سپیدرود",
+            "iransamaneh",
+            "iransamaneh",
+            SourceKind.agency,
+            Scope.gilan,
+            15,
+            ("/fa/rss/allnews",),
+            "/fa/archive",
+            code_base=812340,
+            code_step=7,
+            notes="Demo provincial agency (IranSamaneh CMS); its feed holds one dead link.",
+        ),
+        SiteSpec(
+            "navashomal",
+            "خبرگزاری نوای شمال",
+            "aasaam",
+            "aasaam",
+            SourceKind.agency,
+            Scope.gilan,
+            12,
+            ("/rss",),
+            "/بخش-گیلان-12",
+            sitemaps=("/sitemap.xml",),
+            code_base=1204500,
+            code_step=11,
+            notes="Demo agency (Aasaam CMS); Persian section path, percent-encoded on the wire.",
+        ),
+        SiteSpec(
+            "gilava",
+            "گیل‌آوا",
+            "wordpress",
+            "wordpress",
+            SourceKind.news_site,
+            Scope.rasht,
+            10,
+            ("/feed/",),
+            "/",
+            code_base=18200,
+            code_step=3,
+            notes="Demo WordPress news site; the feed carries excerpts only.",
+        ),
+        SiteSpec(
+            "sobherasht",
+            "روزنامه صبح رشت",
+            "oldcms",
+            "generic",
+            SourceKind.local_daily,
+            Scope.rasht,
+            10,
+            ("/rss.php",),
+            "/archive.php",
+            encoding="windows-1256",
+            code_base=4100,
+            notes="Demo local daily on an old CMS: windows-1256, tracking parameters on links.",
+        ),
+        SiteSpec(
+            "goharrud",
+            "هفته‌نامه گوهررود",
+            "goharrud",
+            "generic",
+            SourceKind.weekly,
+            Scope.rasht,
+            50,
+            ("/feed.xml",),
+            None,
+            crawl_delay=1,
+            code_base=310,
+            notes="Demo weekly, RSS only: full text in the feed, article pages need JavaScript.",
+        ),
     )
 }
 
 NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "payam": (("صفحه نخست", "/"), ("سیاسی", "/service/politics"), ("اقتصادی", "/service/economy"),
-              ("استان‌ها", "/service/provinces"), ("ورزشی", "/service/sport"), ("آرشیو", "/archive")),
-    "sepidrud": (("صفحه اصلی", "/fa"), ("استان‌ها", "/fa/service/3"), ("شهروند خبرنگار", "/fa/service/9"),
-                 ("اجتماعی", "/fa/service/5"), ("آرشیو", "/fa/archive")),
-    "navashomal": (("خانه", "/"), ("گیلان", quote("/بخش-گیلان-12")), ("گفت‌وگو", quote("/بخش-گفتگو-31")),
-                   ("ورزش", quote("/بخش-ورزش-7"))),
-    "gilava": (("خانه", "/"), ("شهری", "/category/city/"), ("شورای شهر", "/category/council/"),
-               ("فرهنگی", "/category/culture/"), ("تماس با ما", "/contact/")),
-    "sobherasht": (("صفحه اول", "/index.php"), ("شهری", "/cat.php?id=2"), ("گزارش", "/cat.php?id=5"),
-                   ("یادداشت", "/cat.php?id=7"), ("آرشیو", "/archive.php")),
+    "payam": (
+        ("صفحه نخست", "/"),
+        ("سیاسی", "/service/politics"),
+        ("اقتصادی", "/service/economy"),
+        ("استان‌ها", "/service/provinces"),
+        ("ورزشی", "/service/sport"),
+        ("آرشیو", "/archive"),
+    ),
+    "sepidrud": (
+        ("صفحه اصلی", "/fa"),
+        ("استان‌ها", "/fa/service/3"),
+        ("شهروند خبرنگار", "/fa/service/9"),
+        ("اجتماعی", "/fa/service/5"),
+        ("آرشیو", "/fa/archive"),
+    ),
+    "navashomal": (
+        ("خانه", "/"),
+        ("گیلان", quote("/بخش-گیلان-12")),
+        ("گفت‌وگو", quote("/بخش-گفتگو-31")),
+        ("ورزش", quote("/بخش-ورزش-7")),
+    ),
+    "gilava": (
+        ("خانه", "/"),
+        ("شهری", "/category/city/"),
+        ("شورای شهر", "/category/council/"),
+        ("فرهنگی", "/category/culture/"),
+        ("تماس با ما", "/contact/"),
+    ),
+    "sobherasht": (
+        ("صفحه اول", "/index.php"),
+        ("شهری", "/cat.php?id=2"),
+        ("گزارش", "/cat.php?id=5"),
+        ("یادداشت", "/cat.php?id=7"),
+        ("آرشیو", "/archive.php"),
+    ),
     "goharrud": (("خانه", "/"),),
 }
 
@@ -263,7 +367,9 @@ def _path(spec: SiteSpec, code: int, title: str, local: datetime) -> str:
     return f"/post/{code}"
 
 
-def place(spec: SiteSpec, articles: list[DemoArticle], labels: dict[str, DemoLabels], day: date) -> list[Placed]:
+def place(
+    spec: SiteSpec, articles: list[DemoArticle], labels: dict[str, DemoLabels], day: date
+) -> list[Placed]:
     """Give each article of one site its id, URL and dates for reference day `day` (oldest first)."""
 
     def published(a: DemoArticle) -> datetime:
@@ -312,14 +418,16 @@ def served_title(site: str, title: str) -> str:
 
 
 def _tag_href(spec: SiteSpec, tag: str) -> str:
-    return enc({
-        "payam": f"/tag/{tag}",
-        "sepidrud": f"/fa/tag/1/{tag}",
-        "navashomal": f"/tag/{tag}",
-        "gilava": f"/tag/{tag.replace(' ', '-')}/",
-        "sobherasht": f"/search.php?tag={tag}",
-        "goharrud": "/",
-    }[spec.id])
+    return enc(
+        {
+            "payam": f"/tag/{tag}",
+            "sepidrud": f"/fa/tag/1/{tag}",
+            "navashomal": f"/tag/{tag}",
+            "gilava": f"/tag/{tag.replace(' ', '-')}/",
+            "sobherasht": f"/search.php?tag={tag}",
+            "goharrud": "/",
+        }[spec.id]
+    )
 
 
 class _Renderer:
@@ -353,8 +461,11 @@ class _Renderer:
             "lead": _fields(self.spec, p.art)["lead"],
             "iso": local.isoformat(timespec="seconds"),
             "date_title": _date_title(local),
-            "date_short": (date_text("sobherasht", local, 0, self.clock)
-                           if self.spec.id == "sobherasht" else format_jalali_date(local.date())),
+            "date_short": (
+                date_text("sobherasht", local, 0, self.clock)
+                if self.spec.id == "sobherasht"
+                else format_jalali_date(local.date())
+            ),
         }
 
     def common(self) -> dict:
@@ -376,8 +487,14 @@ class _Renderer:
     def html(self, template: str, **ctx) -> str:
         return self.env.get_template(template).render(**self.common(), **ctx)
 
-    def add(self, key: str, text: str, content_type: str = "text/html", status: int = 200,
-            headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def add(
+        self,
+        key: str,
+        text: str,
+        content_type: str = "text/html",
+        status: int = 200,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         if self.spec.encoding == "utf-8":
             body = text.encode("utf-8")
         else:
@@ -415,8 +532,11 @@ class _Renderer:
                 "keywords": ", ".join(a.tags),
                 "author": [{"@type": "Person", "name": n} for n in a.authors]
                 or {"@type": "Organization", "name": spec.name},
-                "publisher": {"@type": "Organization", "name": spec.name,
-                              "logo": {"@type": "ImageObject", "url": f"{self.base}/logo.png"}},
+                "publisher": {
+                    "@type": "Organization",
+                    "name": spec.name,
+                    "logo": {"@type": "ImageObject", "url": f"{self.base}/logo.png"},
+                },
             }
             ctx["jsonld"] = json.dumps(ld, ensure_ascii=False).replace("</", "<\\/")
         return ctx
@@ -424,17 +544,30 @@ class _Renderer:
     def render_article(self, p: Placed) -> None:
         spec = self.spec
         if p.art.broken == "http_500":
-            self.add(p.path, "<html><body><h1>500 Internal Server Error</h1><p>خطای پایگاه داده</p></body></html>",
-                     status=500)
+            self.add(
+                p.path,
+                "<html><body><h1>500 Internal Server Error</h1><p>خطای پایگاه داده</p></body></html>",
+                status=500,
+            )
             return
         a = self.article_ctx(p)
         others = [q for q in self.newest if q is not p]
-        related = [self.link(q) for q in others[p.index % 5: p.index % 5 + 3]]
-        suffix = {"payam": " - خبرگزاری پیام ملت", "sepidrud": " - باشگاه خبری سپیدرود",
-                  "navashomal": " | خبرگزاری نوای شمال", "gilava": " - گیل‌آوا",
-                  "sobherasht": " :: روزنامه صبح رشت", "goharrud": ""}[spec.id]
-        text = self.html(f"{spec.family}/article.html", a=a, related=related, page_title=a["title"] + suffix,
-                         body_class="single single-post")
+        related = [self.link(q) for q in others[p.index % 5 : p.index % 5 + 3]]
+        suffix = {
+            "payam": " - خبرگزاری پیام ملت",
+            "sepidrud": " - باشگاه خبری سپیدرود",
+            "navashomal": " | خبرگزاری نوای شمال",
+            "gilava": " - گیل‌آوا",
+            "sobherasht": " :: روزنامه صبح رشت",
+            "goharrud": "",
+        }[spec.id]
+        text = self.html(
+            f"{spec.family}/article.html",
+            a=a,
+            related=related,
+            page_title=a["title"] + suffix,
+            body_class="single single-post",
+        )
         if p.art.broken == "truncated":
             first = text.find(str(escape(a["body"][0])))
             last = text.find(str(escape(a["body"][-1])))
@@ -449,7 +582,7 @@ class _Renderer:
         items = self.newest
         n_pages = max(1, -(-len(items) // spec.per_page))
         for page in range(1, n_pages + 1):
-            chunk = items[(page - 1) * spec.per_page: page * spec.per_page]
+            chunk = items[(page - 1) * spec.per_page : page * spec.per_page]
             pages = [(n, enc(self.listing_path(n))) for n in range(1, n_pages + 1)]
             ctx = {
                 "items": [self.link(p, absolute=spec.id == "gilava") for p in chunk],
@@ -465,7 +598,9 @@ class _Renderer:
             if page == 1:
                 self.add(route_key(spec.listing), text)
         if spec.id == "gilava":
-            self.pages["/page/1/"] = Page(301, "text/html; charset=utf-8", b"", (("Location", self.base + "/"),))
+            self.pages["/page/1/"] = Page(
+                301, "text/html; charset=utf-8", b"", (("Location", self.base + "/"),)
+            )
 
     def listing_path(self, n: int) -> str:
         return {
@@ -480,9 +615,15 @@ class _Renderer:
         spec = self.spec
         if spec.id == "gilava":
             return  # the home page is the first listing page
-        ctx = {"items": [self.link(p) for p in self.newest[:15]], "page": 1, "pages": [],
-               "next_href": None, "prev_href": None, "heading": "آخرین اخبار",
-               "page_title": f"{spec.name} - صفحه نخست"}
+        ctx = {
+            "items": [self.link(p) for p in self.newest[:15]],
+            "page": 1,
+            "pages": [],
+            "next_href": None,
+            "prev_href": None,
+            "heading": "آخرین اخبار",
+            "page_title": f"{spec.name} - صفحه نخست",
+        }
         template = "goharrud/home.html" if spec.id == "goharrud" else f"{spec.family}/listing.html"
         text = self.html(template, **ctx)
         self.add("/", text)
@@ -501,28 +642,54 @@ class _Renderer:
             if spec.id == "goharrud":
                 content = "".join(f"<p>{escape(x)}</p>" for x in f["body"])
             elif spec.id == "gilava":
-                content = f"<p>{escape(f['lead'])}</p><p><a href=\"{escape(link)}\">ادامه مطلب</a></p>"
-            rows.append({
-                "title": f["title"], "link": link, "guid": link if spec.id != "gilava" else f"{self.base}/?p={p.code}",
-                "pub_date": rfc822(spec.id, p.shown), "lead": f["lead"], "kicker": f["kicker"],
-                "authors": f["authors"], "categories": f["section_parts"][-1:] + list(p.art.tags[:2]),
-                "content_html": content,
-            })
+                content = f'<p>{escape(f["lead"])}</p><p><a href="{escape(link)}">ادامه مطلب</a></p>'
+            rows.append(
+                {
+                    "title": f["title"],
+                    "link": link,
+                    "guid": link if spec.id != "gilava" else f"{self.base}/?p={p.code}",
+                    "pub_date": rfc822(spec.id, p.shown),
+                    "lead": f["lead"],
+                    "kicker": f["kicker"],
+                    "authors": f["authors"],
+                    "categories": f["section_parts"][-1:] + list(p.art.tags[:2]),
+                    "content_html": content,
+                }
+            )
         if dead:
-            rows.insert(0, {"title": "ادامه بارش‌ها در گیلان؛ هشدار زرد هواشناسی صادر شد", "link": dead, "guid": dead,
-                            "pub_date": rfc822(spec.id, tehran_at(self.day - timedelta(days=1), 21, 10)),
-                            "lead": "این خبر از روی سایت برداشته شده است.", "kicker": "", "authors": [],
-                            "categories": ["استان‌ها"], "content_html": None})
+            rows.insert(
+                0,
+                {
+                    "title": "ادامه بارش‌ها در گیلان؛ هشدار زرد هواشناسی صادر شد",
+                    "link": dead,
+                    "guid": dead,
+                    "pub_date": rfc822(spec.id, tehran_at(self.day - timedelta(days=1), 21, 10)),
+                    "lead": "این خبر از روی سایت برداشته شده است.",
+                    "kicker": "",
+                    "authors": [],
+                    "categories": ["استان‌ها"],
+                    "content_html": None,
+                },
+            )
         visible = [p.shown for p in items if p.shown <= self.clock] or [self.clock]
         last_mod = format_datetime(max(visible).astimezone(UTC), usegmt=True)
-        channel = {"title": title, "link": self.base + "/", "self": self.base + enc(key),
-                   "description": f"آخرین اخبار {spec.name}", "last_build": last_mod,
-                   "generator": "https://wordpress.org/?v=6.6" if spec.id == "gilava" else ""}
-        text = self.env.get_template("feeds/rss.xml").render(channel=channel, items=rows, encoding=spec.encoding)
+        channel = {
+            "title": title,
+            "link": self.base + "/",
+            "self": self.base + enc(key),
+            "description": f"آخرین اخبار {spec.name}",
+            "last_build": last_mod,
+            "generator": "https://wordpress.org/?v=6.6" if spec.id == "gilava" else "",
+        }
+        text = self.env.get_template("feeds/rss.xml").render(
+            channel=channel, items=rows, encoding=spec.encoding
+        )
         self.add(key, text, content_type="application/rss+xml")
         page = self.pages[key]
         etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
-        self.pages[key] = Page(200, page.content_type, page.body, (("ETag", etag), ("Last-Modified", last_mod)))
+        self.pages[key] = Page(
+            200, page.content_type, page.body, (("ETag", etag), ("Last-Modified", last_mod))
+        )
 
     def render_feeds(self) -> str:
         spec = self.spec
@@ -538,8 +705,10 @@ class _Renderer:
         else:
             self.feed(spec.feeds[0], self.newest, title=spec.name)
         if spec.id == "navashomal":
-            rows = [{"link": self.href(p), "iso": p.local.isoformat(timespec="seconds"),
-                     "title": p.art.title} for p in self.newest]
+            rows = [
+                {"link": self.href(p), "iso": p.local.isoformat(timespec="seconds"), "title": p.art.title}
+                for p in self.newest
+            ]
             text = self.env.get_template("feeds/sitemap.xml").render(site=self.site_ctx, items=rows)
             self.add("/sitemap.xml", text, content_type="application/xml")
             page = self.pages["/sitemap.xml"]
@@ -562,8 +731,9 @@ class _Renderer:
     def render_extras(self) -> None:
         if self.spec.id == "gilava":  # WordPress shortlinks answer with a redirect to the permalink
             for p in self.placed:
-                self.pages[f"/?p={p.code}"] = Page(301, "text/html; charset=utf-8", b"",
-                                                   (("Location", self.href(p)),))
+                self.pages[f"/?p={p.code}"] = Page(
+                    301, "text/html; charset=utf-8", b"", (("Location", self.href(p)),)
+                )
         if self.spec.id == "goharrud":
             js = b"fetch('/api/post/'+window.__POST_ID__).then(r=>r.json()).then(p=>{document.getElementById('app').innerHTML=p.html});\n"
             self.pages["/assets/app.js"] = Page(200, "application/javascript", js)

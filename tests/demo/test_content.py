@@ -12,17 +12,42 @@ from mediawatch.records import Domain, Tone
 
 SAMPLES = Path(__file__).parent / "samples"
 
-GOOD = {"id": "x-001", "site": "gilava", "day_offset": 3, "time": "09:41", "section": "شهری", "kicker": "",
-        "title": "عنوان خبر", "lead": "لید خبر.", "body": ["بند یک.", "بند دو."], "authors": [],
-        "tags": ["رشت"], "story": None, "copy_of": None, "broken": None}
-GOOD_LABEL = {"id": "x-001", "municipal": True, "domain": "urban_services", "secondary": None, "rasht": True,
-              "gilan": True, "concern": False, "tone": "neutral", "places": [], "key_sentence": None}
+GOOD = {
+    "id": "x-001",
+    "site": "gilava",
+    "day_offset": 3,
+    "time": "09:41",
+    "section": "شهری",
+    "kicker": "",
+    "title": "عنوان خبر",
+    "lead": "لید خبر.",
+    "body": ["بند یک.", "بند دو."],
+    "authors": [],
+    "tags": ["رشت"],
+    "story": None,
+    "copy_of": None,
+    "broken": None,
+}
+GOOD_LABEL = {
+    "id": "x-001",
+    "municipal": True,
+    "domain": "urban_services",
+    "secondary": None,
+    "rasht": True,
+    "gilan": True,
+    "concern": False,
+    "tone": "neutral",
+    "places": [],
+    "key_sentence": None,
+}
 
 
 def write(folder: Path, name: str, rows: list[dict | str]) -> Path:
     path = folder / name
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n"
-                            for r in rows), "utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+        "utf-8",
+    )
     return path
 
 

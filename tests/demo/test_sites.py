@@ -74,7 +74,9 @@ def test_each_site_is_its_own_origin(demo: DemoSites) -> None:
 
 
 @pytest.mark.parametrize("site", SITE_IDS)
-def test_feeds_are_valid_and_hold_the_latest_30(demo: DemoSites, client: httpx.Client, arts: dict, site: str) -> None:
+def test_feeds_are_valid_and_hold_the_latest_30(
+    demo: DemoSites, client: httpx.Client, arts: dict, site: str
+) -> None:
     src = {s.id: s for s in demo.sources()}[site]
     mine = [a for a in arts.values() if a.site == site]
     for feed_url in src.feeds:
@@ -97,7 +99,9 @@ def test_feeds_are_valid_and_hold_the_latest_30(demo: DemoSites, client: httpx.C
 
 def test_payam_gilan_feed_holds_only_gilan_items(demo: DemoSites, client: httpx.Client) -> None:
     labels = load_labels(demo.content_dir)
-    titles = {e.title for e in feedparser.parse(client.get(demo.base_urls["payam"] + "/rss/tp/41").content).entries}
+    titles = {
+        e.title for e in feedparser.parse(client.get(demo.base_urls["payam"] + "/rss/tp/41").content).entries
+    }
     arts = [a for a in load_articles(demo.content_dir) if a.site == "payam"]
     assert titles and titles == {a.title for a in arts if labels[a.id].gilan}
 
@@ -116,7 +120,9 @@ def test_dead_feed_link_answers_404(demo: DemoSites, client: httpx.Client) -> No
     assert demo.dead_link() not in {e.url for e in demo.expected()}
 
 
-def test_goharrud_feed_has_full_text_but_page_does_not(demo: DemoSites, client: httpx.Client, arts: dict) -> None:
+def test_goharrud_feed_has_full_text_but_page_does_not(
+    demo: DemoSites, client: httpx.Client, arts: dict
+) -> None:
     entries = feedparser.parse(client.get(demo.base_urls["goharrud"] + "/feed.xml").content).entries
     assert entries
     for e in entries:
@@ -152,11 +158,14 @@ def test_feeds_answer_304_to_conditional_gets(demo: DemoSites, client: httpx.Cli
 
 
 @pytest.mark.parametrize("site", [s for s in SITE_IDS if s != "goharrud"])
-def test_listing_pagination_reaches_every_article(demo: DemoSites, client: httpx.Client, arts: dict,
-                                                  site: str) -> None:
+def test_listing_pagination_reaches_every_article(
+    demo: DemoSites, client: httpx.Client, arts: dict, site: str
+) -> None:
     src = {s.id: s for s in demo.sources()}[site]
     base = demo.base_urls[site]
-    wanted = {route_key(unquote(demo.article_url(a.id))[len(base):]) for a in arts.values() if a.site == site}
+    wanted = {
+        route_key(unquote(demo.article_url(a.id))[len(base) :]) for a in arts.values() if a.site == site
+    }
     found: set[str] = set()
     url, pages = src.listings[0], 0
     while url and pages < 30:
@@ -239,8 +248,11 @@ def test_aasaam_markup_and_json_ld(demo: DemoSites, client: httpx.Client, arts: 
 
 
 def test_aasaam_relative_date_for_recent_items(demo: DemoSites, client: httpx.Client, arts: dict) -> None:
-    recent = next(a for a in arts.values() if a.site == "navashomal" and a.broken is None
-                  and a.day_offset == 1 and a.hour_minute[0] >= 8)
+    recent = next(
+        a
+        for a in arts.values()
+        if a.site == "navashomal" and a.broken is None and a.day_offset == 1 and a.hour_minute[0] >= 8
+    )
     doc = soup(client.get(url_of(demo, recent.id)))
     assert doc.select_one("time[datetime]").get_text().endswith("ساعت پیش")
 
@@ -254,9 +266,15 @@ def test_wordpress_markup(demo: DemoSites, client: httpx.Client, arts: dict) -> 
     assert texts(doc, "a[rel=tag]") == list(art.tags)
     assert doc.select_one("link[rel=canonical]")["href"] == url
     published = doc.select_one("meta[property='article:published_time']")["content"]
-    assert published == tehran_at(REF_DAY - timedelta(days=art.day_offset), *art.hour_minute).astimezone(
-        TEHRAN).isoformat()
-    assert json.loads(doc.select_one("script[type='application/ld+json']").string)["datePublished"] == published
+    assert (
+        published
+        == tehran_at(REF_DAY - timedelta(days=art.day_offset), *art.hour_minute)
+        .astimezone(TEHRAN)
+        .isoformat()
+    )
+    assert (
+        json.loads(doc.select_one("script[type='application/ld+json']").string)["datePublished"] == published
+    )
     short = doc.select_one("link[rel=shortlink]")["href"]
     hop = client.get(short)
     assert hop.status_code == 301 and hop.headers["location"] == url
@@ -334,15 +352,30 @@ def test_sources_describe_the_demo_sites(demo: DemoSites, tmp_path: Path) -> Non
     by_id = {s.id: s for s in sources}
     assert by_id["payam"].scope is Scope.national and by_id["payam"].filters_gilan
     assert by_id["sepidrud"].kind is SourceKind.agency and not by_id["sepidrud"].filters_gilan
-    assert [s.parser for s in sources] == ["nastooh", "iransamaneh", "aasaam", "wordpress", "generic", "generic"]
+    assert [s.parser for s in sources] == [
+        "nastooh",
+        "iransamaneh",
+        "aasaam",
+        "wordpress",
+        "generic",
+        "generic",
+    ]
     assert by_id["goharrud"].feed_fulltext and not by_id["goharrud"].listings
     assert by_id["navashomal"].sitemaps == (demo.base_urls["navashomal"] + "/sitemap.xml",)
     assert all(s.verified and s.min_interval_s == 0.05 for s in sources)
     path = demo.write_sources_toml(tmp_path / "sources.toml")
     entries = tomllib.loads(path.read_text("utf-8"))["sources"]
-    rebuilt = [Source(**{**e, "kind": SourceKind(e["kind"]), "scope": Scope(e["scope"]),
-                         **{k: tuple(e[k]) for k in ("feeds", "listings", "sitemaps", "domains")}})
-               for e in entries]
+    rebuilt = [
+        Source(
+            **{
+                **e,
+                "kind": SourceKind(e["kind"]),
+                "scope": Scope(e["scope"]),
+                **{k: tuple(e[k]) for k in ("feeds", "listings", "sitemaps", "domains")},
+            }
+        )
+        for e in entries
+    ]
     assert rebuilt == sources
 
 
@@ -353,8 +386,12 @@ def test_dates_move_with_the_reference_day(content_dir: Path, client: httpx.Clie
         assert e1.keys() == e2.keys()
         assert all(e2[k].published_at - e1[k].published_at == timedelta(days=1) for k in e1)
         art_id = next(k for k, e in e1.items() if e.site == "navashomal")
-        iso = [soup(client.get(e[art_id].url_encoded)).select_one("time[datetime]")["datetime"] for e in (e1, e2)]
-        assert iso[0] != iso[1] and iso[1][:10] == e2[art_id].published_at.astimezone(TEHRAN).date().isoformat()
+        iso = [
+            soup(client.get(e[art_id].url_encoded)).select_one("time[datetime]")["datetime"] for e in (e1, e2)
+        ]
+        assert (
+            iso[0] != iso[1] and iso[1][:10] == e2[art_id].published_at.astimezone(TEHRAN).date().isoformat()
+        )
 
 
 def test_default_reference_day_is_today_in_tehran() -> None:
@@ -395,3 +432,11 @@ def test_ports_can_be_kept_between_runs(content_dir: Path) -> None:
     with DemoSites(REF_DAY, content_dir, ports=ports) as again:
         assert again.ports == ports
         assert [e.url for e in again.expected()] == [e.url for e in urls]
+
+
+def test_sources_toml_loads_with_the_project_registry(demo: DemoSites, tmp_path: Path) -> None:
+    """The file we write is one the crawler's registry accepts, entry for entry."""
+    from scrapers.registry import load_sources
+
+    path = demo.write_sources_toml(tmp_path / "demo-sources.toml")
+    assert load_sources(path) == demo.sources()
