@@ -103,7 +103,10 @@ def _md_link(title: str, url: str) -> str:
     url = safe_url(url)
     if not url:
         return md_escape(title)
-    return f"[{md_escape(title)}](<{url.replace('<', '%3C').replace('>', '%3E').replace(' ', '%20')}>)"
+    # Characters that would end or break a Markdown link destination are percent-encoded.
+    for ch, code in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        url = url.replace(ch, code)
+    return f"[{md_escape(title)}]({url})"
 
 
 def _md_story(s: Story, rank: int | None) -> list[str]:

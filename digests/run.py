@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digests.deliver import FORMATS, archive, recipients_for, send_email
 from digests.render import to_dict
@@ -25,6 +25,9 @@ from digests.select import (
 )
 from mediawatch.records import WORKING_GROUPS, DigestItem
 from mediawatch.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from storage import Store
 
 DIGEST_KIND = "morning"
 BRIEF_KIND = "brief"
@@ -100,7 +103,7 @@ def _save(store: Any, result: DigestResult) -> None:
 
 
 def make_morning_digest(
-    store: Any,
+    store: Store,
     day: date,
     *,
     out_dir: Path | None = None,
@@ -132,7 +135,7 @@ def make_morning_digest(
 
 
 def make_briefs(
-    store: Any,
+    store: Store,
     day: date,
     *,
     out_dir: Path | None = None,

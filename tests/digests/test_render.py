@@ -114,13 +114,13 @@ def test_scraped_markup_is_inert_in_html_and_email() -> None:
 def test_scraped_markup_is_inert_in_markdown_and_json() -> None:
     doc = evil_digest()
     md = render_markdown(doc)
-    assert not re.search(r"(?<!\\)\]\(", md.replace("](<https://", "")) and "<script>" not in md
+    assert not re.search(r"(?<!\\)\]\(", md.replace("](https://", "")) and "<script>" not in md
     assert "\\<script\\>" in md
     # Rendered by a CommonMark renderer that allows raw HTML (the worst case), it is still inert.
     rendered = MarkdownIt("commonmark").render(md)
     assert_inert(rendered)
     assert "&lt;script&gt;" in rendered
-    assert re.findall(r"\]\(<([^>]*)>\)", md) == []  # no link survived: every URL was unsafe
+    assert re.findall(r"(?<!\\)\]\(", md) == []  # no link survived: every URL was unsafe
     data = json.loads(render_json(doc))
     urls = [a["url"] for s in data["top_concerns"] for a in s["articles"]]
     assert urls == ["", ""]
@@ -140,7 +140,7 @@ def test_brief_lists_every_article_with_outlet_date_and_link() -> None:
             cells[0].a["href"] == a.url and cells[1].get_text() == a.outlet and "آذر" in cells[2].get_text()
         )
     md = render_markdown(brief)
-    assert md.count("](<https://") >= 5 and "## فهرست همهٔ خبرها" in md
+    assert md.count("](https://") >= 5 and "## فهرست همهٔ خبرها" in md
 
 
 def test_empty_day_says_so() -> None:
@@ -184,3 +184,16 @@ def test_domain_titles_in_figures(digest: Digest) -> None:
     md = render_markdown(digest)
     assert "| کارگروه خدمات شهری | ۵ |" in md
     assert str(Domain.urban_services) not in md
+
+
+def test_markdown_links_work_when_rendered(digest: Digest) -> None:
+    html = MarkdownIt("commonmark").render(render_markdown(digest))
+    hrefs = {a["href"] for a in BeautifulSoup(html, "lxml").find_all("a")}
+    expected = {a.url for s in digest.top_concerns for a in s.articles}
+    assert expected <= hrefs
+    odd = item("پرانتز", url="https://a.example/wiki/Rasht_(city) page", concern=True, cluster="odd")
+    doc = build_digest([odd], period=(PERIOD_START, PERIOD_END))
+    rendered = MarkdownIt("commonmark").render(render_markdown(doc))
+    assert (
+        BeautifulSoup(rendered, "lxml").find("a")["href"] == "https://a.example/wiki/Rasht_%28city%29%20page"
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from factory import FAILURES, night
+from factory import FAILURES, item, night
 from storefix import populate, record_run
 from typer.testing import CliRunner
 
@@ -104,6 +104,17 @@ def test_morning_digest_from_the_store(store, tmp_path: Path) -> None:
     )
     assert nxt.period[0] == res.period[1]
     assert nxt.doc.figures.articles == 0
+
+
+def test_new_articles_are_seen_by_the_next_build(store, tmp_path: Path) -> None:
+    day = _day()
+    first = make_morning_digest(store, day, out_dir=tmp_path / "out", settings=_settings(tmp_path))
+    late = item("آبگرفتگی معابر پس از باران", concern=True, score=0.9, cluster="c-flood", end=first.period[1])
+    populate(store, [late])
+    [brief] = make_briefs(
+        store, day, out_dir=tmp_path / "out", groups=["urban_services"], settings=_settings(tmp_path)
+    )
+    assert "آبگرفتگی معابر پس از باران" in {a.title for a in brief.doc.articles}
 
 
 def test_each_chair_gets_only_their_brief(store, smtp, tmp_path: Path) -> None:
