@@ -151,6 +151,7 @@ def load_labels(content_dir: Path | None = None) -> dict[str, DemoLabels]:
         path = content.with_name(content.name.removesuffix(".jsonl") + ".labels.jsonl")
         if not path.exists():
             continue
+        ids = [str(obj.get("id")) for _, obj in _read_lines(content)]
         for n, obj in _read_lines(path):
             _check_unknown(obj, _LABEL_FIELDS, path, n)
             lab: DemoLabels = _validate(_LABELS, obj, path, n)
@@ -164,6 +165,8 @@ def load_labels(content_dir: Path | None = None) -> dict[str, DemoLabels]:
                 raise ContentError(
                     f"{path}: line {n}: field «tone»: must be null exactly when municipal is false"
                 )
+            if lab.id not in ids:
+                raise ContentError(f"{path}: line {n}: field «id»: {lab.id!r} is not an article of {content.name}")
             labels[lab.id] = lab
     return labels
 

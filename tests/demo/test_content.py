@@ -118,3 +118,10 @@ def test_shipped_content_is_valid_and_fully_labelled() -> None:
 def test_slug_keeps_persian_words_and_drops_punctuation() -> None:
     assert slugify("گلایه ساکنان «گلسار» از زباله؛ ۳ روز!") == "گلایه-ساکنان-گلسار-از-زباله-۳-روز"
     assert slugify("می‌شود") == "می-شود"
+
+
+def test_labels_for_an_unknown_article_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, "w9.jsonl", [GOOD])
+    write(tmp_path, "w9.labels.jsonl", [{**GOOD_LABEL, "id": "x-404"}])
+    with pytest.raises(ContentError, match=r"w9.labels.jsonl: line 1: field «id»: 'x-404' is not an article of w9.jsonl"):
+        load_labels(tmp_path)
