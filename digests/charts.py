@@ -77,7 +77,7 @@ def per_group_svg(charts: Charts) -> str:
             label = f"{fa_digits(j.day)} {JALALI_MONTHS[j.month - 1]}"
             out.append(
                 f'<text x="{x + bar / 2:.1f}" y="{_H - _BOTTOM + 18}" font-size="15" '
-                f'text-anchor="middle" fill="#333">{escape(label)}</text>'
+                f'text-anchor="middle" direction="rtl" fill="#333">{escape(label)}</text>'
             )
     out.append("</svg>")
     return "".join(out)
@@ -94,7 +94,7 @@ def tone_svg(tone: dict[str, int]) -> str:
     if not total:
         out.append(f'<rect x="0" y="8" width="{w}" height="30" fill="#eee"/>')
         out.append(
-            f'<text x="{w / 2}" y="28" font-size="16" text-anchor="middle" fill="#555">'
+            f'<text x="{w / 2}" y="28" font-size="16" text-anchor="middle" direction="rtl" fill="#555">'
             f"{escape('خبری با لحن مشخص نبود')}</text>"
         )
     else:
@@ -113,7 +113,7 @@ def tone_svg(tone: dict[str, int]) -> str:
             if bw > 70:
                 out.append(
                     f'<text x="{x + bw / 2:.1f}" y="28" font-size="16" text-anchor="middle" '
-                    f'fill="#fff">{escape(share)}</text>'
+                    f'direction="rtl" fill="#fff">{escape(share)}</text>'
                 )
     out.append("</svg>")
     return "".join(out)
