@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from collections.abc import Callable
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say where a click came from; they never select different content.
 TRACKING_PARAMS = frozenset(
@@ -16,9 +17,11 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Characters that may stay unescaped in a path / query (RFC 3986 pchar and sub-delims).
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _MULTI_SLASH = re.compile(r"/{2,}")
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# ASCII that must stay percent-encoded inside a path segment or a query value (it has a meaning there).
+_KEEP_ENCODED_PATH = set("%/?#[] \"<>{}|\\^`")
+_KEEP_ENCODED_QUERY = _KEEP_ENCODED_PATH | set("&=+;")
 
 
 def _is_tracking(name: str) -> bool:
@@ -26,14 +29,43 @@ def _is_tracking(name: str) -> bool:
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
-def _norm_component(text: str, safe: str) -> str:
-    """Decode then re-encode, so «%D8%B1» and «ر» end up the same (upper-case escapes)."""
-    return quote(unquote(text), safe=safe)
+# Raw ASCII that is never valid unencoded in a URL.
+_UNSAFE_RAW = set(' "<>{}|\\^`')
+
+
+def _iri_component(text: str, keep: set[str]) -> str:
+    """Percent-encoding normalised the IRI way: non-ASCII and harmless ASCII decoded («%D8%B1» → «ر»),
+    characters with a meaning kept encoded in upper case, unsafe raw ASCII (space, quotes) encoded."""
+
+    def enc(ch: str) -> str:
+        return "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+
+    def decode_run(m: re.Match[str]) -> str:
+        run = m.group(0)
+        try:
+            chars = unquote(run, errors="strict")
+        except UnicodeDecodeError:
+            return run.upper()
+        return "".join(enc(c) if (c in keep or ord(c) < 32 or ord(c) == 127) else c for c in chars)
+
+    out: list[str] = []
+    pos = 0
+    for m in _ESCAPES.finditer(text):
+        out.append(_encode_unsafe(text[pos : m.start()], enc))
+        out.append(decode_run(m))
+        pos = m.end()
+    out.append(_encode_unsafe(text[pos:], enc))
+    return "".join(out)
+
+
+def _encode_unsafe(raw: str, enc: Callable[[str], str]) -> str:
+    return "".join(enc(c) if c in _UNSAFE_RAW or ord(c) < 32 else c for c in raw)
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
     """The canonical form: lower-case scheme/host, no default port, no fragment, no tracking
-    parameters, sorted query, normalised percent-encoding, no trailing slash (except the root)."""
+    parameters, sorted query, percent-encoding normalised to the readable IRI form (Persian letters
+    decoded, meaningful escapes such as %2F kept), no trailing slash (except the root)."""
     if base:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
@@ -43,13 +75,16 @@ def canonical_url(url: str, base: str | None = None) -> str:
         host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
     port = parts.port
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    path = _MULTI_SLASH.sub("/", _norm_component(parts.path or "/", _PATH_SAFE))
+    path = _MULTI_SLASH.sub("/", _iri_component(parts.path or "/", _KEEP_ENCODED_PATH))
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    query_pairs = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    ]
-    query = urlencode(sorted(query_pairs), quote_via=quote, safe="/:@!$'()*+,;-._~")
+    pairs = [p.partition("=") for p in parts.query.split("&") if p]
+    kept = sorted(
+        (_iri_component(k, _KEEP_ENCODED_QUERY), sep, _iri_component(v, _KEEP_ENCODED_QUERY))
+        for k, sep, v in pairs
+        if not _is_tracking(unquote(k))
+    )
+    query = "&".join(k + sep + v for k, sep, v in kept)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

@@ -41,6 +41,12 @@ def load_sources(path: Path | None = None) -> list[Source]:
     return _load_sources(path)
 
 
+def looks_truncated(html: str) -> bool:
+    """An HTML page cut short: neither </body> nor </html> near its end (every CMS writes them)."""
+    tail = html[-4096:].lower()
+    return "<html" in html[:4096].lower() and "</html>" not in tail and "</body>" not in tail
+
+
 class _Run:
     """The state of one source's collection: its report, its client, its sink."""
 
@@ -177,6 +183,9 @@ class _Run:
                     self.fail(item.url, str(exc), exc.status)
                     return False
                 html, status, elapsed = res.text, res.status, res.elapsed_ms
+                if looks_truncated(html):
+                    self.fail(item.url, f"{item.url}: the page stops before </html> (cut short by the server?); it will be retried next run", status)
+                    return False
             parsed = self.parser.extract(html, item.url, now=self.now)
             self._complete(parsed, item)
             missing = parsed.missing()

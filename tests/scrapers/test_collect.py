@@ -66,7 +66,7 @@ async def test_collects_dedupes_tracking_params_and_survives_a_dead_site(make_si
     ]))
     site.add("/news/1/a", article_html("پیاده‌راه فرهنگی رشت", "شهردار رشت از پیاده‌راه بازدید کرد.", d))
     site.add("/news/2/b", article_html("زباله در گلسار", "شهروندان از انباشت زباله گلایه دارند.", d))
-    site.add("/news/3/c", "<html><body><div><span>nothing here", status=200)  # broken HTML, no article
+    site.add("/news/3/c", "<html><body><div><p>بدون متن<span></div></td></body></html>")  # malformed, no body
     dead = Source(id="dead", name="dead", homepage="http://127.0.0.1:9/", kind=SourceKind.weekly, scope=Scope.gilan, feeds=("http://127.0.0.1:9/rss",))
     reports = await collect_all([make_source(site), dead], state=store, sink=store, settings=settings)
     by_id = {r.source_id: r for r in reports}
