@@ -105,7 +105,8 @@ def tone_svg(tone: dict[str, int]) -> str:
                 continue
             bw = w * v / total
             x -= bw
-            share = f"{TONE_TITLES_FA[key]} {fa_digits(round(100 * v / total))}٪"
+            # The closing RLM keeps «٪» on the digits' left, as in the HTML text, whatever the SVG's direction.
+            share = f"{TONE_TITLES_FA[key]} {fa_digits(round(100 * v / total))}٪\u200f"
             out.append(
                 f'<rect x="{x:.1f}" y="8" width="{bw:.1f}" height="30" fill="{TONE_COLOURS[key]}">'
                 f"<title>{escape(share)}</title></rect>"
