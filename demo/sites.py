@@ -31,6 +31,16 @@ from mediawatch.timeutil import (
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+# Where each family's pages link their stylesheet; all get demo/static/site.css in the site's colour.
+STYLESHEETS: dict[str, tuple[str, ...]] = {
+    "nastooh": ("/static/css/main.css",),
+    "iransamaneh": ("/client/themes/fa/main/css/news.css",),
+    "aasaam": ("/_assets/css/app.min.css",),
+    "wordpress": ("/wp-content/themes/khabar/style.css?ver=6.6",),
+    "oldcms": ("/css/style.css",),
+    "goharrud": ("/assets/app.css",),
+}
 
 # Feeds carry the newest 30 items, as most Iranian CMSs do.
 FEED_ITEMS = 30
@@ -729,6 +739,12 @@ class _Renderer:
         self.pages["/robots.txt"] = Page(200, "text/plain; charset=utf-8", ("\n".join(lines) + "\n").encode())
 
     def render_extras(self) -> None:
+        css = (STATIC / "site.css").read_text("utf-8")
+        accent = {"payam": "#0b5e8c", "sepidrud": "#1d6b3a", "navashomal": "#7a2e8f", "gilava": "#b5532a",
+                  "sobherasht": "#4a4a4a", "goharrud": "#21656b"}[self.spec.id]
+        sheet = f":root {{ --accent: {accent}; }}\n{css}".encode()
+        for path in STYLESHEETS[self.spec.family]:
+            self.pages[route_key(path)] = Page(200, "text/css; charset=utf-8", sheet)
         if self.spec.id == "gilava":  # WordPress shortlinks answer with a redirect to the permalink
             for p in self.placed:
                 self.pages[f"/?p={p.code}"] = Page(
@@ -737,6 +753,11 @@ class _Renderer:
         if self.spec.id == "goharrud":
             js = b"fetch('/api/post/'+window.__POST_ID__).then(r=>r.json()).then(p=>{document.getElementById('app').innerHTML=p.html});\n"
             self.pages["/assets/app.js"] = Page(200, "application/javascript", js)
+            for p in self.placed:  # the API the page's script reads its text from
+                f = _fields(self.spec, p.art)
+                html = f"<h1>{escape(f['title'])}</h1>" + "".join(f"<p>{escape(x)}</p>" for x in f["body"])
+                api = json.dumps({"id": p.code, "title": f["title"], "html": html}, ensure_ascii=False)
+                self.pages[f"/api/post/{p.code}"] = Page(200, "application/json", api.encode())
 
 
 def render_site(spec: SiteSpec, placed: list[Placed], base_url: str, day: date) -> RenderedSite:

@@ -440,3 +440,16 @@ def test_sources_toml_loads_with_the_project_registry(demo: DemoSites, tmp_path:
 
     path = demo.write_sources_toml(tmp_path / "demo-sources.toml")
     assert load_sources(path) == demo.sources()
+
+
+def test_pages_get_their_stylesheet_and_the_weekly_its_api(demo: DemoSites, client: httpx.Client) -> None:
+    for site in SITE_IDS:
+        doc = soup(client.get(demo.base_urls[site] + "/"), "cp1256" if site == "sobherasht" else "utf-8")
+        sheet = doc.select_one("link[rel=stylesheet]")
+        assert sheet is not None, site
+        r = client.get(urljoin(demo.base_urls[site] + "/", sheet["href"]))
+        assert r.status_code == 200 and "direction: rtl" in r.text
+    e = next(x for x in demo.expected() if x.site == "goharrud")
+    code = e.url.rsplit("/", 1)[1]
+    data = client.get(f"{demo.base_urls['goharrud']}/api/post/{code}").json()
+    assert data["title"] == e.title and "<p>" in data["html"]
