@@ -31,8 +31,9 @@ def _day() -> date:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = open_store(f"sqlite:///{tmp_path / 'mw.sqlite'}")
+def store(store_url: str):
+    """A populated Store: on SQLite, then on PostgreSQL."""
+    s = open_store(store_url)
     day = _day()
     items, history = night(end=digest_period(day)[1])
     populate(s, [*history, *items])
