@@ -1,9 +1,168 @@
-"""CLI commands for this stage; `register(app)` adds them to the main app."""
+"""`mediawatch collect` and `mediawatch sources list|check`: the crawler from the command line."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from mediawatch.records import Source, SourceReport
+
+console = Console()
+err = Console(stderr=True)
+
+sources_app = typer.Typer(
+    help="The source registry (sources.toml): list the outlets, probe them for broken feeds and parsers.",
+    no_args_is_help=True,
+)
+
+FileOpt = Annotated[
+    Path | None,
+    typer.Option("--file", "-f", help="The sources file (default: MEDIAWATCH_SOURCES_FILE or ./sources.toml)."),
+]
+PrivateOpt = Annotated[
+    bool,
+    typer.Option("--allow-private", help="Allow loopback/private addresses for every source (the demo sites)."),
+]
+
+
+def _load(path: Path | None, ids: list[str] | None = None, *, enabled_only: bool = True) -> list[Source]:
+    """Sources from the file, narrowed to `ids`; a configuration error exits with code 2."""
+    from mediawatch.errors import ConfigError
+    from scrapers.registry import load_sources
+
+    try:
+        sources = load_sources(path)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    if ids:
+        unknown = sorted(set(ids) - {s.id for s in sources})
+        if unknown:
+            err.print(f"[red]unknown source id(s): {', '.join(unknown)}[/] — see `mediawatch sources list`")
+            raise typer.Exit(2)
+        return [s for s in sources if s.id in ids]
+    return [s for s in sources if s.enabled or not enabled_only]
+
+
+@sources_app.command("list")
+def list_sources(file: FileOpt = None) -> None:
+    """Show every outlet in the registry: kind, scope, parser family, feeds and listings, verified or not."""
+    sources = _load(file, enabled_only=False)
+    table = Table(title=f"{len(sources)} sources ({sum(s.verified for s in sources)} verified)", show_lines=False)
+    for col in ("id", "name", "kind", "scope", "parser", "feeds", "listings", "gilan filter", "verified", "enabled"):
+        table.add_column(col, overflow="fold")
+    for s in sources:
+        table.add_row(
+            s.id, s.name, s.kind.value, s.scope.value, s.parser,
+            str(len(s.feeds)), str(len(s.listings) + len(s.sitemaps)), "yes" if s.filters_gilan else "",
+            "[green]yes[/]" if s.verified else "[yellow]no[/]", "yes" if s.enabled else "[dim]no[/]",
+        )
+    console.print(table)
+
+
+@sources_app.command("check")
+def check(
+    ids: Annotated[list[str] | None, typer.Argument(help="Source ids to probe (default: every enabled source).")] = None,
+    file: FileOpt = None,
+    pages: Annotated[int, typer.Option("--pages", min=1, max=20, help="Article pages to parse per source.")] = 3,
+    allow_private: PrivateOpt = False,
+) -> None:
+    """Probe sources: is the feed reachable and valid, do a few article pages parse with every required
+    field? Prints a coverage table; exit code 1 when any source fails."""
+    from scrapers.check import check_sources
+    from scrapers.fetch import PoliteClient
+
+    sources = _load(file, ids)
+
+    async def run() -> list:
+        async with PoliteClient(allow_private=allow_private) as client:
+            return await check_sources(sources, client, pages=pages)
+
+    with console.status(f"[bold]Probing {len(sources)} source(s)…"):
+        results = asyncio.run(run())
+    table = Table(title="Source coverage")
+    for col in ("source", "feed", "items", "parsed / tried", "missing fields", "verdict"):
+        table.add_column(col)
+    colour = {"ok": "green", "partial": "yellow", "fail": "red"}
+    for r in results:
+        feed = "—" if r.feed_ok is None else ("[green]ok[/]" if r.feed_ok else "[red]broken[/]")
+        missing = ", ".join(f"{k} ({v})" for k, v in sorted(r.missing.items()))
+        table.add_row(r.source_id, feed, str(r.items), f"{r.parsed} / {r.tried}", missing,
+                      f"[{colour[r.verdict]}]{r.verdict}[/]")
+    console.print(table)
+    for r in results:
+        for p in r.problems[:5]:
+            console.print(f"[dim]{r.source_id}:[/] {p}", overflow="fold")
+    failed = [r.source_id for r in results if r.verdict == "fail"]
+    if failed:
+        err.print(f"[red]{len(failed)} source(s) failed: {', '.join(failed)}[/] — fix their URLs or parser in sources.toml")
+        raise typer.Exit(1)
+
+
+def _report_table(reports: list[SourceReport]) -> Table:
+    table = Table(title="Collection")
+    for col in ("source", "found", "new", "skipped", "failed", "status"):
+        table.add_column(col)
+    for r in reports:
+        status = f"[red]{r.fatal}[/]" if r.fatal else ("[yellow]" + r.errors[0][:120] + "[/]" if r.failed else "[green]ok[/]")
+        table.add_row(r.source_id, str(r.found), str(r.new), str(r.skipped), str(r.failed), status)
+    return table
+
+
+def collect_cmd(
+    sources_file: Annotated[Path | None, typer.Option("--sources", help="The sources file (default: ./sources.toml).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Backfill from this day (Tehran): 2026-11-01 or 1405-08-10.")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Only this source id (repeatable).")] = None,
+    allow_private: PrivateOpt = False,
+) -> None:
+    """Collect new articles from the outlets into the database and print what each source gave.
+    Exit 0 when the run completed (even if some sites failed), 2 for a configuration error."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from mediawatch.errors import MediawatchError
+    from mediawatch.timeutil import parse_date_arg, tehran_midnight
+    from scrapers.collect import collect_all
+    from storage import open_store
+
+    start = None
+    if since:
+        try:
+            start = tehran_midnight(parse_date_arg(since))
+        except ValueError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+    sources = _load(sources_file, source)
+    try:
+        store = open_store(db)
+    except MediawatchError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    try:
+        store.sync_sources(sources)
+        run_id = store.start_run("collect", {"since": since, "sources": [s.id for s in sources]})
+        sink = store.bind_run(run_id)
+        with Progress(SpinnerColumn(), TextColumn("[bold]Collecting"), BarColumn(), TextColumn("{task.completed} pages"),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("collect", total=None)
+            reports = asyncio.run(collect_all(sources, state=sink, sink=sink, since=start, allow_private=allow_private,
+                                              progress=lambda n: bar.advance(task, n)))
+        store.finish_run(run_id, status="done", reports=reports,
+                         summary={"new": sum(r.new for r in reports), "failed_sources": [r.source_id for r in reports if r.fatal]})
+    finally:
+        store.close()
+    console.print(_report_table(reports))
+    console.print(f"{sum(r.new for r in reports)} new article(s) from {len(reports)} source(s); "
+                  f"{sum(1 for r in reports if r.fatal)} source(s) down.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add `collect` and the `sources` sub-app to the main app."""
+    app.command("collect")(collect_cmd)
+    app.add_typer(sources_app, name="sources")
