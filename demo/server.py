@@ -78,14 +78,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        body = page.body
+        gzipped = page.gzipped if "gzip" in (self.headers.get("Accept-Encoding") or "") else None
         self.send_response(status)
         self.send_header("Content-Type", page.content_type)
-        self.send_header("Content-Length", str(len(page.body)))
+        if gzipped is not None:
+            body = gzipped
+            self.send_header("Content-Encoding", "gzip")
+        if page.gzipped is not None:
+            self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
         for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         if with_body:
-            self.wfile.write(page.body)
+            self.wfile.write(body)
 
     def do_GET(self) -> None:
         self._respond(True)

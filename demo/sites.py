@@ -7,6 +7,8 @@ the selectors a parser written from that document expects are all there, amid re
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -42,6 +44,8 @@ STYLESHEETS: dict[str, tuple[str, ...]] = {
     "goharrud": ("/assets/app.css",),
 }
 
+# Like nginx's gzip_min_length: smaller bodies are not worth compressing.
+GZIP_MIN_BYTES = 1024
 # Feeds carry the newest 30 items, as most Iranian CMSs do.
 FEED_ITEMS = 30
 # The demo's "now" for relative dates («۳ ساعت پیش»): the reference day's morning, when the digest runs.
@@ -229,7 +233,7 @@ NAV: dict[str, tuple[tuple[str, str], ...]] = {
 SECTION_PATH = "بخش-گیلان-12"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Page:
     """One ready response."""
 
@@ -237,6 +241,13 @@ class Page:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+
+    @functools.cached_property
+    def gzipped(self) -> bytes | None:
+        """The body gzip-compressed, for clients that accept it (text over 1 KB, as nginx does)."""
+        if len(self.body) < GZIP_MIN_BYTES or not self.content_type.startswith(("text/", "application/")):
+            return None
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
 
 
 @dataclass(slots=True)

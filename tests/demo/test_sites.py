@@ -453,3 +453,12 @@ def test_pages_get_their_stylesheet_and_the_weekly_its_api(demo: DemoSites, clie
     code = e.url.rsplit("/", 1)[1]
     data = client.get(f"{demo.base_urls['goharrud']}/api/post/{code}").json()
     assert data["title"] == e.title and "<p>" in data["html"]
+
+
+def test_text_is_gzipped_only_for_clients_that_accept_it(demo: DemoSites, client: httpx.Client) -> None:
+    url = demo.base_urls["payam"] + "/rss"
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # httpx decodes
+    assert int(zipped.headers["content-length"]) < int(plain.headers["content-length"])
