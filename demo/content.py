@@ -54,6 +54,7 @@ class DemoArticle:
 
     @property
     def hour_minute(self) -> tuple[int, int]:
+        """(hour, minute) of `time`."""
         h, m = self.time.split(":")
         return int(h), int(m)
 
@@ -166,7 +167,9 @@ def load_labels(content_dir: Path | None = None) -> dict[str, DemoLabels]:
                     f"{path}: line {n}: field «tone»: must be null exactly when municipal is false"
                 )
             if lab.id not in ids:
-                raise ContentError(f"{path}: line {n}: field «id»: {lab.id!r} is not an article of {content.name}")
+                raise ContentError(
+                    f"{path}: line {n}: field «id»: {lab.id!r} is not an article of {content.name}"
+                )
             labels[lab.id] = lab
     return labels
 

@@ -265,6 +265,7 @@ class Placed:
 
     @property
     def local(self) -> datetime:
+        """The claimed publication time in Tehran."""
         return self.shown.astimezone(TEHRAN)
 
 
@@ -394,6 +395,7 @@ def place(
     """Give each article of one site its id, URL and dates for reference day `day` (oldest first)."""
 
     def published(a: DemoArticle) -> datetime:
+        """The true publication time of an article on reference day `day`."""
         return tehran_at(day - timedelta(days=a.day_offset), *a.hour_minute)
 
     ordered = sorted(articles, key=lambda a: (published(a), a.id))
@@ -464,10 +466,12 @@ class _Renderer:
 
     # --- helpers ------------------------------------------------------------------------------
     def href(self, p: Placed, *, absolute: bool = True, tracking: str = "") -> str:
+        """The article's URL as this site links it (percent-encoded; optional tracking parameters)."""
         path = enc(p.path) + tracking
         return self.base + path if absolute else path
 
     def link(self, p: Placed, *, absolute: bool = False) -> dict:
+        """Title, lead, link and dates of one article for lists (memoised: lists repeat the same items)."""
         key = (p.code, absolute)
         if key not in self._links:
             self._links[key] = self._link(p, absolute=absolute)
@@ -490,6 +494,7 @@ class _Renderer:
         }
 
     def common(self) -> dict:
+        """What every page of the site shows around its content (menus, most read, latest)."""
         if self._common is None:
             self._common = self._make_common()
         return self._common
@@ -506,6 +511,7 @@ class _Renderer:
         }
 
     def html(self, template: str, **ctx) -> str:
+        """Render one template with the site's common context."""
         return self.env.get_template(template).render(**self.common(), **ctx)
 
     def add(
@@ -516,6 +522,7 @@ class _Renderer:
         status: int = 200,
         headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
+        """Store one response, encoded as the site encodes (windows-1256 for the old CMS)."""
         if self.spec.encoding == "utf-8":
             body = text.encode("utf-8")
         else:
@@ -525,6 +532,7 @@ class _Renderer:
 
     # --- pages --------------------------------------------------------------------------------
     def article_ctx(self, p: Placed) -> dict:
+        """The template context of one article page."""
         spec, a, local = self.spec, p.art, p.local
         f = _fields(spec, a)
         url = self.href(p)
@@ -563,6 +571,7 @@ class _Renderer:
         return ctx
 
     def render_article(self, p: Placed) -> None:
+        """The article page: full, 500, or cut mid-body, as the article's broken flag says."""
         spec = self.spec
         if p.art.broken == "http_500":
             self.add(
@@ -597,6 +606,7 @@ class _Renderer:
         self.add(p.path, text)
 
     def render_listing(self) -> None:
+        """Every listing page, newest first, with numbered pagination and rel=next."""
         spec = self.spec
         if spec.listing is None:
             return
@@ -624,6 +634,7 @@ class _Renderer:
             )
 
     def listing_path(self, n: int) -> str:
+        """The path of listing page n."""
         return {
             "payam": f"/archive?pi={n}",
             "sepidrud": f"/fa/archive?page={n}",
@@ -633,6 +644,7 @@ class _Renderer:
         }[self.spec.id]
 
     def render_home(self) -> None:
+        """The home page: the latest items."""
         spec = self.spec
         if spec.id == "gilava":
             return  # the home page is the first listing page
@@ -654,6 +666,7 @@ class _Renderer:
             self.add("/index.php", text)
 
     def feed(self, key: str, items: list[Placed], *, title: str, dead: str | None = None) -> None:
+        """One RSS feed with the newest items, ETag and Last-Modified."""
         spec = self.spec
         rows = []
         for p in items[:FEED_ITEMS]:
@@ -713,6 +726,7 @@ class _Renderer:
         )
 
     def render_feeds(self) -> str:
+        """The site's feeds (and navashomal's sitemap); returns the dead link's URL, if any."""
         spec = self.spec
         dead = ""
         if spec.id == "payam":
@@ -738,6 +752,7 @@ class _Renderer:
         return dead
 
     def render_robots(self) -> None:
+        """robots.txt: /search and /admin disallowed; a crawl delay and a sitemap where the site has them."""
         lines = ["User-agent: *", "Disallow: /search", "Disallow: /admin"]
         if self.spec.id == "sepidrud":
             lines.append("Disallow: /fa/search")
@@ -750,9 +765,16 @@ class _Renderer:
         self.pages["/robots.txt"] = Page(200, "text/plain; charset=utf-8", ("\n".join(lines) + "\n").encode())
 
     def render_extras(self) -> None:
+        """Stylesheet, WordPress shortlinks, and the weekly's script and post API."""
         css = (STATIC / "site.css").read_text("utf-8")
-        accent = {"payam": "#0b5e8c", "sepidrud": "#1d6b3a", "navashomal": "#7a2e8f", "gilava": "#b5532a",
-                  "sobherasht": "#4a4a4a", "goharrud": "#21656b"}[self.spec.id]
+        accent = {
+            "payam": "#0b5e8c",
+            "sepidrud": "#1d6b3a",
+            "navashomal": "#7a2e8f",
+            "gilava": "#b5532a",
+            "sobherasht": "#4a4a4a",
+            "goharrud": "#21656b",
+        }[self.spec.id]
         sheet = f":root {{ --accent: {accent}; }}\n{css}".encode()
         for path in STYLESHEETS[self.spec.family]:
             self.pages[route_key(path)] = Page(200, "text/css; charset=utf-8", sheet)

@@ -123,5 +123,7 @@ def test_slug_keeps_persian_words_and_drops_punctuation() -> None:
 def test_labels_for_an_unknown_article_are_refused(tmp_path: Path) -> None:
     write(tmp_path, "w9.jsonl", [GOOD])
     write(tmp_path, "w9.labels.jsonl", [{**GOOD_LABEL, "id": "x-404"}])
-    with pytest.raises(ContentError, match=r"w9.labels.jsonl: line 1: field «id»: 'x-404' is not an article of w9.jsonl"):
+    with pytest.raises(
+        ContentError, match=r"w9.labels.jsonl: line 1: field «id»: 'x-404' is not an article of w9.jsonl"
+    ):
         load_labels(tmp_path)
