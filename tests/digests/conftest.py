@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
+from dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
 
 from digests.select import Digest, build_digest
 from tests.pg import pg_database, pg_url, sqlite_template, sqlite_url, store_url  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from digests.select import Digest
 from mediawatch.records import DigestItem, Domain, Scope, Source, SourceKind, SourceReport, Tone
 
 # Wednesday 4 Azar 1405.
@@ -184,3 +185,35 @@ FAILURES = [
     SourceReport(source_id="gilkhabar", found=10, new=8, failed=2, errors=["HTTP 500 در ۲ صفحه"]),
     SourceReport(source_id="shomal", found=5, new=5),
 ]
+
+
+EVIL_TITLE = '<script>alert("t")</script><img src=x onerror="alert(1)"> [بد](javascript:alert(2))'
+EVIL_SENTENCE = '<a href="javascript:alert(3)" onclick="alert(4)">کلیک</a><svg onload=alert(5)>'
+
+
+def evil_digest() -> Digest:
+    """A digest whose scraped text and links carry script, event handlers and javascript: URLs."""
+    from digests.select import build_digest
+
+    items = [
+        item(
+            EVIL_TITLE,
+            concern=True,
+            score=0.9,
+            sentence=EVIL_SENTENCE,
+            cluster="evil",
+            tone=Tone.negative,
+            url="javascript:alert(6)",
+            lead="<iframe src=javascript:alert(7)>",
+        ),
+        item(
+            EVIL_TITLE, source="agency", concern=True, score=0.5, cluster="evil", url=" JAVASCRIPT:alert(8)"
+        ),
+        item(
+            "پوشش شهرداری <b onmouseover=alert(9)>",
+            source="rasht_city",
+            url="data:text/html,<script>x</script>",
+        ),
+    ]
+    fails = [SourceReport(source_id="shomal", fatal='<script>alert("f")</script>')]
+    return build_digest(items, period=(PERIOD_START, PERIOD_END), failures=fails, sources=SOURCES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from factory import SOURCES
+from dg_factory import SOURCES
 
 from mediawatch.records import Analysis, Article, Cluster, DigestItem, SourceReport
 

@@ -7,8 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from factory import PERIOD_END, PERIOD_START, night
-from test_render import evil_digest
+from dg_factory import PERIOD_END, PERIOD_START, evil_digest, night
 
 from digests.render import render_html
 from digests.select import Digest, build_brief

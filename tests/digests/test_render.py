@@ -9,41 +9,13 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from factory import PERIOD_END, PERIOD_START, SOURCES, item, night
+from dg_factory import EVIL_SENTENCE, EVIL_TITLE, PERIOD_END, PERIOD_START, SOURCES, evil_digest, item, night
 from markdown_it import MarkdownIt
 
 from digests.deliver import archive, build_message
 from digests.render import md_escape, render_html, render_json, render_markdown, render_text
 from digests.select import Digest, build_brief, build_digest
-from mediawatch.records import Domain, SourceReport, Tone
-
-EVIL_TITLE = '<script>alert("t")</script><img src=x onerror="alert(1)"> [بد](javascript:alert(2))'
-EVIL_SENTENCE = '<a href="javascript:alert(3)" onclick="alert(4)">کلیک</a><svg onload=alert(5)>'
-
-
-def evil_digest() -> Digest:
-    items = [
-        item(
-            EVIL_TITLE,
-            concern=True,
-            score=0.9,
-            sentence=EVIL_SENTENCE,
-            cluster="evil",
-            tone=Tone.negative,
-            url="javascript:alert(6)",
-            lead="<iframe src=javascript:alert(7)>",
-        ),
-        item(
-            EVIL_TITLE, source="agency", concern=True, score=0.5, cluster="evil", url=" JAVASCRIPT:alert(8)"
-        ),
-        item(
-            "پوشش شهرداری <b onmouseover=alert(9)>",
-            source="rasht_city",
-            url="data:text/html,<script>x</script>",
-        ),
-    ]
-    fails = [SourceReport(source_id="shomal", fatal='<script>alert("f")</script>')]
-    return build_digest(items, period=(PERIOD_START, PERIOD_END), failures=fails, sources=SOURCES)
+from mediawatch.records import Domain, SourceReport
 
 
 def assert_inert(html: str) -> None:

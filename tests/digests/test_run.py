@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from factory import FAILURES, item, night
-from storefix import populate, record_run
+from dg_factory import FAILURES, item, night
+from dg_storefix import populate, record_run
 from typer.testing import CliRunner
 
 from digests.run import make_briefs, make_morning_digest

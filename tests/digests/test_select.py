@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factory import PERIOD_END, PERIOD_START, SOURCES, item, night
+from dg_factory import PERIOD_END, PERIOD_START, SOURCES, item, night
 
 from digests.select import (
     Digest,
