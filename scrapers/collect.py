@@ -21,7 +21,7 @@ from mediawatch.timeutil import utcnow
 from scrapers.canonical import canonical_url, host_of
 from scrapers.discover import FeedError, Item, parse_feed, parse_listing, parse_sitemap
 from scrapers.errors import FetchError
-from scrapers.fetch import FetchResult, PoliteClient
+from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import ParsedArticle, get_parser
 from scrapers.registry import load_sources as _load_sources
@@ -60,6 +60,7 @@ class _Run:
         self.discovery_ok = 0
         self.discovery_errors: list[FetchError | FeedError] = []
         self.max_pages = source.max_pages or client.settings.max_listing_pages
+        self.permanent: set[str] = set()  # URLs that failed for good (404, robots)
 
     # --- bookkeeping ---------------------------------------------------------------------------
     def log(self, url: str, outcome: str, status: int | None = None, error: str = "", elapsed_ms: int | None = None) -> None:
@@ -181,6 +182,8 @@ class _Run:
                     res = await self.client.get(item.url, src)
                 except FetchError as exc:
                     self.fail(item.url, str(exc), exc.status)
+                    if exc.kind in ("http", "robots") and exc.status not in RETRY_STATUSES:
+                        self.permanent.add(item.url)  # a 404 will not heal: do not hold the feed back for it
                     return False
                 html, status, elapsed = res.text, res.status, res.elapsed_ms
                 if looks_truncated(html):
@@ -268,11 +271,11 @@ class _Run:
 
         async def one(it: Item) -> None:
             async with sem:
-                if not await self.article(it):
+                if not await self.article(it) and it.url not in self.permanent:
                     failed.add(it.url)
 
         await asyncio.gather(*(one(it) for it in todo))
-        # 4. Remember feed validators only for feeds whose every item was handled.
+        # 4. Remember feed validators only for feeds whose every item was handled (or failed for good).
         for feed_url, (etag, last_modified) in self._validators.items():
             if not per_feed.get(feed_url, set()) & failed:
                 self.state.save_feed_validators(feed_url, etag, last_modified)
