@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import threading
 import time
 from collections.abc import Mapping
@@ -411,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--content-dir", type=Path, default=None, help="folder of *.jsonl (default: demo/content)"
     )
+    ap.add_argument(
+        "--sources-toml",
+        type=Path,
+        default=None,
+        help="also write the sites as a sources file (for `mediawatch collect --file`)",
+    )
     ap.add_argument("--verbose", action="store_true", help="log every request")
     args = ap.parse_args(argv)
     try:
@@ -422,12 +429,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Demo news sites for {demo.reference_day.isoformat()} ({len(demo.articles)} articles):")
     for site, url in demo.base_urls.items():
         print(f"  {site:<11} {url}/   {SITES[site].name}")
+    if args.sources_toml:
+        print(f"Sources written to {demo.write_sources_toml(args.sources_toml)}")
     print("Ctrl-C to stop.")
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the shutdown
     finally:
         demo.stop()
     return 0
