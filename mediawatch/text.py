@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+ZWNJ = "\u200c"
 # Arabic code points and variants that Persian text uses interchangeably with the Persian letter.
 _LETTERS = str.maketrans(
     {
@@ -27,32 +28,35 @@ _LETTERS = str.maketrans(
         "ٱ": "ا",
         "ؤ": "و",
         "ـ": "",  # tatweel (kashida)
-        "\u200c": "",  # ZWNJ (half-space): «می‌شود» → «میشود»
         "\u200d": "",  # ZWJ
         "\u200e": "",  # LRM
         "\u200f": "",  # RLM
         "\ufeff": "",  # BOM / ZWNBSP
+        "_": " ",
         **{d: str(i) for i, d in enumerate("۰۱۲۳۴۵۶۷۸۹")},
         **{d: str(i) for i, d in enumerate("٠١٢٣٤٥٦٧٨٩")},
     }
 )
-_NON_WORD = re.compile(r"[^\w]+")
+# Compatibility characters (Arabic presentation forms ﻛ ﯾ ﻻ, ligatures, fullwidth) need NFKC first.
+_COMPAT = re.compile(r"[\u00a0-\u00bf\u2070-\u209f\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef]")
+# Diacritics: harakat, tanwin, shadda, sukun, hamza above/below, superscript alef, Quranic marks.
+_MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+# Anything that is neither a word character nor a half-space separates words.
+_NON_WORD = re.compile(r"[^\w\u200c]+")
 # Verb prefixes written apart («می شود») and suffixes written apart («کتاب ها») are joined to their word.
 _PREFIXES = frozenset({"می", "نمی"})
 _SUFFIXES = frozenset({"ها", "های", "هایی", "تر", "ترین", "تری"})
 
 
-def _fold_chars(text: str) -> str:
-    text = text.translate(_LETTERS)
-    # NFKC turns Arabic presentation forms (ﻛ, ﯾ, ﻻ …) into base letters; map again afterwards.
-    text = unicodedata.normalize("NFKC", text).translate(_LETTERS)
-    # Diacritics (harakat, tanwin, shadda, hamza above, superscript alef) are combining marks.
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+def _tokens(text: str) -> list[str]:
+    """Folded words, half-spaces kept inside them (stripped at their ends)."""
+    if _COMPAT.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    text = _MARKS.sub("", text.translate(_LETTERS)).lower()
+    return [w.strip(ZWNJ) for w in _NON_WORD.sub(" ", text).split() if w.strip(ZWNJ)]
 
 
-def search_fold(text: str) -> str:
-    """The folded form of `text` used in the search index and for queries (space-separated words)."""
-    words = _NON_WORD.sub(" ", _fold_chars(text).replace("_", " ")).split()
+def _join_affixes(words: list[str]) -> list[str]:
     out: list[str] = []
     pending = ""
     for word in words:
@@ -67,10 +71,12 @@ def search_fold(text: str) -> str:
             out.append(word)
     if pending:
         out.append(pending)
-    return " ".join(out)
+    return out
 
 
-_COMPOUND = re.compile(r"\w+(?:\u200c+\w+)+")
+def search_fold(text: str) -> str:
+    """The folded form of `text` used in the search index and for queries (space-separated words)."""
+    return " ".join(_join_affixes([w.replace(ZWNJ, "") for w in _tokens(text)]))
 
 
 def search_doc(text: str) -> str:
@@ -79,15 +85,17 @@ def search_doc(text: str) -> str:
     «جمع‌آوری» is indexed as «جمعاوری» and also as «جمع» «اوری», so that the query «جمع آوری» (typed
     with a space) finds it; prefixes and suffixes («می‌شود», «کتاب‌ها») stay joined either way.
     """
-    folded = search_fold(text)
-    extra = []
-    for m in _COMPOUND.finditer(text):
-        whole, parts = search_fold(m.group()), search_fold(m.group().replace("\u200c", " "))
-        if parts != whole:
-            extra.append(parts)
+    tokens = _tokens(text)
+    folded = " ".join(_join_affixes([w.replace(ZWNJ, "") for w in tokens]))
+    extra: list[str] = []
+    for w in tokens:
+        if ZWNJ in w:
+            parts = _join_affixes([p for p in w.split(ZWNJ) if p])
+            if len(parts) > 1:
+                extra.extend(parts)
     return f"{folded}\n{' '.join(extra)}" if extra else folded
 
 
 def search_terms(text: str) -> list[str]:
     """The distinct folded words of a query, in order; a half-space compound counts as its parts."""
-    return list(dict.fromkeys(search_fold(text.replace("\u200c", " ")).split()))
+    return list(dict.fromkeys(_join_affixes([p for w in _tokens(text) for p in w.split(ZWNJ) if p])))

@@ -232,7 +232,8 @@ article_search = Table(
     "article_search",
     metadata,
     Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
-    Column("doc", Text, nullable=False),  # search_fold(title + lead + body); tsvector index on PostgreSQL
+    # search_doc(title, kicker, lead, body); PostgreSQL adds tsv = to_tsvector('simple', doc) (migration 0001)
+    Column("doc", Text, nullable=False),
 )
 
 # Copy order: parents before children.

@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, Select, delete, exists, func, not_, or_, select, text, update
+from sqlalchemy import Engine, Select, bindparam, delete, exists, func, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -210,6 +210,14 @@ class Store:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=True)
         self.dialect = engine.dialect.name
+        # Statements built once: building and cache-keying a statement per row costs more than running it.
+        self._ins_article = (self._insert(articles).on_conflict_do_nothing(index_elements=[articles.c.url])
+                             .returning(articles.c.id))
+        self._ins_analysis = (self._insert(analyses)
+                              .on_conflict_do_nothing(index_elements=[analyses.c.article_id, analyses.c.model_version])
+                              .returning(analyses.c.id))
+        self._set_current = (update(articles).where(articles.c.id == bindparam("aid"))
+                             .values(analysis_id=bindparam("anid")))
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -277,23 +285,24 @@ class Store:
         with self._write() as c:
             c.execute(stmt)
 
-    def _add_article(self, c: Connection, a: Article, run_id: int | None) -> int | None:
-        stmt = (
-            self._insert(articles)
-            .values(url=a.url, source_id=a.source_id, title=a.title, kicker=a.kicker, lead=a.lead,
-                    published_at=a.published_at, published_raw=a.published_raw, fetched_at=a.fetched_at,
-                    seen_at=a.published_at or a.fetched_at, authors=list(a.authors), tags=list(a.tags),
-                    section=a.section, content_hash=a.content_hash, run_id=run_id)
-            .on_conflict_do_nothing(index_elements=[articles.c.url])
-            .returning(articles.c.id)
-        )
-        new_id = c.execute(stmt).scalar()
-        if new_id is None:
-            return None
-        c.execute(article_texts.insert().values(article_id=new_id, body=a.body))
-        c.execute(article_search.insert().values(article_id=new_id,
-                                                 doc=_search_doc(a.title, a.kicker, a.lead, a.body)))
-        return int(new_id)
+    def _add_batch(self, c: Connection, batch: Sequence[Article], run_id: int | None) -> list[int | None]:
+        """Insert articles (one statement each, for its id), then their texts and index rows in bulk."""
+        ids: list[int | None] = []
+        texts, docs = [], []
+        for a in batch:
+            new_id = c.execute(self._ins_article, {
+                "url": a.url, "source_id": a.source_id, "title": a.title, "kicker": a.kicker, "lead": a.lead,
+                "published_at": a.published_at, "published_raw": a.published_raw, "fetched_at": a.fetched_at,
+                "seen_at": a.published_at or a.fetched_at, "authors": list(a.authors), "tags": list(a.tags),
+                "section": a.section, "content_hash": a.content_hash, "run_id": run_id}).scalar()
+            ids.append(None if new_id is None else int(new_id))
+            if new_id is not None:
+                texts.append({"article_id": new_id, "body": a.body})
+                docs.append({"article_id": new_id, "doc": _search_doc(a.title, a.kicker, a.lead, a.body)})
+        if texts:
+            c.execute(article_texts.insert(), texts)
+            c.execute(article_search.insert(), docs)
+        return ids
 
     def _unknown_source(self, exc: IntegrityError, batch: Sequence[Article]) -> StoreError:
         known = set(self.sources())
@@ -307,7 +316,7 @@ class Store:
         """Store one article (committed at once); its new id, or None when its URL was already stored."""
         try:
             with self._write() as c:
-                return self._add_article(c, article, run_id)
+                return self._add_batch(c, [article], run_id)[0]
         except IntegrityError as exc:
             raise self._unknown_source(exc, [article]) from exc
 
@@ -317,7 +326,7 @@ class Store:
         for chunk in _chunks(items, BATCH_ROWS):
             try:
                 with self._write() as c:
-                    out.extend(self._add_article(c, a, run_id) for a in chunk)
+                    out.extend(self._add_batch(c, chunk, run_id))
             except IntegrityError as exc:
                 raise self._unknown_source(exc, chunk) from exc
         return out
@@ -428,25 +437,25 @@ class Store:
         now = utcnow()
         for chunk in _chunks(items, BATCH_ROWS):
             with self._write() as c:
+                current = []
                 for article_id, a in chunk:
-                    stmt = (self._insert(analyses).values(
-                        article_id=article_id, model_version=a.model_version, created_at=now,
-                        norm_title=a.norm_title, norm_body=a.norm_body, municipal=a.municipal,
-                        municipal_score=float(a.municipal_score), domain=str(a.domain),
-                        domain_scores={str(k): float(v) for k, v in a.domain_scores.items()},
-                        secondary=str(a.secondary) if a.secondary else None, rasht=a.rasht,
-                        places=list(a.places), concern=a.concern, concern_score=float(a.concern_score),
-                        key_sentence=a.key_sentence, tone=str(a.tone) if a.tone else None)
-                        .on_conflict_do_nothing(index_elements=[analyses.c.article_id, analyses.c.model_version])
-                        .returning(analyses.c.id))
                     try:
-                        new_id = c.execute(stmt).scalar()
+                        new_id = c.execute(self._ins_analysis, {
+                            "article_id": article_id, "model_version": a.model_version, "created_at": now,
+                            "norm_title": a.norm_title, "norm_body": a.norm_body, "municipal": a.municipal,
+                            "municipal_score": float(a.municipal_score), "domain": str(a.domain),
+                            "domain_scores": {str(k): float(v) for k, v in a.domain_scores.items()},
+                            "secondary": str(a.secondary) if a.secondary else None, "rasht": a.rasht,
+                            "places": list(a.places), "concern": a.concern, "concern_score": float(a.concern_score),
+                            "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None}).scalar()
                     except IntegrityError as exc:
                         raise StoreError(f"cannot save the analysis of article {article_id}: no such article "
                                          f"({exc.orig})") from exc
                     if new_id is not None:
-                        c.execute(update(articles).where(articles.c.id == article_id).values(analysis_id=new_id))
-                        saved += 1
+                        current.append({"aid": article_id, "anid": new_id})
+                if current:
+                    c.execute(self._set_current, current)
+                saved += len(current)
         return saved
 
     def _analysed(self) -> Any:
@@ -512,6 +521,15 @@ class Store:
                 key_sentence=r.key_sentence, tone=Tone(r.tone) if r.tone else None,
                 cluster_key=r.cluster_key, is_duplicate=r.duplicate_of is not None) for r in c.execute(q)]
 
+    def domain_counts(self, since: datetime, until: datetime, *, municipal_only: bool = False) -> dict[str, int]:
+        """How many analysed articles seen in [since, until) each primary domain has."""
+        q = (select(analyses.c.domain, func.count()).select_from(self._analysed())
+             .where(articles.c.seen_at >= since, articles.c.seen_at < until).group_by(analyses.c.domain))
+        if municipal_only:
+            q = q.where(analyses.c.municipal.is_(True))
+        with self._read() as c:
+            return {d: int(n) for d, n in c.execute(q)}
+
     def save_digest(self, kind: str, *, group: str | None, period_start: datetime, period_end: datetime,
                     content: dict[str, Any], paths: Sequence[str]) -> int:
         """Record a digest as delivered; its id."""
@@ -545,9 +563,9 @@ class Store:
                            "WHERE article_fts MATCH :q").bindparams(q=fts)
         else:
             tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
-            matched = text("SELECT article_id, ts_rank(to_tsvector('simple', doc), q) AS score "
+            matched = text("SELECT article_id, ts_rank(tsv, q) AS score "
                            "FROM article_search, to_tsquery('simple', :q) AS q "
-                           "WHERE to_tsvector('simple', doc) @@ q").bindparams(q=tsq)
+                           "WHERE tsv @@ q").bindparams(q=tsq)
         m = matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
         q: Select[Any] = (
             select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.source_id,

@@ -65,7 +65,7 @@ def test_sigkill_mid_batch_loses_nothing_committed_and_rerun_completes(store_url
 
 
 def test_two_writers_lose_nothing_and_never_see_locked(store_url):
-    n_collect = 300
+    n_collect = 200
     collector = _spawn(store_url, "collect", "1000", str(n_collect))
     analyser = _spawn(store_url, "analyse", str(n_collect))
     _, c_err = collector.communicate(timeout=90)

@@ -142,6 +142,7 @@ def test_digest_items_window_domain_and_clusters(st):
     assert by_id[ids[3]].is_duplicate and by_id[ids[3]].published_at is None
     assert by_id[ids[1]].cluster_key is None
     assert by_id[ids[0]].source_name == "گیلان امروز" and by_id[ids[0]].source_kind == "local_daily"
+    assert st.domain_counts(day, day + timedelta(days=1)) == {"urban_services": 2, "civil_works_traffic": 1}
     only = st.digest_items(day, day + timedelta(days=1), domain="civil_works_traffic")
     assert [i.article_id for i in only] == [ids[1]]
     # the latest analysis wins

@@ -3,8 +3,8 @@
     python worker.py URL collect START COUNT   # add articles in batches (add_articles), print progress
     python worker.py URL analyse COUNT         # analyse until COUNT analyses are saved, with runs and digests
 
-MW_PAUSE_AT=n makes `collect` stop (sleep) half-way through the transaction holding article n,
-after printing "MID", so that the test can SIGKILL it mid-batch.
+MW_PAUSE_AT=n makes `collect` stop (sleep) inside the transaction holding article n, after its rows
+are inserted but before the commit, printing "MID", so that the test can SIGKILL it mid-batch.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ def collect(url: str, start: int, count: int) -> None:
     store.sync_sources(SOURCES)
     pause_at = int(os.environ.get("MW_PAUSE_AT", "-1"))
     if pause_at >= 0:
-        original = Store._add_article
+        original = Store._add_batch
 
-        def slow(self, c, a, run_id):  # type: ignore[no-untyped-def]
-            out = original(self, c, a, run_id)
-            if a.url == article(pause_at).url:
+        def slow(self, c, batch, run_id):  # type: ignore[no-untyped-def]
+            out = original(self, c, batch, run_id)  # inserted, not yet committed
+            if article(pause_at).url in {a.url for a in batch}:
                 print("MID", flush=True)
                 time.sleep(60)
             return out
 
-        Store._add_article = slow  # type: ignore[method-assign]
+        Store._add_batch = slow  # type: ignore[method-assign]
     run = store.start_run("nightly")
     sink = store.bind_run(run)
     for lo in range(start, start + count, BATCH):
