@@ -12,8 +12,7 @@ import unicodedata
 
 ZWNJ = "\u200c"
 # Arabic code points and variants that Persian text uses interchangeably with the Persian letter.
-_LETTERS = str.maketrans(
-    {
+_LETTER_MAP: dict[str, str] = {
         "ي": "ی",  # Arabic yeh
         "ى": "ی",  # alef maksura
         "ئ": "ی",
@@ -35,8 +34,9 @@ _LETTERS = str.maketrans(
         "_": " ",
         **{d: str(i) for i, d in enumerate("۰۱۲۳۴۵۶۷۸۹")},
         **{d: str(i) for i, d in enumerate("٠١٢٣٤٥٦٧٨٩")},
-    }
-)
+}
+# A regex finds the few characters to map (C speed); str.translate walks every character in Python.
+_LETTER_RE = re.compile("[" + "".join(_LETTER_MAP) + "]")
 # Compatibility characters (Arabic presentation forms ﻛ ﯾ ﻻ, ligatures, fullwidth) need NFKC first.
 _COMPAT = re.compile(r"[\u00a0-\u00bf\u2070-\u209f\ufb00-\ufdff\ufe70-\ufeff\uff00-\uffef]")
 # Diacritics: harakat, tanwin, shadda, sukun, hamza above/below, superscript alef, Quranic marks.
@@ -52,8 +52,11 @@ def _tokens(text: str) -> list[str]:
     """Folded words, half-spaces kept inside them (stripped at their ends)."""
     if _COMPAT.search(text):
         text = unicodedata.normalize("NFKC", text)
-    text = _MARKS.sub("", text.translate(_LETTERS)).lower()
-    return [w.strip(ZWNJ) for w in _NON_WORD.sub(" ", text).split() if w.strip(ZWNJ)]
+    text = _MARKS.sub("", _LETTER_RE.sub(lambda m: _LETTER_MAP[m.group()], text)).lower()
+    words = _NON_WORD.sub(" ", text).split()
+    if ZWNJ in text:
+        words = [w for w in (w.strip(ZWNJ) for w in words) if w]
+    return words
 
 
 def _join_affixes(words: list[str]) -> list[str]:
