@@ -431,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {site:<11} {url}/   {SITES[site].name}")
     if args.sources_toml:
         print(f"Sources written to {demo.write_sources_toml(args.sources_toml)}")
-    print("Ctrl-C to stop.")
+    print("Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while True:
             time.sleep(3600)
