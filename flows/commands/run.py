@@ -36,10 +36,17 @@ def _date(value: str | None) -> date | None:
         raise typer.BadParameter(str(exc)) from exc
 
 
-def _quiet_prefect() -> None:
-    """Prefect's INFO lines would drown the one-screen summary; warnings and errors still show."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    logging.getLogger("prefect").setLevel(logging.WARNING)
+def _prefect_env(quiet: bool = False) -> None:
+    """Prefect's environment for a one-off run on a small machine, without a Prefect server.
+
+    Prefect then starts a temporary local API server; on 2 busy cores that can take more than its
+    default 20 s, so allow two minutes. Telemetry stays off: the machine may have no internet.
+    """
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if quiet:  # INFO lines would drown the one-screen summary; warnings and errors still show
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        logging.getLogger("prefect").setLevel(logging.WARNING)
 
 
 def demo(
@@ -57,7 +64,7 @@ def demo(
     from flows.nightly import nightly
 
     started = time.monotonic()
-    _quiet_prefect()
+    _prefect_env(quiet=True)
     the_day = _date(day) or tehran_today()
     out = out.resolve()
     if fresh and out.exists():
@@ -124,6 +131,7 @@ def nightly_cmd(
     """Run the nightly flow once now: collect, store, analyse, group stories."""
     from flows.nightly import nightly
 
+    _prefect_env()
     since_day = _date(since)
     result = nightly(
         since=tehran_midnight(since_day) if since_day else None,
@@ -165,6 +173,7 @@ def morning_cmd(
     """Run the morning-digest flow once now (digest + five daily briefs)."""
     from flows.digest import morning_digest
 
+    _prefect_env()
     _date(day)
     paths = morning_digest(day=day, db_url=db, out_dir=str(out) if out else None, send=send)
     for p in paths:
@@ -175,6 +184,7 @@ def serve_cmd(db: DbOption = None) -> None:
     """Serve the three scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
     from flows.serve import SCHEDULES, serve_all
 
+    _prefect_env()
     for name, cron in SCHEDULES.items():
         console.print(f"{name}: cron '{cron}' Asia/Tehran")
     serve_all(db)

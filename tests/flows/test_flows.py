@@ -49,7 +49,7 @@ def test_nightly_fails_loudly_when_every_source_is_down(prefect_harness, tmp_pat
     monkeypatch.setattr(nightly_mod.collect_source, "retry_delay_seconds", [0, 0])
     sources_file = tmp_path / "sources.toml"
     sources_file.write_text(
-        '[[source]]\nid = "dead"\nname = "سایت خاموش"\nhomepage = "http://127.0.0.1:9"\n'
+        '[[sources]]\nid = "dead"\nname = "سایت خاموش"\nhomepage = "http://127.0.0.1:9"\n'
         'kind = "news_site"\nscope = "rasht"\nfeeds = ["http://127.0.0.1:9/feed/"]\nparser = "generic"\n',
         encoding="utf-8",
     )
