@@ -37,9 +37,8 @@ def _out(out_dir: str | None) -> Path:
 def morning_digest(day: str | None = None, db_url: str | None = None, out_dir: str | None = None,
                    send: bool = False, briefs: bool = True) -> list[str]:
     """The secretariat's morning digest and each working group's daily brief."""
-    from digests.run import make_briefs, make_morning_digest
-
     from digests.render import render_markdown
+    from digests.run import make_briefs, make_morning_digest
     from storage import open_store
 
     logger = get_run_logger()
@@ -65,9 +64,8 @@ def morning_digest(day: str | None = None, db_url: str | None = None, out_dir: s
 def weekly_briefs(day: str | None = None, db_url: str | None = None, out_dir: str | None = None,
                   send: bool = False) -> list[str]:
     """Each chair's weekly brief: the week against the previous one, recurring issues, every article."""
-    from digests.run import make_briefs
-
     from digests.render import render_markdown
+    from digests.run import make_briefs
     from storage import open_store
 
     the_day, out = _day(day), _out(out_dir)

@@ -59,7 +59,6 @@ def demo(
     """Start the bundled demo news sites, run the nightly flow into a demo SQLite database, then the
     morning digest; write the digest and the five briefs into OUT. Offline; safe to run twice."""
     from demo.server import DemoSites
-
     from flows.digest import morning_digest
     from flows.nightly import nightly
 
@@ -146,10 +145,10 @@ def nightly_cmd(
 
 def process_cmd(db: DbOption = None) -> None:
     """Analyse stored articles that have no analysis by the current model, then regroup stories."""
-    from nlp.analyze import Analyzer
     from rich.progress import Progress
 
     from flows import steps
+    from nlp.analyze import Analyzer
     from storage import open_store
 
     store = open_store(db)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from flows import steps
-from mediawatch.records import Source, SourceKind, Scope
+from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.timeutil import tehran_midnight
 from tests.flows.conftest import DEMO_DAY
 
