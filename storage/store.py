@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -116,7 +116,6 @@ class RunSink:
 
     store: Store
     run_id: int
-    added: list[int] = field(default_factory=list, repr=False)
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         return self.store.known_urls(urls)
