@@ -25,6 +25,10 @@ _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
 _NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related|share|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
 NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
 REQUIRED_FIELDS = ("title", "body", "published_at")
+# Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
+_BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکس|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
+# Separators between a headline and the site's name in <title>.
+_TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
 
 
 def clean_text(text: str) -> str:
@@ -121,10 +125,11 @@ class Parser:
         art.paragraphs = self.body_paragraphs(root, soup, meta)
         if art.lead and art.paragraphs and art.paragraphs[0] == art.lead:
             art.paragraphs = art.paragraphs[1:]
-        art.tags = _dedupe(el.get_text(" ") for el in root.select(self.tags)) if self.tags else []
-        art.tags = art.tags or _dedupe(meta.get("tags", []))
-        art.section = self.section_of(root) or meta.get("section", "")
-        art.authors = (_dedupe(el.get_text(" ") for el in root.select(self.authors)) if self.authors else []) or _dedupe(meta.get("authors", []))
+        # Tags and breadcrumbs often sit outside the article container: look there, then page-wide.
+        art.tags = self.all_texts(root, self.tags) or self.all_texts(soup, self.tags) or _dedupe(meta.get("tags", []))
+        art.section = self.section_of(root) or self.section_of(soup) or meta.get("section", "")
+        authors = self.all_texts(root, self.authors) or _dedupe(meta.get("authors", []))
+        art.authors = _dedupe(_BYLINE.sub("", a) for a in authors)
         self.read_date(art, root, soup, meta, now)
         return art
 
@@ -137,6 +142,9 @@ class Parser:
             if text:
                 return text
         return ""
+
+    def all_texts(self, root: Tag, selector: str) -> list[str]:
+        return _dedupe(el.get_text(" ") for el in root.select(selector)) if selector else []
 
     def section_of(self, root: Tag) -> str:
         if not self.section:
@@ -159,8 +167,9 @@ class Parser:
                 out.append(str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el))
         out += meta.get("dates", [])
         out += [str(el["datetime"]) for el in soup.select("time[datetime]")]
-        for el in soup.find_all(attrs={"class": re.compile(r"date|time|tarikh|publish", re.I)}):
-            out.append(text_of(el))
+        hint = re.compile(r"date|time|tarikh|publish", re.I)
+        for el in soup.find_all(attrs={"class": hint}) + soup.find_all(id=hint):
+            out.append(str(el["datetime"]) if el.get("datetime") else text_of(el))
         return [s for s in out if s]
 
     def read_date(self, art: ParsedArticle, root: Tag, soup: BeautifulSoup, meta: dict[str, Any], now: datetime | None) -> None:
@@ -236,6 +245,12 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+def headline_of_title(title: str) -> str:
+    """«صبح رشت - خاموشی‌ها در رشت» → «خاموشی‌ها در رشت»: the longest part is the headline."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title) if p.strip()]
+    return max(parts, key=len) if parts else ""
+
+
 def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
     """What the page says about itself: JSON-LD NewsArticle first, then OpenGraph/meta tags."""
     meta: dict[str, Any] = {"dates": [], "tags": [], "authors": []}
@@ -267,7 +282,7 @@ def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
         return vals
 
     if not meta.get("title"):
-        meta["title"] = next(iter(content("og:title", "twitter:title")), "") or text_of(soup.title)
+        meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(soup.title))
     if not meta.get("description"):
         meta["description"] = next(iter(content("og:description", "description")), "")
     meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")

@@ -24,7 +24,7 @@ class GenericParser(Parser):
     title = "h1"
     kicker = ".kicker, .rutitr, .rotitr, .uptitle"
     lead = ".lead, .summary, .introtext, .subtitle"
-    tags = "[rel~=tag], .tags a"
+    tags = "a[rel~=tag]:not([rel~=category]), .tags a"
     section = ".breadcrumb li, .breadcrumb a"
 
     def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:

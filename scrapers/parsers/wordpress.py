@@ -14,7 +14,7 @@ class WordPressParser(Parser):
     title = "h1.entry-title, .entry-title, h1 a, h1"
     lead = ".excerpt, .lead, .post-lead, .entry-summary"
     body = ".entry-content>*, .contentsingle>*, .entry>*, .post-content>*"
-    tags = "[rel~=tag], .tags a, .post-tags a"
+    tags = "a[rel~=tag]:not([rel~=category]), .tags a, .post-tags a"
     date = "time.entry-date[datetime], time[datetime], .the_time, .post-date, .entry-date"
     section = "a[rel~=category], .cat-links a, .breadcrumb a"
     authors = ".author .fn, .author-name, a[rel=author]"
