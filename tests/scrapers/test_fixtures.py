@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from scrapers.errors import ParseError
-from scrapers.fixtures import FIXTURE_NOW, FIXTURES_DIR, dump, expected_path, fixture_pages, parse_fixture, regenerate
+from scrapers.fixtures import (
+    FIXTURE_NOW,
+    FIXTURES_DIR,
+    dump,
+    expected_path,
+    fixture_pages,
+    parse_fixture,
+    regenerate,
+)
 from scrapers.parsers import PARSERS, get_parser
 
 PAGES = list(fixture_pages())

@@ -169,3 +169,21 @@ def test_registry_duplicate_ids(tmp_path: Path) -> None:
     f.write_text(MINIMAL + MINIMAL, encoding="utf-8")
     with pytest.raises(RegistryError, match=r"entry #2 \(id='gilkhabar'\): field 'id': duplicate of entry #1"):
         load_sources(f)
+
+
+def test_shipped_registry_covers_the_committee() -> None:
+    from mediawatch.records import Scope, SourceKind
+
+    sources = load_sources()
+    assert len(sources) >= 30
+    assert {s.kind for s in sources} == set(SourceKind)
+    assert {s.scope for s in sources} == set(Scope)
+    ids = {s.id for s in sources}
+    for must in ("irna", "isna", "mehr", "tasnim", "fars", "yjc-gilan", "ilna", "iribnews", "imna", "hamshahri",
+                 "gilan-today", "gilkhabar", "diyarmirza", "jarestan", "gilanestan", "ghalamazad", "nedayegilan",
+                 "negahiran", "rasht-municipality"):
+        assert must in ids, must
+    yjc = next(s for s in sources if s.id == "yjc-gilan")
+    assert "https://www.yjc.ir/fa/rss/41" in yjc.feeds
+    assert not any(s.verified for s in sources) and all(s.notes for s in sources)
+    assert all(s.filters_gilan for s in sources if s.scope is Scope.national)
