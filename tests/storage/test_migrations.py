@@ -94,3 +94,15 @@ def test_bad_urls_say_what_to_do():
         open_store("mysql://x@localhost/db")
     with pytest.raises(StoreError, match="cannot open the database"):
         open_store("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_unreachable_postgresql_fails_in_ci_and_skips_locally(monkeypatch):
+    from tests import pg
+
+    monkeypatch.setenv("MEDIAWATCH_TEST_PG_URL", "postgresql://postgres@127.0.0.1:1/test")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="unreachable"):
+        pg.require_pg()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="MEDIAWATCH_TEST_PG_URL"):
+        pg.require_pg()
