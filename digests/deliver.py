@@ -82,12 +82,32 @@ def send_email(doc: Digest | Brief, recipients: Sequence[str], settings: Setting
             if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+                smtp.login(settings.smtp_user, smtp_password(settings))
             smtp.send_message(msg, to_addrs=recipients)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(
             f"could not send «{doc.title}» through {settings.smtp_host}:{settings.smtp_port}: {exc}; "
             "check MEDIAWATCH_SMTP_* settings"
+        ) from exc
+
+
+# A Prefect Secret block holding the SMTP password, for deployments that keep secrets in Prefect.
+PREFECT_SECRET_BLOCK = "mediawatch-smtp-password"
+
+
+def smtp_password(settings: Settings) -> str:
+    """MEDIAWATCH_SMTP_PASSWORD, else the Prefect Secret block `mediawatch-smtp-password`."""
+    password = settings.smtp_password.get_secret_value()
+    if password:
+        return password
+    try:
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(PREFECT_SECRET_BLOCK).get())
+    except Exception as exc:  # no block, no Prefect API: say which two places were looked at
+        raise DeliveryError(
+            f"no SMTP password for {settings.smtp_user}: set MEDIAWATCH_SMTP_PASSWORD or create the Prefect "
+            f"Secret block «{PREFECT_SECRET_BLOCK}» ({exc})"
         ) from exc
 
 

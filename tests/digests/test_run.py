@@ -13,8 +13,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from dg_factory import FAILURES, item, night
 from dg_storefix import populate, record_run
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from digests.errors import DeliveryError
 from digests.run import make_briefs, make_morning_digest
 from digests.select import digest_period
 from flows.cli import app
@@ -202,3 +204,59 @@ def test_cli_errors_say_what_to_do(args: list[str], message: str, tmp_path: Path
     assert r.exit_code == 2
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_smtp_login_uses_the_configured_password(tmp_path: Path) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from digests.deliver import send_email
+    from digests.select import build_digest
+
+    seen: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        assert isinstance(auth_data, LoginPassword)
+        seen.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = _Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        doc = build_digest([], period=digest_period(_day()))
+        settings = _settings(tmp_path, port).model_copy(
+            update={"smtp_user": "mw", "smtp_password": SecretStr("s3cret")}
+        )
+        send_email(doc, ["dabir@rasht.example"], settings)
+    finally:
+        controller.stop()
+    assert seen == [(b"mw", b"s3cret")]
+    assert len(inbox.messages) == 1
+
+
+def test_send_email_says_what_is_missing(tmp_path: Path) -> None:
+    from digests.deliver import send_email
+    from digests.select import build_digest
+
+    doc = build_digest([], period=digest_period(_day()))
+    with pytest.raises(DeliveryError, match="MEDIAWATCH_RECIPIENTS"):
+        send_email(doc, [], _settings(tmp_path))
+    with pytest.raises(DeliveryError, match="MEDIAWATCH_SMTP_HOST"):
+        send_email(doc, ["a@b.example"], Settings(data_dir=tmp_path))
+    with pytest.raises(DeliveryError, match="not an e-mail address"):
+        send_email(doc, ["not an address"], _settings(tmp_path))
+    # Nothing listens on this port: a clear error, not a traceback from smtplib.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(DeliveryError, match="could not send"):
+        send_email(doc, ["a@b.example"], _settings(tmp_path, port))
