@@ -176,6 +176,11 @@ def render_markdown(doc: Digest | Brief) -> str:
                 out += _md_story(s, n)
             if not g.concerns:
                 out += ["نگرانی‌ای در این حوزه ثبت نشد.", ""]
+            if g.concerns_total > len(g.concerns):
+                out += [
+                    f"و {fa_digits(g.concerns_total - len(g.concerns))} نگرانی دیگر، در گزارش این کارگروه.",
+                    "",
+                ]
             if g.pr:
                 out += ["**پوشش خبری شهرداری:**", ""]
                 out += [f"- {_md_link(a.title, a.url)} — {md_escape(a.outlet)}، {a.date_fa}" for a in g.pr]
@@ -320,6 +325,7 @@ def _plain_data(value: Any) -> Any:
 def to_dict(doc: Digest | Brief) -> dict[str, Any]:
     """The document as plain data (dates as ISO strings), for JSON and the store."""
     data = _plain_data(doc)
+    data["schema"] = f"mediawatch.{doc.kind}/1"  # bump when a field changes meaning
     data["title"] = doc.title
     if isinstance(doc, Digest):
         data["all_sources_down"] = doc.all_sources_down

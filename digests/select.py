@@ -129,6 +129,7 @@ class GroupSection:
     article_count: int
     concerns: list[Story]
     pr: list[ArticleRef]
+    concerns_total: int = 0  # before the GROUP_CONCERNS cut; the chair's brief lists them all
 
 
 @dataclass(slots=True)
@@ -488,6 +489,7 @@ def build_digest(
     for g in WORKING_GROUPS:
         gid = str(g)
         in_group = [i for i in items if i.domain == gid]
+        group_concerns = [s for s in concerns if s.domain == gid]
         pr = [
             _ref(i)
             for i in sorted(in_group, key=lambda i: (i.seen_at, i.article_id))
@@ -498,8 +500,9 @@ def build_digest(
                 domain=gid,
                 title=DOMAIN_TITLES_FA[gid],
                 article_count=len(in_group),
-                concerns=[s for s in concerns if s.domain == gid][:GROUP_CONCERNS],
+                concerns=group_concerns[:GROUP_CONCERNS],
                 pr=pr,
+                concerns_total=len(group_concerns),
             )
         )
     management = build_stories(

@@ -190,3 +190,21 @@ def test_empty_day_and_all_sources_down() -> None:
 )
 def test_safe_url(url: str, ok: bool) -> None:
     assert bool(safe_url(url)) is ok
+
+
+def test_a_busy_group_shows_its_top_concerns_and_says_how_many_more() -> None:
+    from digests.render import render_html, render_markdown
+    from digests.select import GROUP_CONCERNS
+
+    items = [
+        item(f"نگرانی شماره {n}", concern=True, cluster=f"busy{n}", hours_before_end=n + 1)
+        for n in range(GROUP_CONCERNS + 3)
+    ]
+    d = build_digest(items, period=(PERIOD_START, PERIOD_END))
+    services = next(g for g in d.groups if g.domain == "urban_services")
+    assert len(services.concerns) == GROUP_CONCERNS and services.concerns_total == GROUP_CONCERNS + 3
+    # Same score parts except recency: the freshest ranks first.
+    assert services.concerns[0].headline == "نگرانی شماره 0"
+    assert "و ۳ نگرانی دیگر" in render_html(d) and "و ۳ نگرانی دیگر" in render_markdown(d)
+    brief = build_brief("urban_services", items, period=(PERIOD_START, PERIOD_END))
+    assert len(brief.concerns) == GROUP_CONCERNS + 3
