@@ -217,3 +217,47 @@ def evil_digest() -> Digest:
     ]
     fails = [SourceReport(source_id="shomal", fatal='<script>alert("f")</script>')]
     return build_digest(items, period=(PERIOD_START, PERIOD_END), failures=fails, sources=SOURCES)
+
+
+def demo_items(reference_day: date) -> list[DigestItem]:
+    """The demo sites' articles (written by us) with our gold labels, as the digest would see them."""
+    from datetime import time as dtime
+
+    from demo.content import load_articles, load_labels
+    from demo.sites import SITES
+    from mediawatch.timeutil import TEHRAN
+
+    labels = load_labels()
+    out = []
+    for n, a in enumerate(load_articles(), 1):
+        lab = labels[a.id]
+        spec = SITES[a.site]
+        h, m = a.hour_minute
+        at = datetime.combine(reference_day - timedelta(days=a.day_offset), dtime(h, m), TEHRAN).astimezone(
+            UTC
+        )
+        out.append(
+            DigestItem(
+                article_id=n,
+                url=f"https://{a.site}.example/news/{a.id}",
+                source_id=a.site,
+                source_name=spec.name,
+                source_kind=spec.kind,
+                title=a.title,
+                lead=a.lead,
+                published_at=at,
+                fetched_at=at + timedelta(hours=1),
+                municipal=lab.municipal,
+                domain=lab.domain,
+                secondary=lab.secondary,
+                rasht=lab.rasht,
+                places=lab.places,
+                concern=lab.concern,
+                concern_score=0.9 if lab.concern else 0.1,
+                key_sentence=lab.key_sentence or "",
+                tone=lab.tone,
+                cluster_key=a.story or a.id,
+                is_duplicate=a.copy_of is not None,
+            )
+        )
+    return out

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
-from dg_factory import PERIOD_END, PERIOD_START, evil_digest, night
+from dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 
 from digests.render import render_html
-from digests.select import Digest, build_brief
+from digests.select import Digest, build_brief, build_digest, digest_period, window
 
 pytestmark = pytest.mark.browser
 
@@ -110,5 +111,25 @@ def test_scraped_scripts_do_not_run(browser, tmp_path: Path) -> None:
     assert dialogs == []
     assert page.evaluate("document.scripts.length") == 0
     assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_demo_digest_reads_well_on_a_phone(browser, tmp_path: Path) -> None:
+    """The demo sites' three days (Wednesday–Friday) with our gold labels: a realistic Saturday digest."""
+    saturday = date(2026, 11, 28)
+    items = demo_items(saturday)
+    period = digest_period(saturday)
+    now_items = window(items, period)
+    history = [i for i in items if i.seen_at < period[0]]
+    doc = build_digest(now_items, period=period, history=history, now=period[1])
+    assert doc.figures.articles > 20 and len(doc.top_concerns) >= 5
+    page, _, _ = _open(browser, render_html(doc), tmp_path)
+    page.screenshot(path=str(ARTIFACTS / "demo-digest-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+    brief = build_brief("urban_services", now_items, period=period, previous_period_items=[], history=history)
+    page, _, _ = _open(browser, render_html(brief), tmp_path)
+    page.screenshot(path=str(ARTIFACTS / "demo-brief-urban_services-390.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()
