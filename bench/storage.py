@@ -149,6 +149,7 @@ def main() -> None:
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     args = ap.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start (other work slows every figure)")
     for backend in backends:
         fig = (bench_sqlite if backend == "sqlite" else bench_postgresql)(args.n)
         print(f"\n== {backend}: {args.n:,} articles with analyses ==")
