@@ -23,6 +23,7 @@ from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
 STATIC = Path(__file__).parent / "static"
+NO_RUN_FA = "در این بازه هیچ اجرای جمع‌آوری خبر ثبت نشد؛ این گزارش خالی یا ناقص است و نشانهٔ نبودِ خبر نیست."
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -155,6 +156,8 @@ def render_markdown(doc: Digest | Brief) -> str:
                 "**هیچ‌یک از منابع خبری در این بازه در دسترس نبودند؛ نبودِ خبر به معنای نبودِ رویداد نیست.**",
                 "",
             ]
+        elif doc.collection_ran is False:
+            out += [f"**{NO_RUN_FA}**", ""]
         elif doc.figures.articles == 0:
             out += ["**در این بازه هیچ خبری ثبت نشد.**", ""]
         out += ["## خلاصهٔ ارقام", "", *_md_figures(doc)]
@@ -263,6 +266,8 @@ def render_text(doc: Digest | Brief) -> str:
     if isinstance(doc, Digest):
         if doc.all_sources_down:
             out += ["هیچ‌یک از منابع خبری در این بازه در دسترس نبودند.", ""]
+        elif doc.collection_ran is False:
+            out += [NO_RUN_FA, ""]
         elif f.articles == 0:
             out += ["در این بازه هیچ خبری ثبت نشد.", ""]
         out += ["مهم‌ترین نگرانی‌های شهروندان", ""]

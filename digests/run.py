@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from storage import Store
 
 DIGEST_KIND = "morning"
+NIGHTLY_KIND = "nightly"  # the run kind flows/nightly.py records
+# A nightly run started up to 12 h after the digest's 07:00 (a catch-up after a failed night, or the demo
+# run in the afternoon) still counts as the night that fed that digest: its failures are reported in it.
+CATCH_UP = timedelta(hours=12)
 BRIEF_KIND = "brief"
 WEEKLY_KIND = "weekly_brief"
 
@@ -90,6 +94,21 @@ def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
     return digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end))
 
 
+def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime]:
+    """(did a nightly run start in the period or a catch-up after it, until when to read run reports)."""
+    start, end = period
+    if not hasattr(store, "last_run"):
+        return None, end
+    run = store.last_run(NIGHTLY_KIND)
+    if run is None:
+        return False, end
+    if end <= run.started_at < end + CATCH_UP:  # a late or manual run that fed this morning's digest
+        return True, run.started_at + timedelta(seconds=1)
+    if run.started_at >= end + CATCH_UP:  # a later night: regenerating an old digest; its night is unknown
+        return None, end
+    return start <= run.started_at, end
+
+
 def _save(store: Any, result: DigestResult) -> None:
     start, end = result.period
     result.digest_id = store.save_digest(
@@ -119,12 +138,14 @@ def make_morning_digest(
     start, end = period
     items = _items(store, start, end)
     history = _items(store, end - timedelta(days=CHART_DAYS), start)
+    ran, reports_until = _night(store, period)
     doc = build_digest(
         items,
         period=period,
-        failures=store.failed_sources(start, end),
+        failures=store.failed_sources(start, reports_until),
         history=history,
         sources=store.sources(),
+        collection_ran=ran,
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

@@ -179,6 +179,8 @@ class Digest:
     failures: list[FailedOutlet]
     charts: Charts
     sources_total: int = 0
+    # Whether a nightly collection run started within the period (None: not known to the builder).
+    collection_ran: bool | None = None
     kind: str = "digest"
 
     @property
@@ -442,8 +444,10 @@ def _charts(
 
 
 def _failures(failures: Sequence[SourceReport], sources: Mapping[str, Source]) -> list[FailedOutlet]:
+    # Oldest first from the store: a source retried later in the period keeps only its latest report.
+    latest = {rep.source_id: rep for rep in failures}
     out = []
-    for rep in failures:
+    for rep in latest.values():
         if rep.ok and not rep.failed:
             continue
         name = sources[rep.source_id].name if rep.source_id in sources else rep.source_id
@@ -472,6 +476,7 @@ def build_digest(
     history: Sequence[DigestItem] = (),
     now: datetime | None = None,
     sources: Mapping[str, Source] | None = None,
+    collection_ran: bool | None = None,
 ) -> Digest:
     """The secretariat's morning digest of `items` (the period's analysed articles)."""
     start, end = period
@@ -521,7 +526,8 @@ def build_digest(
         management=management,
         failures=_failures(failures, sources),
         charts=_charts(items, history, end),
-        sources_total=len(sources) or len({f.source_id for f in failures}),
+        sources_total=sum(1 for s in sources.values() if s.enabled) or len({f.source_id for f in failures}),
+        collection_ran=collection_ran,
     )
 
 

@@ -169,3 +169,21 @@ def test_markdown_links_work_when_rendered(digest: Digest) -> None:
     assert (
         BeautifulSoup(rendered, "lxml").find("a")["href"] == "https://a.example/wiki/Rasht_%28city%29%20page"
     )
+
+
+def test_a_night_without_collection_says_so() -> None:
+    doc = build_digest([], period=(PERIOD_START, PERIOD_END), sources=SOURCES, collection_ran=False)
+    soup = BeautifulSoup(render_html(doc), "lxml")
+    assert soup.find(id="no-run") is not None and soup.find(id="no-articles") is None
+    assert "هیچ اجرای جمع‌آوری" in render_markdown(doc) and "هیچ اجرای جمع‌آوری" in render_text(doc)
+    ran = build_digest([], period=(PERIOD_START, PERIOD_END), sources=SOURCES, collection_ran=True)
+    assert BeautifulSoup(render_html(ran), "lxml").find(id="no-run") is None
+
+
+def test_a_source_retried_later_is_reported_once() -> None:
+    reports = [
+        SourceReport(source_id="shomal", fatal="timeout"),
+        SourceReport(source_id="shomal", failed=1, errors=["HTTP 404"]),
+    ]
+    doc = build_digest([], period=(PERIOD_START, PERIOD_END), failures=reports, sources=SOURCES)
+    assert [(f.name, f.fatal) for f in doc.failures] == [("روزنامه شمال", False)]

@@ -96,6 +96,7 @@ def test_morning_digest_from_the_store(store, tmp_path: Path) -> None:
     assert res.doc.top_concerns[0].new is not False or True
     assert res.doc.top_concerns[1].new is False  # the traffic story was in the store four days earlier
     assert [f.name for f in res.doc.failures] == ["هفته‌نامه باران", "گیل‌خبر"]
+    assert res.doc.collection_ran is True
     data = json.loads(res.paths[2].read_text(encoding="utf-8"))
     assert data["top_concerns"][0]["articles"][0]["url"].startswith("https://")
     recorded = store.last_digest("morning")
@@ -107,6 +108,8 @@ def test_morning_digest_from_the_store(store, tmp_path: Path) -> None:
     )
     assert nxt.period[0] == res.period[1]
     assert nxt.doc.figures.articles == 0
+    assert nxt.doc.collection_ran is False  # no nightly run started in the next period: the digest says so
+    assert "هیچ اجرای جمع‌آوری" in nxt.paths[1].read_text(encoding="utf-8")
 
 
 def test_new_articles_are_seen_by_the_next_build(store, tmp_path: Path) -> None:
@@ -260,3 +263,21 @@ def test_send_email_says_what_is_missing(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     with pytest.raises(DeliveryError, match="could not send"):
         send_email(doc, ["a@b.example"], _settings(tmp_path, port))
+
+
+def test_which_nightly_run_fed_the_digest(sqlite_url: str) -> None:
+    from digests.run import _night
+
+    s = open_store(sqlite_url)
+    try:
+        now = utcnow()
+        day = timedelta(days=1)
+        assert _night(s, (now - day, now + day)) == (False, now + day)  # no run at all
+        record_run(s, FAILURES)
+        assert _night(s, (now - day, now + day)) == (True, now + day)  # ran within the period
+        ran, until = _night(s, (now - 2 * day, now - timedelta(hours=2)))  # a catch-up two hours late
+        assert ran is True and until > now - timedelta(seconds=5)
+        assert _night(s, (now - 3 * day, now - 2 * day))[0] is None  # an old digest regenerated later
+        assert _night(s, (now + timedelta(hours=1), now + day)) == (False, now + day)  # nothing since
+    finally:
+        s.close()
