@@ -23,6 +23,14 @@ from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
 STATIC = Path(__file__).parent / "static"
+# Short names for the table of contents on a phone.
+SHORT_TITLES_FA = {
+    "culture_social_tourism": "فرهنگی و اجتماعی",
+    "civil_works_traffic": "عمرانی و ترافیکی",
+    "urban_planning_legal": "شهرسازی و حقوقی",
+    "urban_services": "خدمات شهری",
+    "economic_budget_it": "اقتصادی",
+}
 NO_RUN_FA = "در این بازه هیچ اجرای جمع‌آوری خبر ثبت نشد؛ این گزارش خالی یا ناقص است و نشانهٔ نبودِ خبر نیست."
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -70,6 +78,7 @@ def _env() -> jinja2.Environment:
     )
     env.globals.update(
         group_title=lambda g: DOMAIN_TITLES_FA.get(g, g),
+        short_title=lambda g: SHORT_TITLES_FA.get(g, g),
         colour=lambda g: GROUP_COLOURS.get(g, "#666"),
     )
     return env
