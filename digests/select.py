@@ -118,6 +118,7 @@ class Story:
     score: float = 0.0
     score_parts: dict[str, float] = field(default_factory=dict)
     why: str = ""
+    links: list[str] = field(default_factory=list)  # every article's http(s) URL, for machines
 
 
 @dataclass(slots=True)
@@ -417,6 +418,7 @@ def build_stories(
             score_parts=parts,
         )
         story.why = _why(story)
+        story.links = [a.url for a in story.articles if a.url]
         stories.append(story)
     stories.sort(key=lambda s: (-s.score, -s.article_count, s.first_seen, s.key))
     return stories

@@ -99,6 +99,7 @@ def test_morning_digest_from_the_store(store, tmp_path: Path) -> None:
     assert res.doc.collection_ran is True
     data = json.loads(res.paths[2].read_text(encoding="utf-8"))
     assert data["top_concerns"][0]["articles"][0]["url"].startswith("https://")
+    assert data["top_concerns"][0]["links"] == [a.url for a in res.doc.top_concerns[0].articles]
     recorded = store.last_digest("morning")
     assert recorded.id == res.digest_id and recorded.period_end == res.period[1]
     assert recorded.content["figures"]["articles"] == 11
