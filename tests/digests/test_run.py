@@ -282,3 +282,9 @@ def test_which_nightly_run_fed_the_digest(sqlite_url: str) -> None:
         assert _night(s, (now + timedelta(hours=1), now + day)) == (False, now + day)  # nothing since
     finally:
         s.close()
+
+
+def test_cli_unreachable_database_exits_1() -> None:
+    r = CliRunner().invoke(app, ["digest", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"])
+    assert r.exit_code == 1
+    assert "Cannot open the database" in r.output and "Traceback" not in r.output
