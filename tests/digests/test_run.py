@@ -288,3 +288,50 @@ def test_cli_unreachable_database_exits_1() -> None:
     r = CliRunner().invoke(app, ["digest", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"])
     assert r.exit_code == 1
     assert "Cannot open the database" in r.output and "Traceback" not in r.output
+
+
+def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: Path) -> None:
+    from digests.select import weekly_period
+
+    saturday = date(2026, 11, 28)
+    start, end = weekly_period(saturday)  # Saturday 21 Nov 00:00 → Saturday 28 Nov 00:00, Tehran
+    this_week = [
+        item(
+            f"ترافیک این هفته {n}",
+            domain="civil_works_traffic",
+            cluster=f"w{n}",
+            end=end,
+            hours_before_end=10 + n * 20,
+        )
+        for n in range(4)
+    ]
+    last_week = [
+        item("ترافیک هفته پیش", domain="civil_works_traffic", cluster="w0", end=start, hours_before_end=30),
+        item(
+            "نگرانی هفته پیش",
+            domain="civil_works_traffic",
+            cluster="old",
+            end=start,
+            hours_before_end=50,
+            concern=True,
+        ),
+    ]
+    s = open_store(sqlite_url)
+    try:
+        populate(s, [*last_week, *this_week])
+        [brief] = make_briefs(
+            s,
+            saturday,
+            out_dir=tmp_path,
+            weekly=True,
+            groups=["civil_works_traffic"],
+            settings=_settings(tmp_path),
+        )
+    finally:
+        s.close()
+    doc = brief.doc
+    assert brief.kind == "weekly_brief" and (doc.period_start, doc.period_end) == (start, end)
+    assert doc.trend.articles == 4 and doc.trend.previous_articles == 2 and doc.trend.previous_concerns == 1
+    assert [s.headline for s in doc.recurring] == ["ترافیک این هفته 0"]  # its story began the week before
+    assert brief.paths[0].name == "brief-civil_works_traffic-weekly.html"
+    assert "هفتهٔ پیش" in brief.paths[0].read_text(encoding="utf-8")
