@@ -212,9 +212,11 @@ class Store:
         # Statements built once: building and cache-keying a statement per row costs more than running it.
         self._ins_article = (self._insert(articles).on_conflict_do_nothing(index_elements=[articles.c.url])
                              .returning(articles.c.id))
+        self._ins_articles = (self._insert(articles).on_conflict_do_nothing(index_elements=[articles.c.url])
+                              .returning(articles.c.id, articles.c.url))
         self._ins_analysis = (self._insert(analyses)
                               .on_conflict_do_nothing(index_elements=[analyses.c.article_id, analyses.c.model_version])
-                              .returning(analyses.c.id))
+                              .returning(analyses.c.id, analyses.c.article_id))
         self._set_current = (update(articles).where(articles.c.id == bindparam("aid"))
                              .values(analysis_id=bindparam("anid")))
 
@@ -285,23 +287,31 @@ class Store:
             c.execute(stmt)
 
     def _add_batch(self, c: Connection, batch: Sequence[Article], run_id: int | None) -> list[int | None]:
-        """Insert articles (one statement each, for its id), then their texts and index rows in bulk."""
-        ids: list[int | None] = []
-        texts, docs = [], []
+        """Insert articles in one multi-row statement, then their texts and index rows; ids in input order."""
+        first: dict[str, Article] = {}
         for a in batch:
-            new_id = c.execute(self._ins_article, {
-                "url": a.url, "source_id": a.source_id, "title": a.title, "kicker": a.kicker, "lead": a.lead,
-                "published_at": a.published_at, "published_raw": a.published_raw, "fetched_at": a.fetched_at,
-                "seen_at": a.published_at or a.fetched_at, "authors": list(a.authors), "tags": list(a.tags),
-                "section": a.section, "content_hash": a.content_hash, "run_id": run_id}).scalar()
-            ids.append(None if new_id is None else int(new_id))
-            if new_id is not None:
-                texts.append({"article_id": new_id, "body": a.body})
-                docs.append({"article_id": new_id, "doc": _search_doc(a.title, a.kicker, a.lead, a.body)})
+            first.setdefault(a.url, a)  # a URL twice in one batch is stored once
+        params = [{
+            "url": a.url, "source_id": a.source_id, "title": a.title, "kicker": a.kicker, "lead": a.lead,
+            "published_at": a.published_at, "published_raw": a.published_raw, "fetched_at": a.fetched_at,
+            "seen_at": a.published_at or a.fetched_at, "authors": list(a.authors), "tags": list(a.tags),
+            "section": a.section, "content_hash": a.content_hash, "run_id": run_id} for a in first.values()]
+        if len(params) == 1:
+            new_id = c.execute(self._ins_article, params[0]).scalar()
+            new = {params[0]["url"]: new_id} if new_id is not None else {}
+        else:  # executemany with RETURNING: SQLAlchemy batches it into multi-VALUES statements
+            new = {r.url: r.id for r in c.execute(self._ins_articles, params)}
+        texts = [{"article_id": new[u], "body": a.body} for u, a in first.items() if u in new]
         if texts:
             c.execute(article_texts.insert(), texts)
-            c.execute(article_search.insert(), docs)
-        return ids
+            c.execute(article_search.insert(), [
+                {"article_id": new[u], "doc": _search_doc(a.title, a.kicker, a.lead, a.body)}
+                for u, a in first.items() if u in new])
+        out: list[int | None] = []
+        for a in batch:
+            i = new.pop(a.url, None)
+            out.append(None if i is None else int(i))
+        return out
 
     def _unknown_source(self, exc: IntegrityError, batch: Sequence[Article]) -> StoreError:
         known = set(self.sources())
@@ -435,26 +445,26 @@ class Store:
         saved = 0
         now = utcnow()
         for chunk in _chunks(items, BATCH_ROWS):
-            with self._write() as c:
-                current = []
-                for article_id, a in chunk:
-                    try:
-                        new_id = c.execute(self._ins_analysis, {
-                            "article_id": article_id, "model_version": a.model_version, "created_at": now,
-                            "norm_title": a.norm_title, "norm_body": a.norm_body, "municipal": a.municipal,
-                            "municipal_score": float(a.municipal_score), "domain": str(a.domain),
-                            "domain_scores": {str(k): float(v) for k, v in a.domain_scores.items()},
-                            "secondary": str(a.secondary) if a.secondary else None, "rasht": a.rasht,
-                            "places": list(a.places), "concern": a.concern, "concern_score": float(a.concern_score),
-                            "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None}).scalar()
-                    except IntegrityError as exc:
-                        raise StoreError(f"cannot save the analysis of article {article_id}: no such article "
-                                         f"({exc.orig})") from exc
-                    if new_id is not None:
-                        current.append({"aid": article_id, "anid": new_id})
-                if current:
-                    c.execute(self._set_current, current)
-                saved += len(current)
+            params = [{
+                "article_id": article_id, "model_version": a.model_version, "created_at": now,
+                "norm_title": a.norm_title, "norm_body": a.norm_body, "municipal": a.municipal,
+                "municipal_score": float(a.municipal_score), "domain": str(a.domain),
+                "domain_scores": {str(k): float(v) for k, v in a.domain_scores.items()},
+                "secondary": str(a.secondary) if a.secondary else None, "rasht": a.rasht,
+                "places": list(a.places), "concern": a.concern, "concern_score": float(a.concern_score),
+                "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None} for article_id, a in chunk]
+            try:
+                with self._write() as c:
+                    current = [{"aid": r.article_id, "anid": r.id} for r in c.execute(self._ins_analysis, params)]
+                    if current:
+                        c.execute(self._set_current, current)
+            except IntegrityError as exc:
+                wanted = {p["article_id"] for p in params}
+                with self._read() as c:
+                    have = set(c.scalars(select(articles.c.id).where(articles.c.id.in_(wanted))))
+                missing = ", ".join(str(i) for i in sorted(wanted - have)) or "?"
+                raise StoreError(f"cannot save analyses: no such article(s) {missing} ({exc.orig})") from exc
+            saved += len(current)
         return saved
 
     def _analysed(self) -> Any:

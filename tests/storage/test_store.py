@@ -34,8 +34,9 @@ def test_same_article_twice_changes_nothing(st):
     before = st.table_counts()
     assert isinstance(first, int)
     assert st.add_article(a) is None
-    again, second = st.add_articles([a, article(2)])
+    again, second, twice = st.add_articles([a, article(2), article(2)])
     assert again is None and isinstance(second, int) and second > first  # (PostgreSQL ids may have gaps)
+    assert twice is None  # the same URL twice in one batch is stored once
     after = st.table_counts()
     assert after["articles"] == before["articles"] + 1
     assert after["article_search"] == after["articles"] == after["article_texts"]
@@ -102,14 +103,15 @@ def test_articles_to_analyse_and_idempotent_analyses(st):
     assert [i for i, _ in todo] == ids
     assert todo[0][1].body == article(1).body
     assert [i for i, _ in st.articles_to_analyse("v1", limit=2)] == ids[:2]
-    assert st.save_analyses([(ids[0], analysis()), (ids[1], analysis())]) == 2
+    assert st.save_analyses([(ids[0], analysis()), (ids[1], analysis()), (ids[1], analysis())]) == 2
     before = st.table_counts()
     assert st.save_analyses([(ids[0], analysis()), (ids[1], analysis())]) == 0
     assert st.table_counts() == before
     assert [i for i, _ in st.articles_to_analyse("v1")] == ids[2:]
     assert [i for i, _ in st.articles_to_analyse("v2")] == ids  # a new model version redoes all
-    with pytest.raises(StoreError, match="no such article"):
-        st.save_analyses([(999_999, analysis())])
+    with pytest.raises(StoreError, match=r"no such article.*999999"):
+        st.save_analyses([(ids[4], analysis()), (999_999, analysis())])
+    assert [i for i, _ in st.articles_to_analyse("v1")] == ids[2:]  # the failed batch left nothing
 
 
 def test_articles_to_analyse_streams_beyond_one_chunk(st, monkeypatch):
