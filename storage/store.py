@@ -207,7 +207,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.url = engine.url.render_as_string(hide_password=True)
+        self.url = engine.url.render_as_string(hide_password=False)  # reopenable, e.g. by a subprocess
+        self.display_url = engine.url.render_as_string(hide_password=True)  # for messages and logs
         self.dialect = engine.dialect.name
         # Statements built once: building and cache-keying a statement per row costs more than running it.
         self._ins_article = (self._insert(articles).on_conflict_do_nothing(index_elements=[articles.c.url])

@@ -113,7 +113,7 @@ def db_info(db: DbOpt = None) -> None:
 
     with _open(db) as store:
         counts = store.table_counts()
-        console.print(f"database: {store.url}\nbackend: {store.dialect}\nschema revision: {store.revision()}")
+        console.print(f"database: {store.display_url}\nbackend: {store.dialect}\nschema revision: {store.revision()}")
         table = Table("table", "rows")
         for name, n in counts.items():
             table.add_row(name, f"{n:,}")
@@ -135,7 +135,7 @@ def db_copy(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
             tasks = {name: bar.add_task(name, total=n) for name, n in totals.items()}
             added = copy_database(src, dst, progress=lambda name, n: bar.advance(tasks[name], n))
-        console.print(f"copied {src.url} → {dst.url}: "
+        console.print(f"copied {src.display_url} → {dst.display_url}: "
                       + ", ".join(f"{k} +{v:,}" for k, v in added.items() if totals[k]))
         console.print("Point MEDIAWATCH_DB_URL at the target to use it.")
 
