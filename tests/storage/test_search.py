@@ -88,10 +88,15 @@ def test_ranking_and_hit_fields(store):
     assert "ترافیک" in top.snippet
 
 
-def test_snippet_shows_original_text(st):
-    hit = st.search("مي شود")[0]
-    assert "\u200c" in hit.snippet or "می شود" in hit.snippet or "ميشود" in hit.snippet
-    assert search_fold(hit.snippet)  # original words, not the folded index
+def test_snippet_shows_original_text_around_the_match(st):
+    hits = {h.article_id: h for h in st.search("مي شود")}
+    assert "آغاز می‌شود" in hits[st.ids[1]].snippet  # the original half-space, not the folded «میشود»
+    assert "جمع‌آوري ميشود" in hits[st.ids[2]].snippet  # the original Arabic yeh
+    from storage.store import make_snippet
+
+    long = " ".join(f"w{i}" for i in range(100)) + " شهرداری " + " ".join(f"x{i}" for i in range(100))
+    snip = make_snippet(long, ["شهردار"])
+    assert snip.startswith("… w92 ") and " شهرداری " in snip and snip.endswith(" …")
 
 
 def test_search_fold_rules():
@@ -106,3 +111,12 @@ def test_search_fold_rules():
     assert search_fold("Rasht, CITY!") == "rasht city"
     assert search_fold("آب") == search_fold("اب")
     assert search_fold("می") == "می"
+
+
+def test_index_text_and_query_terms():
+    from mediawatch.text import search_doc, search_terms
+
+    assert search_doc("جمع‌آوری کتاب‌ها می‌شود") == "جمعاوری کتابها میشود\nجمع اوری"
+    assert search_doc("بدون نیم‌فاصله") == "بدون نیمفاصله\nنیم فاصله"
+    assert search_doc("ساده") == "ساده"
+    assert search_terms("جمع‌آوری کتاب‌ها می‌شود کتاب‌ها") == ["جمع", "اوری", "کتابها", "میشود"]
