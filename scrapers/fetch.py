@@ -144,8 +144,8 @@ class PoliteClient:
         return max(base, delay or 0.0)
 
     async def _wait_turn(self, url: str, source: Source | None) -> None:
-        """Reserve this host's next free slot and sleep until it comes."""
-        host = host_of(url)
+        """Reserve this host's next free slot and sleep until it comes (host:port is one server)."""
+        host = urlsplit(url).netloc.lower()
         now = time.monotonic()
         slot = max(now, self._next_slot.get(host, 0.0))
         self._next_slot[host] = slot + self.interval_for(url, source)

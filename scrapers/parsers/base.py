@@ -6,13 +6,15 @@ its selectors miss fall back to what every news page carries (JSON-LD, OpenGraph
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from mediawatch.records import Article
@@ -27,8 +29,19 @@ NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", 
 REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
 _BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکس|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
+_DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
+
+
+@functools.cache
+def compiled(selector: str) -> soupsieve.SoupSieve:
+    """A CSS selector compiled once per process (compiling costs more than matching)."""
+    return soupsieve.compile(selector)
+
+
+def select(root: Tag, selector: str) -> list[Tag]:
+    return compiled(selector).select(root) if selector else []
 
 
 def clean_text(text: str) -> str:
@@ -117,7 +130,7 @@ class Parser:
         meta = page_metadata(soup)
         for bad in soup.find_all(NOISE_TAGS):
             bad.decompose()
-        root = (soup.select_one(self.article) if self.article else None) or soup
+        root = next(iter(select(soup, self.article)), None) or soup
         art = ParsedArticle(url=url)
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
@@ -137,44 +150,43 @@ class Parser:
     def first_text(self, root: Tag, selector: str) -> str:
         if not selector:
             return ""
-        for el in root.select(selector):
+        for el in select(root, selector):
             text = text_of(el)
             if text:
                 return text
         return ""
 
     def all_texts(self, root: Tag, selector: str) -> list[str]:
-        return _dedupe(el.get_text(" ") for el in root.select(selector)) if selector else []
+        return _dedupe(el.get_text(" ") for el in select(root, selector))
 
     def section_of(self, root: Tag) -> str:
         if not self.section:
             return ""
-        crumbs = [text_of(el) for el in root.select(self.section)]
+        crumbs = [text_of(el) for el in select(root, self.section)]
         crumbs = [c for c in crumbs if c and c not in ("خانه", "صفحه اصلی", "Home")]
         return crumbs[-1] if crumbs else ""
 
     def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
-        paras = block_texts(root.select(self.body)) if self.body else []
+        paras = block_texts(select(root, self.body))
         if not paras and meta.get("body"):
             paras = [clean_text(p) for p in re.split(r"\n\s*\n|\n", meta["body"]) if clean_text(p)]
         return paras
 
-    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
-        """Date strings, best first: the family's selectors, then page metadata, then hints."""
-        out: list[str] = []
-        if self.date:
-            for el in root.select(self.date):
-                out.append(str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el))
-        out += meta.get("dates", [])
-        out += [str(el["datetime"]) for el in soup.select("time[datetime]")]
-        hint = re.compile(r"date|time|tarikh|publish", re.I)
-        for el in soup.find_all(attrs={"class": hint}) + soup.find_all(id=hint):
-            out.append(str(el["datetime"]) if el.get("datetime") else text_of(el))
-        return [s for s in out if s]
+    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> Iterator[str]:
+        """Date strings, best first (lazily): the family's selectors, page metadata, then hints."""
+        for el in select(root, self.date):
+            yield str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el)
+        yield from meta.get("dates", [])
+        for el in soup.find_all("time", attrs={"datetime": True}):
+            yield str(el["datetime"])
+        for el in soup.find_all(attrs={"class": _DATE_HINT}) + soup.find_all(id=_DATE_HINT):
+            yield str(el["datetime"]) if el.get("datetime") else text_of(el)
 
     def read_date(self, art: ParsedArticle, root: Tag, soup: BeautifulSoup, meta: dict[str, Any], now: datetime | None) -> None:
         first_error = ""
         for raw in self.date_candidates(root, soup, meta):
+            if not raw:
+                continue
             try:
                 art.published_at = parse_date(raw, now=now)
                 art.published_raw = raw
@@ -218,7 +230,7 @@ _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNew
 
 def _jsonld_objects(soup: BeautifulSoup) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for script in soup.select('script[type="application/ld+json"]'):
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
             data = json.loads(script.string or script.get_text() or "")
         except ValueError:
@@ -273,13 +285,14 @@ def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
             meta.setdefault("section", clean_text(sec[0] if isinstance(sec, list) else str(sec)))
         break
 
+    metas: dict[str, list[str]] = {}
+    for el in soup.find_all("meta"):
+        key = el.get("property") or el.get("name")
+        if key and el.get("content"):
+            metas.setdefault(str(key).lower(), []).append(clean_text(str(el["content"])))
+
     def content(*names: str) -> list[str]:
-        vals = []
-        for n in names:
-            for el in soup.find_all("meta", attrs={"property": n}) + soup.find_all("meta", attrs={"name": n}):
-                if el.get("content"):
-                    vals.append(clean_text(str(el["content"])))
-        return vals
+        return [v for n in names for v in metas.get(n.lower(), [])]
 
     if not meta.get("title"):
         meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(soup.title))

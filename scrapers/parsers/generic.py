@@ -6,7 +6,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 
-from scrapers.parsers.base import Parser, block_texts, clean_text, is_noise
+from scrapers.parsers.base import Parser, block_texts, clean_text, is_noise, select
 
 # Containers that hold an article's text on most Persian CMSs, in order of trust.
 BODY_CONTAINERS = (
@@ -33,7 +33,7 @@ class GenericParser(Parser):
             if paras:
                 return paras
         for sel in BODY_CONTAINERS:
-            for el in root.select(sel):
+            for el in select(root, sel):
                 paras = block_texts([el])
                 if sum(len(p) for p in paras) >= 80:
                     return paras

@@ -21,4 +21,5 @@ class WordPressParser(Parser):
 
     def date_candidates(self, root, soup, meta):  # type: ignore[no-untyped-def]
         """WordPress prints its ISO date in meta[article:published_time]: trust it first."""
-        return meta.get("dates", []) + super().date_candidates(root, soup, {"dates": []})
+        yield from meta.get("dates", [])
+        yield from super().date_candidates(root, soup, {"dates": []})

@@ -1,0 +1,212 @@
+"""Crawler benchmark: many loopback news sites, per-host interval 0.2 s. Prints its figures.
+
+    uv run python bench/crawl.py [--sites 40] [--articles 50] [--interval 0.2] [--parse-workers 2]
+
+Figures (issue "Collect"):
+  1. politeness efficiency = wall time / lower bound, where the lower bound is the largest number of
+     requests to one host times its interval (goal <= 1.2);
+  2. request overhead = requests made / minimum needed (robots + feed + one per article; goal <= 1.05);
+  3. second run with nothing new: requests per site, and how many feeds answered 304;
+  4. parser speed: articles/s over the Fundus-style fixtures (one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from mediawatch.records import Article, FetchEvent, Scope, Source, SourceKind
+from mediawatch.settings import Settings
+from scrapers.collect import collect_all
+from scrapers.fetch import PoliteClient
+
+PARAGRAPH = ("شهرداری رشت اعلام کرد عملیات بهسازی معابر محله‌های گلسار و منظریه از هفته آینده آغاز می‌شود "
+             "و شهروندان می‌توانند گلایه‌های خود را از طریق سامانه ۱۳۷ ثبت کنند.")
+
+
+def article_page(site: int, i: int, when: datetime) -> bytes:
+    related = "".join(f'<li><a href="/news/{j}/x">خبر مرتبط {j}</a></li>' for j in range(10))
+    body = "".join(f"<p>{PARAGRAPH} ({site}-{i}-{k})</p>" for k in range(8))
+    return f"""<!DOCTYPE html><html lang="fa" dir="rtl"><head><meta charset="utf-8">
+<title>خبر {i} سایت {site}</title><meta property="article:published_time" content="{when.isoformat()}">
+<script>var a = 1;</script></head><body><header><nav><ul>{related}</ul></nav></header>
+<main><article class="post"><span class="rootitr">گزارش</span><h1 class="entry-title">خبر شماره {i} از سایت {site} درباره رشت</h1>
+<div class="excerpt">خلاصه خبر {i}.</div><div class="entry-content">{body}<div class="sharedaddy">اشتراک</div></div>
+<footer><a rel="tag" href="/tag/rasht">رشت</a><a rel="category tag" href="/c/1">شهری</a></footer></article>
+<aside class="related"><ul>{related}</ul></aside></main><footer>© سایت {site}</footer></body></html>""".encode()
+
+
+class Site:
+    """One generated news site on its own loopback port (feed with ETag, articles, robots.txt)."""
+
+    def __init__(self, n: int, articles: int, now: datetime) -> None:
+        self.pages: dict[str, tuple[str, bytes]] = {"/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /admin\n")}
+        items = []
+        for i in range(articles):
+            when = now - timedelta(minutes=10 * (i + 1))
+            self.pages[f"/news/{i}/x"] = ("text/html; charset=utf-8", article_page(n, i, when))
+            items.append((i, when))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        feed = "".join(f"<item><title>خبر {i}</title><link>{base}/news/{i}/x</link><pubDate>{format_datetime(w)}</pubDate></item>" for i, w in items)
+        self.pages["/feed"] = ("application/rss+xml", f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>s</title>{feed}</channel></rss>'.encode())
+        self.etag = '"' + hashlib.sha1(self.pages["/feed"][1]).hexdigest()[:12] + '"'
+        self.base = base
+        self.hits = 0
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                site.hits += 1
+                page = site.pages.get(self.path)
+                if page is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path == "/feed" and self.headers.get("If-None-Match") == site.etag:
+                    self.send_response(304)
+                    self.send_header("ETag", site.etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                ctype, body = page
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                if self.path == "/feed":
+                    self.send_header("ETag", site.etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return H
+
+
+class Memory:
+    """CrawlState + ArticleSink in memory."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, Article] = {}
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        self.events: list[FetchEvent] = []
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        return {u for u in urls if u in self.articles}
+
+    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
+        return self.validators.get(url, (None, None))
+
+    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.validators[url] = (etag, last_modified)
+
+    def add_article(self, article: Article) -> int | None:
+        if article.url in self.articles:
+            return None
+        self.articles[article.url] = article
+        return len(self.articles)
+
+    def log_fetch(self, event: FetchEvent) -> None:
+        self.events.append(event)
+
+
+def parser_speed(seconds: float = 3.0) -> float:
+    from scrapers.charset import decode_html
+    from scrapers.fixtures import FIXTURE_NOW, fixture_pages
+    from scrapers.parsers import get_parser
+
+    pages = [(p.parent.name, decode_html(p.read_bytes())) for p in fixture_pages()]
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for family, html in pages:
+            get_parser(family).parse(html, "https://bench.invalid/a", now=FIXTURE_NOW)
+            n += 1
+    return n / (time.perf_counter() - t0)
+
+
+async def crawl(sources: list[Source], store: Memory, settings: Settings, parse_workers: int) -> tuple[float, int]:
+    async with PoliteClient(settings) as client:
+        t0 = time.monotonic()
+        reports = await collect_all(sources, state=store, sink=store, settings=settings, client=client, parse_workers=parse_workers)
+        wall = time.monotonic() - t0
+    bad = [r for r in reports if r.fatal or r.failed]
+    if bad:
+        raise SystemExit(f"bench crawl had failures: {bad[:3]}")
+    return wall, client.requests
+
+
+def serve_sites(n: int, articles: int, conn) -> None:  # type: ignore[no-untyped-def]
+    """Child process: run the sites (so their Python threads do not share the crawler's GIL)."""
+    now = datetime.now(UTC)
+    sites = [Site(i, articles, now) for i in range(n)]
+    conn.send([s.base for s in sites])
+    while True:
+        msg = conn.recv()
+        if msg == "hits":
+            conn.send(sum(s.hits for s in sites))
+        else:
+            break
+    for s in sites:
+        s.server.shutdown()
+
+
+def source_for(base: str, interval: float) -> Source:
+    return Source(id="site" + base.rsplit(":", 1)[1], name="bench", homepage=base + "/", kind=SourceKind.news_site,
+                  scope=Scope.gilan, feeds=(base + "/feed",), parser="wordpress", min_interval_s=interval)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sites", type=int, default=40)
+    ap.add_argument("--articles", type=int, default=50)
+    ap.add_argument("--interval", type=float, default=0.2)
+    ap.add_argument("--parse-workers", type=int, default=0, help="processes parsing pages (0: in the event loop)")
+    args = ap.parse_args()
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    server = ctx.Process(target=serve_sites, args=(args.sites, args.articles, child), daemon=True)
+    server.start()
+    sources = [source_for(base, args.interval) for base in parent.recv()]
+    settings = Settings(global_concurrency=8)
+    store = Memory()
+
+    wall, requests = asyncio.run(crawl(sources, store, settings, args.parse_workers))
+    per_host = args.articles + 2  # robots.txt, feed, articles
+    lower_bound = per_host * args.interval
+    minimum = per_host * args.sites
+    assert len(store.articles) == args.sites * args.articles, len(store.articles)
+    print(f"first run : {len(store.articles)} articles from {args.sites} sites in {wall:.2f} s "
+          f"(lower bound {lower_bound:.2f} s) -> politeness efficiency {wall / lower_bound:.2f} (goal <= 1.2)")
+    print(f"            requests {requests} / minimum {minimum} -> overhead {requests / minimum:.3f} (goal <= 1.05)")
+
+    parent.send("hits")
+    before = parent.recv()
+    wall2, requests2 = asyncio.run(crawl(sources, store, settings, args.parse_workers))
+    not_modified = sum(1 for e in store.events if e.outcome == "not_modified")
+    print(f"second run: nothing new; {requests2} requests for {args.sites} sites ({requests2 / args.sites:.1f} per site: "
+          f"robots.txt + feed), {not_modified}/{args.sites} feeds answered 304, {wall2:.2f} s; "
+          f"server saw {(parent.send('hits'), parent.recv())[1] - before} requests")
+    print(f"parser    : {parser_speed():.0f} articles/s over the fixtures (one core)")
+    parent.send("stop")
+    server.join(5)
+
+
+if __name__ == "__main__":
+    main()
