@@ -17,9 +17,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from digests.run import make_briefs, make_morning_digest
-from digests.select import digest_period
-from mediawatch.records import (
+# Run as a script, bench/ is first on sys.path and bench/storage.py would shadow the storage package.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+from digests.run import make_briefs, make_morning_digest  # noqa: E402
+from digests.select import digest_period  # noqa: E402
+from mediawatch.records import (  # noqa: E402
     WORKING_GROUPS,
     Analysis,
     Article,
@@ -31,8 +36,8 @@ from mediawatch.records import (
     SourceReport,
     Tone,
 )
-from mediawatch.settings import Settings
-from storage import open_store
+from mediawatch.settings import Settings  # noqa: E402
+from storage import open_store  # noqa: E402
 
 GOAL_S = 5.0
 DAY = date(2026, 11, 25)  # a Wednesday: the digest covers Tuesday 07:00 → Wednesday 07:00 Tehran
