@@ -188,3 +188,24 @@ async def test_killed_run_loses_nothing_and_next_run_picks_up_the_rest(make_site
     assert 2 <= kept < 6 and site.url("/rss") not in store.validators
     [report] = await collect_all([src], state=store, sink=store, settings=settings)
     assert report.new == 6 - kept and len(store.articles) == 6
+
+
+async def test_sitemap_index_discovery_with_since(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    recent, old = NOW - timedelta(days=1), NOW - timedelta(days=40)
+    site.add("/sitemap.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{site.url('/sitemap-news.xml')}</loc></sitemap></sitemapindex>""",
+             content_type="application/xml")
+    urls = "".join(
+        f"<url><loc>{site.url(f'/news/{i}/s')}</loc><lastmod>{d.isoformat()}</lastmod></url>"
+        for i, d in ((1, recent), (2, recent), (3, old))
+    )
+    site.add("/sitemap-news.xml", f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+             content_type="application/xml")
+    for i, d in ((1, recent), (2, recent), (3, old)):
+        site.add(f"/news/{i}/s", article_html(f"نقشه {i}", f"متن شماره {i} درباره شهرداری رشت و پروژه‌ها.", d))
+    src = Source(id="sm", name="sm", homepage=site.url("/"), kind=SourceKind.municipal_site, scope=Scope.rasht,
+                 sitemaps=(site.url("/sitemap.xml"),))
+    [report] = await collect_all([src], state=store, sink=store, since=NOW - timedelta(days=7), settings=settings)
+    assert (report.found, report.new, report.fatal) == (2, 2, "")
+    assert site.count("/news/3/s") == 0
