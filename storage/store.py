@@ -577,28 +577,36 @@ class Store:
                            "FROM article_search, to_tsquery('simple', :q) AS q "
                            "WHERE tsv @@ q").bindparams(q=tsq)
         m = matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
-        q: Select[Any] = (
-            select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.source_id,
-                   sources.c.name.label("source_name"), articles.c.published_at, articles.c.fetched_at,
-                   article_texts.c.body, analyses.c.domain, m.c.score)
-            .select_from(m.join(articles, articles.c.id == m.c.article_id)
-                         .join(sources, sources.c.id == articles.c.source_id)
-                         .join(article_texts, article_texts.c.article_id == articles.c.id)
-                         .outerjoin(analyses, analyses.c.id == articles.c.analysis_id))
-            .order_by(m.c.score.desc(), articles.c.seen_at.desc(), articles.c.id.desc())
-            .limit(limit))
+        # Rank on narrow rows first (the index, plus articles/analyses only to filter and break ties) …
+        ranked = m.join(articles, articles.c.id == m.c.article_id)
+        if domain is not None:
+            ranked = ranked.join(analyses, analyses.c.id == articles.c.analysis_id)
+        q: Select[Any] = (select(m.c.article_id, m.c.score).select_from(ranked)
+                          .order_by(m.c.score.desc(), articles.c.seen_at.desc(), articles.c.id.desc()).limit(limit))
         if domain is not None:
             q = q.where(analyses.c.domain == str(domain))
         if since is not None:
             q = q.where(articles.c.seen_at >= since)
         if source is not None:
             q = q.where(articles.c.source_id == source)
+        # … then read titles, outlets and texts for the few hits only.
+        details = (select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.source_id,
+                          sources.c.name.label("source_name"), articles.c.published_at, articles.c.fetched_at,
+                          article_texts.c.body, analyses.c.domain)
+                   .select_from(articles.join(sources, sources.c.id == articles.c.source_id)
+                                .join(article_texts, article_texts.c.article_id == articles.c.id)
+                                .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)))
         with self._read() as c:
-            rows = c.execute(q).all()
-        return [SearchHit(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
-                          source_name=r.source_name, published_at=r.published_at, fetched_at=r.fetched_at,
-                          snippet=make_snippet(f"{r.lead}\n{r.body}", terms), score=float(r.score),
-                          domain=r.domain) for r in rows]
+            top = c.execute(q).all()
+            rows = {r.id: r for r in c.execute(details.where(articles.c.id.in_([t.article_id for t in top])))}
+        hits = []
+        for t in top:
+            r = rows[t.article_id]
+            hits.append(SearchHit(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
+                                  source_name=r.source_name, published_at=r.published_at, fetched_at=r.fetched_at,
+                                  snippet=make_snippet(f"{r.lead}\n{r.body}", terms), score=float(t.score),
+                                  domain=r.domain))
+        return hits
 
     # --- export --------------------------------------------------------------------------------
     def iter_export(self, *, since: datetime | None = None, domain: str | None = None) -> Iterator[dict[str, Any]]:
