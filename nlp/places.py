@@ -105,6 +105,6 @@ def is_rasht(title: str, text: str, places: tuple[str, ...] | None = None) -> bo
     ev = rasht_evidence(title, text, places)
     if ev["rasht_title"] or ev["rasht_municipality"] or ev["rasht_dateline"]:
         return True
-    if ev["rasht_count"] >= 2:
+    if ev["rasht_count"] >= 2 or ev["rasht_head"]:
         return True
     return bool(ev["rasht_count"] >= 1 and ev["rasht_places_specific"] >= 1)

@@ -1,0 +1,121 @@
+"""The public face of nlp: `Analyzer.load()` the shipped model, then `analyze()` articles into Analysis records."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from mediawatch.errors import MediawatchError
+from mediawatch.records import Analysis, Domain, Tone
+from nlp.classify import MUNICIPAL_DOMAINS, MUNICIPAL_THRESHOLD, TONES, Model
+from nlp.lexicon import matcher
+from nlp.normalize import clean_article, fold
+from nlp.places import find_places, is_rasht
+
+__all__ = ["MODEL_DIR", "Analyzer", "ModelNotFoundError", "key_sentence"]
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+MODEL_FILE = "model.joblib"
+CONCERN_THRESHOLD = 0.5  # P(concern) at or above this → concern
+SECONDARY_MIN = 0.2  # a second domain is named only when its share of the municipal score is ≥ 0.2
+
+_SENTENCE = re.compile(r"(?<=[.!؟?])\s+|\n+")
+
+
+class ModelNotFoundError(MediawatchError):
+    """No trained model where one was expected."""
+
+
+def key_sentence(title: str, text: str) -> str:
+    """The sentence with the most concern evidence (markers, affected citizens, questions); extractive."""
+    best, best_score = "", 0.0
+    concern, actors = matcher("concern_markers"), matcher("concern_actors")
+    for sent in [title, *_SENTENCE.split(text)]:
+        s = sent.strip()
+        if len(s) < 15:
+            continue
+        f = fold(s)
+        score = concern.count(f) + 0.5 * actors.count(f) + (0.5 if "؟" in s or "?" in s else 0.0)
+        score /= 1 + len(s) / 400  # prefer a short sentence that says it over a long one that mentions it
+        if score > best_score:
+            best, best_score = s, score
+    return best
+
+
+class Analyzer:
+    """The shipped model plus the rules around it; thread-safe for prediction."""
+
+    def __init__(self, model: Model, model_version: str) -> None:
+        self.model = model
+        self.model_version = model_version
+
+    @classmethod
+    def load(cls, model_dir: Path | None = None) -> Analyzer:
+        """Load the model from `model_dir` (default: the one shipped in nlp/models/)."""
+        directory = Path(model_dir) if model_dir else MODEL_DIR
+        path = directory / MODEL_FILE
+        if not path.exists():
+            raise ModelNotFoundError(f"no model at {path}: run `mediawatch train --labels FILE --out {directory}`")
+        model = joblib.load(path)
+        meta_path = directory / "model.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        return cls(model, meta.get("version", "unknown"))
+
+    def analyze(self, title: str, text: str, lead: str = "") -> Analysis:
+        """Analyse one article (original text; normalised here)."""
+        return self.analyze_many([(title, text, lead)])[0]
+
+    def analyze_many(self, items: Sequence[tuple[str, str, str]]) -> list[Analysis]:
+        """Analyse a batch of (title, text, lead) articles; one vectorised pass through the models."""
+        if not items:
+            return []
+        cleaned = [clean_article(t or "", lead or "", x or "") for t, x, lead in items]
+        return self.analyze_normalized(cleaned)
+
+    def analyze_normalized(self, cleaned: Sequence[tuple[str, str]]) -> list[Analysis]:
+        """Analyse already-cleaned (norm_title, norm_body) pairs."""
+        if not cleaned:
+            return []
+        pred = self.model.predict(cleaned)
+        out = []
+        for i, (title, body) in enumerate(cleaned):
+            out.append(self._one(title, body, float(pred.municipal[i]), pred.domain[i], float(pred.concern[i]),
+                                 pred.tone[i]))
+        return out
+
+    def _one(self, title: str, body: str, p_mun: float, p_dom: np.ndarray, p_con: float,
+             p_tone: np.ndarray) -> Analysis:
+        municipal = p_mun >= MUNICIPAL_THRESHOLD
+        scores = {d: round(float(p_mun * p), 4) for d, p in zip(MUNICIPAL_DOMAINS, p_dom, strict=True)}
+        scores["other"] = round(1.0 - p_mun, 4)
+        order = np.argsort(-p_dom)
+        if municipal:
+            domain = Domain(MUNICIPAL_DOMAINS[order[0]])
+            second = MUNICIPAL_DOMAINS[order[1]]
+            secondary = Domain(second) if p_dom[order[1]] >= SECONDARY_MIN else None
+            tone = Tone(TONES[int(np.argmax(p_tone))])
+        else:
+            domain, secondary, tone = Domain.other, None, None
+        places = find_places(f"{title}\n{body}")
+        concern = p_con >= CONCERN_THRESHOLD
+        return Analysis(
+            norm_title=title,
+            norm_body=body,
+            municipal=municipal,
+            municipal_score=round(p_mun, 4),
+            domain=domain,
+            domain_scores=scores,
+            secondary=secondary,
+            rasht=is_rasht(title, body, places),
+            places=places,
+            concern=concern,
+            concern_score=round(p_con, 4),
+            key_sentence=key_sentence(title, body) if concern else "",
+            tone=tone,
+            model_version=self.model_version,
+        )

@@ -1,0 +1,172 @@
+"""Training and evaluation: label files, fitting the shipped model, 5-fold CV and metrics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from mediawatch.errors import ConfigError
+from mediawatch.records import Domain, Tone
+from mediawatch.settings import PROJECT_ROOT
+from nlp.analyze import MODEL_DIR, MODEL_FILE, Analyzer
+from nlp.classify import Model
+from nlp.normalize import clean_article
+
+__all__ = ["Metrics", "cross_validate", "evaluate", "load_labels", "shared_data_dir", "train_model"]
+
+DOMAINS = [d.value for d in Domain]
+CV_FOLDS = 5
+CV_SEED = 42
+
+
+class LabelFileError(ConfigError):
+    """A label file is malformed; the message names the file, the line and the field."""
+
+
+def shared_data_dir() -> Path:
+    """Where ../shared/data lives: env MEDIAWATCH_SHARED_DIR or <repo>/../shared/data."""
+    env = os.environ.get("MEDIAWATCH_SHARED_DIR")
+    return Path(env) if env else PROJECT_ROOT.parent / "shared" / "data"
+
+
+def _check(path: Path, n: int, obj: dict, key: str, ok: Callable[[object], bool], what: str) -> None:
+    if key not in obj or not ok(obj[key]):
+        got = repr(obj.get(key, "<missing>"))[:60]
+        raise LabelFileError(f"{path}:{n}: field '{key}' must be {what} (got {got})")
+
+
+def load_labels(path: Path) -> list[dict]:
+    """Read a JSONL label file (train.jsonl format or `mediawatch corrections export`), validated."""
+    path = Path(path)
+    if not path.exists():
+        raise LabelFileError(f"{path}: no such label file")
+    rows = []
+    tones = {t.value for t in Tone}
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LabelFileError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+            if not isinstance(obj, dict):
+                raise LabelFileError(f"{path}:{n}: expected a JSON object")
+            _check(path, n, obj, "text", lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
+            _check(path, n, obj, "title", lambda v: v is None or isinstance(v, str), "a string or null")
+            _check(path, n, obj, "municipal", lambda v: isinstance(v, bool), "true or false")
+            _check(path, n, obj, "domain", lambda v: v in DOMAINS, f"one of {', '.join(DOMAINS)}")
+            _check(path, n, obj, "concern", lambda v: isinstance(v, bool), "true or false")
+            _check(path, n, obj, "rasht", lambda v: isinstance(v, bool), "true or false")
+            if obj.get("tone") is not None:
+                _check(path, n, obj, "tone", lambda v: v in tones, "positive, neutral, negative or null")
+            if obj["municipal"] != (obj["domain"] != "other"):
+                raise LabelFileError(f"{path}:{n}: field 'domain' is '{obj['domain']}' but municipal is "
+                                     f"{str(obj['municipal']).lower()} (other ⇔ not municipal)")
+            rows.append(obj)
+    if not rows:
+        raise LabelFileError(f"{path}: no labelled items")
+    return rows
+
+
+def clean_rows(rows: Sequence[dict]) -> list[tuple[str, str]]:
+    """Normalised (title, body) for label rows."""
+    return [clean_article(r.get("title") or "", r.get("lead") or "", r["text"]) for r in rows]
+
+
+def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequence[str] = ()) -> Path:
+    """Fit on all rows and write model.joblib + model.json into `out_dir`; the model path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = Model().fit(clean_rows(rows), rows)
+    path = out_dir / MODEL_FILE
+    joblib.dump(model, path, compress=("xz", 3))
+    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:8]
+    meta = {
+        "version": f"{datetime.now(UTC):%Y%m%d}-{digest}",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "items": len(rows),
+        "sources": list(sources),
+    }
+    (out_dir / "model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Metrics:
+    """Quality figures of predictions against labels."""
+
+    n: int
+    domain_macro_f1: float
+    municipal_f1: float
+    concern_f1: float  # on items labelled municipal
+    rasht_f1: float  # on items labelled municipal
+    tone_macro_f1: float  # on items labelled municipal
+    per_class: dict[str, dict[str, float]] = field(default_factory=dict)
+    confusion: list[list[int]] = field(default_factory=list)
+
+    def headline(self) -> dict[str, float]:
+        """The four gated figures."""
+        return {"domain_macro_f1": self.domain_macro_f1, "municipal_f1": self.municipal_f1,
+                "concern_f1": self.concern_f1, "rasht_f1": self.rasht_f1}
+
+
+def metrics(rows: Sequence[dict], preds: Sequence) -> Metrics:
+    """Compare Analysis predictions with label rows."""
+    y_dom = [r["domain"] for r in rows]
+    p_dom = [a.domain.value for a in preds]
+    mun = np.array([r["municipal"] for r in rows])
+    p_mun = np.array([a.municipal for a in preds])
+    y_con = np.array([r["concern"] for r in rows])[mun]
+    p_con = np.array([a.concern for a in preds])[mun]
+    y_r = np.array([r["rasht"] for r in rows])[mun]
+    p_r = np.array([a.rasht for a in preds])[mun]
+    y_t = [r.get("tone") or "neutral" for r, m in zip(rows, mun, strict=True) if m]
+    p_t = [(a.tone.value if a.tone else "neutral") for a, m in zip(preds, mun, strict=True) if m]
+    labels = [d for d in DOMAINS if d in set(y_dom) | set(p_dom)]
+    p, r, f, s = precision_recall_fscore_support(y_dom, p_dom, labels=labels, zero_division=0)
+    per = {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+           for i, c in enumerate(labels)}
+    return Metrics(
+        n=len(rows),
+        domain_macro_f1=float(f1_score(y_dom, p_dom, labels=[d for d in DOMAINS if d in set(y_dom)],
+                                       average="macro", zero_division=0)),
+        municipal_f1=float(f1_score(mun, p_mun, zero_division=0)),
+        concern_f1=float(f1_score(y_con, p_con, zero_division=0)),
+        rasht_f1=float(f1_score(y_r, p_r, zero_division=0)),
+        tone_macro_f1=float(f1_score(y_t, p_t, average="macro", zero_division=0)) if y_t else 0.0,
+        per_class=per,
+        confusion=confusion_matrix(y_dom, p_dom, labels=labels).tolist(),
+    )
+
+
+def evaluate(analyzer: Analyzer, rows: Sequence[dict]) -> Metrics:
+    """Metrics of a fitted analyzer on label rows."""
+    return metrics(rows, analyzer.analyze_normalized(clean_rows(rows)))
+
+
+def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_SEED,
+                   progress: Callable[[int], None] | None = None) -> Metrics:
+    """Stratified k-fold CV: every model, vocabulary and scaler is fitted inside the training folds."""
+    cleaned = clean_rows(rows)
+    y = np.array([r["domain"] for r in rows])
+    preds: list = [None] * len(rows)
+    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(skf.split(np.zeros(len(rows)), y)):
+        model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr])
+        an = Analyzer(model, "cv")
+        for i, a in zip(te, an.analyze_normalized([cleaned[i] for i in te]), strict=True):
+            preds[i] = a
+        if progress:
+            progress(k + 1)
+    return metrics(rows, preds)
