@@ -44,6 +44,11 @@ def select(root: Tag, selector: str) -> list[Tag]:
     return compiled(selector).select(root) if selector else []
 
 
+def iselect(root: Tag, selector: str) -> Iterator[Tag]:
+    """Matches one by one, so a caller that needs the first stops walking the tree early."""
+    return compiled(selector).iselect(root) if selector else iter(())
+
+
 def clean_text(text: str) -> str:
     """Fold runs of whitespace to one space and trim; ZWNJ is kept."""
     return _SPACE.sub(" ", text).strip()
@@ -130,7 +135,7 @@ class Parser:
         meta = page_metadata(soup)
         for bad in soup.find_all(NOISE_TAGS):
             bad.decompose()
-        root = next(iter(select(soup, self.article)), None) or soup
+        root = next(iselect(soup, self.article), None) or soup
         art = ParsedArticle(url=url)
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
@@ -150,7 +155,7 @@ class Parser:
     def first_text(self, root: Tag, selector: str) -> str:
         if not selector:
             return ""
-        for el in select(root, selector):
+        for el in iselect(root, selector):
             text = text_of(el)
             if text:
                 return text
@@ -174,7 +179,7 @@ class Parser:
 
     def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> Iterator[str]:
         """Date strings, best first (lazily): the family's selectors, page metadata, then hints."""
-        for el in select(root, self.date):
+        for el in iselect(root, self.date):
             yield str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el)
         yield from meta.get("dates", [])
         for el in soup.find_all("time", attrs={"datetime": True}):
