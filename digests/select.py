@@ -378,6 +378,12 @@ def build_stories(
             if with_sentence
             else lead.lead
         )
+        if " ".join(sentence.split()) == " ".join(
+            lead.title.split()
+        ):  # saying the headline twice says nothing
+            sentence = (
+                lead.lead.strip() if " ".join(lead.lead.split()) != " ".join(lead.title.split()) else ""
+            )
         by_time = sorted(members, key=lambda m: (m.seen_at, m.article_id))
         outlets: dict[str, OutletRef] = {}
         for m in by_time:

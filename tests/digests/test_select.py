@@ -208,3 +208,16 @@ def test_a_busy_group_shows_its_top_concerns_and_says_how_many_more() -> None:
     assert "و ۳ نگرانی دیگر" in render_html(d) and "و ۳ نگرانی دیگر" in render_markdown(d)
     brief = build_brief("urban_services", items, period=(PERIOD_START, PERIOD_END))
     assert len(brief.concerns) == GROUP_CONCERNS + 3
+
+
+def test_a_key_sentence_that_repeats_the_headline_gives_way_to_the_lead() -> None:
+    a = item(
+        "آبگرفتگی گلسار",
+        concern=True,
+        sentence="آبگرفتگی  گلسار",
+        lead="سه روز پس از باران، آب هنوز مانده است.",
+    )
+    b = item("خاموشی در محله", concern=True, sentence="خاموشی در محله", lead="خاموشی در محله")
+    d = build_digest([a, b], period=(PERIOD_START, PERIOD_END))
+    by = {s.headline: s.key_sentence for s in d.top_concerns}
+    assert by == {"آبگرفتگی گلسار": "سه روز پس از باران، آب هنوز مانده است.", "خاموشی در محله": ""}
