@@ -181,7 +181,7 @@ class PoliteClient:
             return rules
 
     # --- safety ----------------------------------------------------------------------------
-    async def _resolve(self, host: str) -> list[str]:
+    async def _resolve(self, host: str, url: str = "") -> list[str]:
         if host in self._resolved:
             return self._resolved[host]
         literal = _literal_ip(host)
@@ -193,7 +193,7 @@ class PoliteClient:
             try:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
             except OSError as exc:
-                raise FetchError(f"http://{host}/", f"cannot resolve host name {host!r} ({exc}); check the URL or DNS", kind="connect") from None
+                raise FetchError(url or f"http://{host}/", f"cannot resolve host name {host!r} ({exc}); check the URL or DNS", kind="connect") from None
             ips = sorted({str(info[4][0]) for info in infos})
         self._resolved[host] = ips
         return ips
@@ -215,7 +215,7 @@ class PoliteClient:
         home = host_of(source.homepage) if source is not None else host_of(start_url or url)
         own = self._own_hosts(source) | {home}
         home_literal = bool(_literal_ip(home)) or home == "localhost"
-        for ip in await self._resolve(host):
+        for ip in await self._resolve(host, url):
             if _is_private(ip) and not (home_literal and host in own):
                 raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
 

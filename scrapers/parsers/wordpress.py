@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
 from scrapers.parsers.base import Parser
 
 
@@ -19,7 +24,7 @@ class WordPressParser(Parser):
     section = "a[rel~=category], .cat-links a, .breadcrumb a"
     authors = ".author .fn, .author-name, a[rel=author]"
 
-    def date_candidates(self, root, soup, meta):  # type: ignore[no-untyped-def]
+    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> Iterator[str]:
         """WordPress prints its ISO date in meta[article:published_time]: trust it first."""
         yield from meta.get("dates", [])
         yield from super().date_candidates(root, soup, {"dates": []})
