@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
+
 from mediawatch.records import Scope, Source, SourceKind
 from scrapers.collect import collect_all
 from scrapers.fetch import PoliteClient
@@ -209,3 +211,17 @@ async def test_sitemap_index_discovery_with_since(make_site, settings, store) ->
     [report] = await collect_all([src], state=store, sink=store, since=NOW - timedelta(days=7), settings=settings)
     assert (report.found, report.new, report.fatal) == (2, 2, "")
     assert site.count("/news/3/s") == 0
+
+
+@pytest.mark.slow
+async def test_parse_workers_give_the_same_articles(make_site, settings, memory_store_cls) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    d = NOW - timedelta(hours=3)
+    site.add("/rss", rss([(f"خبر {i}", site.url(f"/news/{i}/p"), d, "رشت") for i in range(3)]), content_type="application/rss+xml")
+    for i in range(3):
+        site.add(f"/news/{i}/p", article_html(f"خبر {i}", f"متن {i} درباره پیاده‌راه رشت و شهرداری.", d))
+    in_loop, in_pool = memory_store_cls(), memory_store_cls()
+    await collect_all([make_source(site)], state=in_loop, sink=in_loop, settings=settings)
+    await collect_all([make_source(site)], state=in_pool, sink=in_pool, settings=settings, parse_workers=1)
+    strip = lambda store: {u: a.body for u, a in store.articles.items()}  # noqa: E731
+    assert len(in_pool.articles) == 3 and strip(in_pool) == strip(in_loop)
