@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import time
 from datetime import date, timedelta
@@ -36,17 +35,11 @@ def _date(value: str | None) -> date | None:
         raise typer.BadParameter(str(exc)) from exc
 
 
-def _prefect_env(quiet: bool = False) -> None:
-    """Prefect's environment for a one-off run on a small machine, without a Prefect server.
-
-    Prefect then starts a temporary local API server; on 2 busy cores that can take more than its
-    default 20 s, so allow two minutes. Telemetry stays off: the machine may have no internet.
-    """
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    if quiet:  # INFO lines would drown the one-screen summary; warnings and errors still show
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        logging.getLogger("prefect").setLevel(logging.WARNING)
+def _quiet_prefect() -> None:
+    """Prefect's INFO lines would drown the demo's one-screen summary; warnings and errors still show."""
+    for name in ["prefect", *logging.root.manager.loggerDict]:
+        if name.startswith("prefect"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def demo(
@@ -63,7 +56,7 @@ def demo(
     from flows.nightly import nightly
 
     started = time.monotonic()
-    _prefect_env(quiet=True)
+    _quiet_prefect()
     the_day = _date(day) or tehran_today()
     out = out.resolve()
     if fresh and out.exists():
@@ -130,7 +123,6 @@ def nightly_cmd(
     """Run the nightly flow once now: collect, store, analyse, group stories."""
     from flows.nightly import nightly
 
-    _prefect_env()
     since_day = _date(since)
     result = nightly(
         since=tehran_midnight(since_day) if since_day else None,
@@ -172,7 +164,6 @@ def morning_cmd(
     """Run the morning-digest flow once now (digest + five daily briefs)."""
     from flows.digest import morning_digest
 
-    _prefect_env()
     _date(day)
     paths = morning_digest(day=day, db_url=db, out_dir=str(out) if out else None, send=send)
     for p in paths:
@@ -183,7 +174,6 @@ def serve_cmd(db: DbOption = None) -> None:
     """Serve the three scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
     from flows.serve import SCHEDULES, serve_all
 
-    _prefect_env()
     for name, cron in SCHEDULES.items():
         console.print(f"{name}: cron '{cron}' Asia/Tehran")
     serve_all(db)
