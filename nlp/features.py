@@ -6,6 +6,7 @@ These strengthen the n-gram models; they are not the method. Title hits count 3Ã
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -52,8 +53,9 @@ def _weighted(m: Matcher, title: str, head: str, rest: str) -> float:
     return 3 * m.count(title) + 2 * m.count(head) + m.count(rest)
 
 
-def lexicon_features_one(title: str, text: str) -> list[float]:
-    """Feature row for one normalised (title, text)."""
+@functools.lru_cache(maxsize=8192)
+def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
+    """Feature row for one normalised (title, text); cached, so CV folds compute each row once."""
     ft, fx = fold(title), fold(text)
     cut = fx.find("\n\n", 200)
     head, rest = (fx[:cut], fx[cut:]) if cut > 0 else (fx[:400], fx[400:])
@@ -70,7 +72,7 @@ def lexicon_features_one(title: str, text: str) -> list[float]:
     row.append(math.log1p(len(fx)) / 10)
     ev = rasht_evidence(title, text)
     row += [math.log1p(v) for v in ev.values()]
-    return row
+    return tuple(row)
 
 
 def lexicon_features(items: Sequence[tuple[str, str]]) -> np.ndarray:

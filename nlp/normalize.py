@@ -40,22 +40,26 @@ def shared_tokenizer():  # -> hazm.WordTokenizer
 
 # Characters hazm leaves alone but pages carry: Arabic-Indic digits hazm maps, but also the
 # "Arabic letter" forms of kaf/yeh/heh in presentation blocks, bidi marks and odd spaces.
-_PRE = str.maketrans(
-    {
-        "\u200b": "",  # zero-width space
-        "\u200e": "",  # LRM
-        "\u200f": "",  # RLM
-        "\u202a": "", "\u202b": "", "\u202c": "", "\u202d": "", "\u202e": "",
-        "\ufeff": "",
-        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2002": " ", "\u2003": " ",
-        "\u0643": "\u06a9",  # Arabic kaf → Persian keheh
-        "\u064a": "\u06cc",  # Arabic yeh → Persian yeh
-        "\u0649": "\u06cc",  # alef maksura → Persian yeh
-        "\u06c0": "\u0647",  # heh with yeh above → heh (REFERENCE.md §2)
-        "\u0629": "\u0647",  # teh marbuta → heh
-        "\r": "",
-    }
+_PRE = (
+    ("\u200b", ""), ("\u200e", ""), ("\u200f", ""),  # zero-width space, LRM, RLM
+    ("\u202a", ""), ("\u202b", ""), ("\u202c", ""), ("\u202d", ""), ("\u202e", ""), ("\ufeff", ""),
+    ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\u2002", " "), ("\u2003", " "),
+    ("\u0643", "\u06a9"),  # Arabic kaf → Persian keheh
+    ("\u064a", "\u06cc"),  # Arabic yeh → Persian yeh
+    ("\u0649", "\u06cc"),  # alef maksura → Persian yeh
+    ("\u06c0", "\u0647"),  # heh with yeh above → heh (REFERENCE.md §2)
+    ("\u0629", "\u0647"),  # teh marbuta → heh
+    ("\r", ""),
 )
+
+
+def _replace_all(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    """Chained str.replace: much faster than str.translate with a dict on long non-Latin text."""
+    for old, new in pairs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
 
 # A Latin fragment glued to a Persian word on either side («hasaniاز», «مندیhasani»): CMS debris.
 _GLUED_LATIN_BEFORE = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z]{{2,}}(?=[{_FA}])")
@@ -65,7 +69,7 @@ _MANY_NL = re.compile(r"\n{3,}")
 
 
 def _prepare(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_PRE)
+    text = _replace_all(unicodedata.normalize("NFC", text), _PRE)
     text = _GLUED_LATIN_BEFORE.sub(" ", text)
     return _GLUED_LATIN_AFTER.sub(" ", text)
 
@@ -87,16 +91,19 @@ def normalize(text: str) -> str:
     return _MANY_NL.sub("\n\n", "\n".join(lines)).strip()
 
 
-_FOLD = str.maketrans({ZWNJ: " ", "ـ": "", **{chr(0x06F0 + i): str(i) for i in range(10)},
-                       **{chr(0x0660 + i): str(i) for i in range(10)}, "ۀ": "ه", "ة": "ه",
-                       "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
-                       "\u0643": "\u06a9", "\u064a": "\u06cc", "\u0649": "\u06cc"})
+_FOLD = (
+    (ZWNJ, " "), ("ـ", ""), ("ۀ", "ه"), ("ة", "ه"), ("أ", "ا"), ("إ", "ا"), ("ٱ", "ا"), ("ؤ", "و"),
+    ("\u0643", "\u06a9"), ("\u064a", "\u06cc"), ("\u0649", "\u06cc"),
+    *((chr(0x06F0 + i), str(i)) for i in range(10)),
+    *((chr(0x0660 + i), str(i)) for i in range(10)),
+)
 _FOLD_WS = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """A matching key for lexicons: ZWNJ → space, digits → ASCII, hamza forms folded, one space."""
-    return _FOLD_WS.sub(" ", text.translate(_FOLD)).strip()
+    return _FOLD_WS.sub(" ", _replace_all(text, _FOLD)).strip()
 
 
 # --- article cleaning ----------------------------------------------------------------------------

@@ -155,18 +155,32 @@ def evaluate(analyzer: Analyzer, rows: Sequence[dict]) -> Metrics:
     return metrics(rows, analyzer.analyze_normalized(clean_rows(rows)))
 
 
+def _fold(cleaned: Sequence[tuple[str, str]], rows: Sequence[dict], tr, te) -> list:
+    model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr])
+    return Analyzer(model, "cv").analyze_normalized([cleaned[i] for i in te])
+
+
 def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_SEED,
-                   progress: Callable[[int], None] | None = None) -> Metrics:
+                   progress: Callable[[int], None] | None = None, n_jobs: int = 1) -> Metrics:
     """Stratified k-fold CV: every model, vocabulary and scaler is fitted inside the training folds."""
+    from joblib import Parallel, delayed
+
     cleaned = clean_rows(rows)
     y = np.array([r["domain"] for r in rows])
     preds: list = [None] * len(rows)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for k, (tr, te) in enumerate(skf.split(np.zeros(len(rows)), y)):
-        model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr])
-        an = Analyzer(model, "cv")
-        for i, a in zip(te, an.analyze_normalized([cleaned[i] for i in te]), strict=True):
-            preds[i] = a
+    splits = list(skf.split(np.zeros(len(rows)), y))
+    if n_jobs == 1:
+        results = []
+        for k, (tr, te) in enumerate(splits):
+            results.append(_fold(cleaned, rows, tr, te))
+            if progress:
+                progress(k + 1)
+    else:
+        results = Parallel(n_jobs=n_jobs)(delayed(_fold)(cleaned, rows, tr, te) for tr, te in splits)
         if progress:
-            progress(k + 1)
+            progress(len(splits))
+    for (_tr, te), fold_preds in zip(splits, results, strict=True):
+        for i, a in zip(te, fold_preds, strict=True):
+            preds[i] = a
     return metrics(rows, preds)

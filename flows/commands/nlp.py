@@ -126,6 +126,7 @@ def eval_cmd(
     cv: Annotated[bool, typer.Option("--cv", help="5-fold stratified cross-validation instead of the shipped model")] = False,
     model_dir: Annotated[Path | None, typer.Option(help="Model directory (default: the shipped model)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", help="CV folds fitted in parallel (processes)")] = 2,
 ) -> None:
     """Evaluate: the shipped model on --labels, or --cv (default labels ../shared/data/train.jsonl)."""
     from rich.progress import Progress
@@ -144,7 +145,7 @@ def eval_cmd(
         if cv:
             with Progress(transient=True) as prog:
                 task = prog.add_task("cross-validating (5 folds)", total=5)
-                m = cross_validate(rows, progress=lambda k: prog.update(task, completed=k))
+                m = cross_validate(rows, progress=lambda k: prog.update(task, completed=k), n_jobs=jobs)
             title = f"5-fold CV on {labels}"
         else:
             m = evaluate(Analyzer.load(model_dir), rows)
@@ -188,7 +189,7 @@ def train_cmd(
     rows = list(by_id.values()) + anon
     console = Console(stderr=True)
     with console.status(f"training on {len(rows)} items…"):
-        path = train_model(rows, out or MODEL_DIR, sources=[str(p) for p in labels])
+        path = train_model(rows, out or MODEL_DIR, sources=[p.name for p in labels])
     console.print(f"model written to {path}")
 
 
