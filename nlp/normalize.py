@@ -74,20 +74,14 @@ def _prepare(text: str) -> str:
     return _GLUED_LATIN_AFTER.sub(" ", text)
 
 
-@functools.lru_cache(maxsize=65536)
-def _normalize_line(line: str) -> str:
-    """One paragraph through hazm; cached: syndicated copies share most paragraphs."""
-    with _lock:  # hazm's Normalizer keeps no state per call, but guard its lazy tokenizer use
-        out = _normalizer().normalize(line)
-    return _SPACES.sub(" ", out).strip()
-
-
 def normalize(text: str) -> str:
     """Normalise Persian text with hazm (letters, digits, diacritics, spacing); ZWNJ is kept."""
     if not text:
         return ""
-    text = _prepare(text)
-    lines = [_normalize_line(line) if line.strip() else "" for line in text.split("\n")]
+    # One hazm call per text, not per line: hazm rebuilds its tables on every call.
+    with _lock:  # guard hazm's shared tokenizer/lemmatizer data across threads
+        out = _normalizer().normalize(_prepare(text))
+    lines = [_SPACES.sub(" ", line).strip() for line in out.split("\n")]
     return _MANY_NL.sub("\n\n", "\n".join(lines)).strip()
 
 

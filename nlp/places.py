@@ -54,6 +54,7 @@ def _datelines() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in lines))
 
 
+@functools.lru_cache(maxsize=2048)
 def find_places(text: str) -> tuple[str, ...]:
     """Gazetteer names found in `text` (any normalisation), unique, in order of first mention."""
     folded = fold(text)
