@@ -40,4 +40,5 @@ def copy_database(src: Store, dst: Store, *, progress: Callable[[str, int], None
                 if "id" in table.c and table.c.id.autoincrement is True:
                     dc.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                     f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))
+    dst.optimize()  # a freshly loaded database has no planner statistics yet
     return added

@@ -708,6 +708,11 @@ class Store:
         with self._read() as c:
             return {t.name: int(c.scalar(select(func.count()).select_from(t)) or 0) for t in TABLES_IN_ORDER}
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load or copy; autovacuum does it later)."""
+        with self._write() as c:
+            c.exec_driver_sql("PRAGMA optimize" if self.dialect == "sqlite" else "ANALYZE")
+
     def revision(self) -> str | None:
         with self._read() as c:
             return db.current_revision(c)
