@@ -23,6 +23,7 @@ from mediawatch.records import (
     SourceKind,
     SourceReport,
 )
+from mediawatch.text import display_fa
 from mediawatch.timeutil import (
     TEHRAN,
     format_jalali_date,
@@ -291,7 +292,7 @@ def safe_url(url: str | None) -> str:
 def _ref(item: DigestItem) -> ArticleRef:
     return ArticleRef(
         article_id=item.article_id,
-        title=item.title.strip() or "(بی‌عنوان)",
+        title=display_fa(item.title) or "(بی‌عنوان)",
         url=safe_url(item.url),
         outlet=item.source_name,
         outlet_kind=str(item.source_kind),
@@ -373,17 +374,12 @@ def build_stories(
         lead = members[0]
         domain = Counter(str(m.domain) for m in members).most_common(1)[0][0]
         with_sentence = [m for m in members if m.key_sentence.strip()]
-        sentence = (
-            max(with_sentence, key=lambda m: m.concern_score).key_sentence.strip()
-            if with_sentence
-            else lead.lead
+        sentence = display_fa(
+            max(with_sentence, key=lambda m: m.concern_score).key_sentence if with_sentence else lead.lead
         )
-        if " ".join(sentence.split()) == " ".join(
-            lead.title.split()
-        ):  # saying the headline twice says nothing
-            sentence = (
-                lead.lead.strip() if " ".join(lead.lead.split()) != " ".join(lead.title.split()) else ""
-            )
+        title, lead_text = display_fa(lead.title), display_fa(lead.lead)
+        if sentence.split() == title.split():  # saying the headline twice says nothing
+            sentence = lead_text if lead_text.split() != title.split() else ""
         by_time = sorted(members, key=lambda m: (m.seen_at, m.article_id))
         outlets: dict[str, OutletRef] = {}
         for m in by_time:
@@ -408,7 +404,7 @@ def build_stories(
         story = Story(
             key=key,
             domain=domain,
-            headline=lead.title.strip() or "(بی‌عنوان)",
+            headline=display_fa(lead.title) or "(بی‌عنوان)",
             key_sentence=sentence,
             url=safe_url(lead.url),
             articles=[_ref(m) for m in by_time],

@@ -102,3 +102,13 @@ def search_doc(text: str) -> str:
 def search_terms(text: str) -> list[str]:
     """The distinct folded words of a query, in order; a half-space compound counts as its parts."""
     return list(dict.fromkeys(_join_affixes([p for w in _tokens(text) for p in w.split(ZWNJ) if p])))
+
+
+# Arabic letter forms that old (windows-1256) sites and some agencies print; a Persian reader
+# expects the Persian forms. Only letters change: digits, spacing and punctuation stay as written.
+_DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه"})
+
+
+def display_fa(text: str) -> str:
+    """Scraped Persian as a reader should see it: Persian ی/ک instead of Arabic ي/ك, trimmed."""
+    return text.translate(_DISPLAY_LETTERS).strip()

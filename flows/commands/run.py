@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mediawatch.records import DOMAIN_TITLES_FA
 from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_midnight, tehran_today
 
 console = Console()
@@ -103,7 +104,8 @@ def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, s
         table.add_column("group")
         table.add_column("outlets", justify="right")
         for i, c in enumerate(concerns, 1):
-            table.add_row(str(i), c.get("headline", ""), c.get("group", ""), str(len(c.get("outlets", []))))
+            group = DOMAIN_TITLES_FA.get(c.get("domain", ""), "").removeprefix("کارگروه ").split(" (")[0]
+            table.add_row(str(i), c.get("headline", ""), group, str(len(c.get("outlets", []))))
         console.print(table)
     html = [p for p in paths if p.suffix == ".html"]
     console.print(f"Digest and briefs ({len(html)} HTML files) in [bold]{out / 'digests'}[/]:")
