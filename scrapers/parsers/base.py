@@ -9,17 +9,21 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-import soupsieve
-from bs4 import BeautifulSoup, Tag
+from cssselect import HTMLTranslator
+from lxml import etree
 
 from mediawatch.records import Article
 from scrapers.dates import parse_date
 from scrapers.errors import DateError, ParseError
+
+# An element of the parsed page (lxml). Parsers read the tree directly with XPath compiled from CSS.
+Node = etree._Element
 
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -32,21 +36,72 @@ _BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسند
 _DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
+_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+_TRANSLATOR = HTMLTranslator()
+_local = threading.local()  # lxml parsers must not be shared between threads
+
+
+def parse_html(html: str) -> Node:
+    """The page as an lxml tree (its <html> element); libxml2's HTML parser, as BeautifulSoup's "lxml" uses.
+
+    The text is handed over as UTF-8 bytes with the encoding named, so a `<meta charset>` or an XML
+    declaration left in the already-decoded text cannot make libxml2 decode it a second time.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8")
+    try:
+        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
+        root = None
+    return root if root is not None else etree.Element("html")
 
 
 @functools.cache
-def compiled(selector: str) -> soupsieve.SoupSieve:
-    """A CSS selector compiled once per process (compiling costs more than matching)."""
-    return soupsieve.compile(selector)
+def compiled(selector: str) -> etree.XPath:
+    """A CSS selector compiled once per process to XPath (matched from the document's root)."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="descendant-or-self::"))
 
 
-def select(root: Tag, selector: str) -> list[Tag]:
-    return compiled(selector).select(root) if selector else []
+def select(root: Node, selector: str) -> list[Node]:
+    """Elements below `root` matching the CSS selector, in document order (as soupsieve's select).
+
+    Like soupsieve, combinators may reach above `root` (".item-body .item-text>*" inside an article
+    matches even when .item-body encloses the article), but only `root`'s descendants are returned.
+    """
+    if not selector:
+        return []
+    top = root.getroottree().getroot()
+    found = compiled(selector)(top)
+    if root is top:  # the whole document
+        return found
+    return [el for el in found if any(a is root for a in el.iterancestors())]
 
 
-def iselect(root: Tag, selector: str) -> Iterator[Tag]:
-    """Matches one by one, so a caller that needs the first stops walking the tree early."""
-    return compiled(selector).iselect(root) if selector else iter(())
+def iselect(root: Node, selector: str) -> Iterator[Node]:
+    """Matches one by one (the first is what most fields want)."""
+    return iter(select(root, selector))
+
+
+def strings(el: Node) -> Iterator[str]:
+    """The text nodes below `el` in document order (comments skipped), as BeautifulSoup's strings."""
+    return el.itertext()
+
+
+def get_text(el: Node) -> str:
+    """BeautifulSoup's get_text(" "): every text node joined by a space (not yet folded)."""
+    return " ".join(el.itertext())
+
+
+def drop_noise(root: Node) -> None:
+    """Remove scripts, styles, forms, figures…; their tail text stays as a separate text node."""
+    for el in list(root.iter(*NOISE_TAGS)):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        mark = etree.Comment("")
+        mark.tail = el.tail
+        parent.replace(el, mark)
 
 
 def clean_text(text: str) -> str:
@@ -54,8 +109,8 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def text_of(el: Tag | None) -> str:
-    return clean_text(el.get_text(" ")) if el is not None else ""
+def text_of(el: Node | None) -> str:
+    return clean_text(" ".join(el.itertext())) if el is not None else ""
 
 
 @dataclass
@@ -131,11 +186,12 @@ class Parser:
 
     def extract(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
         """Read every field it can; missing ones stay empty and are explained in `problems`."""
-        soup = BeautifulSoup(html, "lxml")
+        soup = parse_html(html)
         meta = page_metadata(soup)
-        for bad in soup.find_all(NOISE_TAGS):
-            bad.decompose()
-        root = next(iselect(soup, self.article), None) or soup
+        drop_noise(soup)
+        root = next(iselect(soup, self.article), None)
+        if root is None:
+            root = soup
         art = ParsedArticle(url=url)
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
@@ -152,7 +208,7 @@ class Parser:
         return art
 
     # --- pieces subclasses may override ---------------------------------------------------------
-    def first_text(self, root: Tag, selector: str) -> str:
+    def first_text(self, root: Node, selector: str) -> str:
         if not selector:
             return ""
         for el in iselect(root, selector):
@@ -161,33 +217,36 @@ class Parser:
                 return text
         return ""
 
-    def all_texts(self, root: Tag, selector: str) -> list[str]:
-        return _dedupe(el.get_text(" ") for el in select(root, selector))
+    def all_texts(self, root: Node, selector: str) -> list[str]:
+        return _dedupe(get_text(el) for el in select(root, selector))
 
-    def section_of(self, root: Tag) -> str:
+    def section_of(self, root: Node) -> str:
         if not self.section:
             return ""
         crumbs = [text_of(el) for el in select(root, self.section)]
         crumbs = [c for c in crumbs if c and c not in ("خانه", "صفحه اصلی", "Home")]
         return crumbs[-1] if crumbs else ""
 
-    def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
+    def body_paragraphs(self, root: Node, soup: Node, meta: dict[str, Any]) -> list[str]:
         paras = block_texts(select(root, self.body))
         if not paras and meta.get("body"):
             paras = [clean_text(p) for p in re.split(r"\n\s*\n|\n", meta["body"]) if clean_text(p)]
         return paras
 
-    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> Iterator[str]:
+    def date_candidates(self, root: Node, soup: Node, meta: dict[str, Any]) -> Iterator[str]:
         """Date strings, best first (lazily): the family's selectors, page metadata, then hints."""
         for el in iselect(root, self.date):
-            yield str(el["datetime"]) if el.name == "time" and el.get("datetime") else text_of(el)
+            yield el.get("datetime") if el.tag == "time" and el.get("datetime") else text_of(el)
         yield from meta.get("dates", [])
-        for el in soup.find_all("time", attrs={"datetime": True}):
-            yield str(el["datetime"])
-        for el in soup.find_all(attrs={"class": _DATE_HINT}) + soup.find_all(id=_DATE_HINT):
-            yield str(el["datetime"]) if el.get("datetime") else text_of(el)
+        for el in soup.iter("time"):
+            if el.get("datetime") is not None:
+                yield el.get("datetime")
+        by_class = [el for el in soup.iter(etree.Element) if _DATE_HINT.search(el.get("class") or "")]
+        by_id = [el for el in soup.iter(etree.Element) if _DATE_HINT.search(el.get("id") or "")]
+        for el in by_class + by_id:
+            yield el.get("datetime") if el.get("datetime") else text_of(el)
 
-    def read_date(self, art: ParsedArticle, root: Tag, soup: BeautifulSoup, meta: dict[str, Any], now: datetime | None) -> None:
+    def read_date(self, art: ParsedArticle, root: Node, soup: Node, meta: dict[str, Any], now: datetime | None) -> None:
         first_error = ""
         for raw in self.date_candidates(root, soup, meta):
             if not raw:
@@ -205,14 +264,14 @@ class Parser:
         art.problems["published_at"] = first_error or "no date found on the page"
 
 
-def block_texts(elements: Iterable[Tag]) -> list[str]:
+def block_texts(elements: Iterable[Node]) -> list[str]:
     """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote children."""
     paras: list[str] = []
     for el in elements:
         if is_noise(el):
             continue
-        children = el.find_all(["p", "h2", "h3", "h4", "li", "blockquote"]) if el.name not in ("p", "h2", "h3", "h4", "li", "blockquote") else []
-        blocks = [c for c in children if not any(is_noise(p) for p in c.parents if p is not el)] if children else [el]
+        children = list(el.iterdescendants(*_BLOCKS)) if el.tag not in _BLOCKS else []
+        blocks = [c for c in children if not any(is_noise(p) for p in c.iterancestors() if p is not el)] if children else [el]
         for block in blocks:
             if is_noise(block):
                 continue
@@ -222,22 +281,24 @@ def block_texts(elements: Iterable[Tag]) -> list[str]:
     return paras
 
 
-def is_noise(el: Tag) -> bool:
+def is_noise(el: Node) -> bool:
     """Ads, related-news boxes, share bars: by class or id."""
-    if not isinstance(el, Tag) or el.attrs is None:
+    if not isinstance(el.tag, str):
         return False
-    names = " ".join(el.get("class") or []) + " " + str(el.get("id") or "")
+    names = " ".join((el.get("class") or "").split()) + " " + (el.get("id") or "")
     return bool(_NOISE.search(names))
 
 
 _ARTICLE_TYPES = {"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting", "WebPage"}
 
 
-def _jsonld_objects(soup: BeautifulSoup) -> list[dict[str, Any]]:
+def _jsonld_objects(soup: Node) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+    for script in soup.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
-            data = json.loads(script.string or script.get_text() or "")
+            data = json.loads(get_text(script))
         except ValueError:
             continue
         stack = data if isinstance(data, list) else [data]
@@ -268,7 +329,7 @@ def headline_of_title(title: str) -> str:
     return max(parts, key=len) if parts else ""
 
 
-def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
+def page_metadata(soup: Node) -> dict[str, Any]:
     """What the page says about itself: JSON-LD NewsArticle first, then OpenGraph/meta tags."""
     meta: dict[str, Any] = {"dates": [], "tags": [], "authors": []}
     for obj in _jsonld_objects(soup):
@@ -291,16 +352,16 @@ def page_metadata(soup: BeautifulSoup) -> dict[str, Any]:
         break
 
     metas: dict[str, list[str]] = {}
-    for el in soup.find_all("meta"):
+    for el in soup.iter("meta"):
         key = el.get("property") or el.get("name")
         if key and el.get("content"):
-            metas.setdefault(str(key).lower(), []).append(clean_text(str(el["content"])))
+            metas.setdefault(key.lower(), []).append(clean_text(el.get("content")))
 
     def content(*names: str) -> list[str]:
         return [v for n in names for v in metas.get(n.lower(), [])]
 
     if not meta.get("title"):
-        meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(soup.title))
+        meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(next(soup.iter("title"), None)))
     if not meta.get("description"):
         meta["description"] = next(iter(content("og:description", "description")), "")
     meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")

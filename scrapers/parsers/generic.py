@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
-
-from scrapers.parsers.base import Parser, block_texts, clean_text, is_noise, select
+from scrapers.parsers.base import Node, Parser, block_texts, clean_text, get_text, is_noise, select
 
 # Containers that hold an article's text on most Persian CMSs, in order of trust.
 BODY_CONTAINERS = (
@@ -27,7 +25,7 @@ class GenericParser(Parser):
     tags = "a[rel~=tag]:not([rel~=category]), .tags a"
     section = ".breadcrumb li, .breadcrumb a"
 
-    def body_paragraphs(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> list[str]:
+    def body_paragraphs(self, root: Node, soup: Node, meta: dict[str, Any]) -> list[str]:
         if meta.get("body"):
             paras = [clean_text(p) for p in meta["body"].split("\n") if clean_text(p)]
             if paras:
@@ -40,15 +38,15 @@ class GenericParser(Parser):
         return by_structure(root)
 
 
-def by_structure(root: Tag) -> list[str]:
+def by_structure(root: Node) -> list[str]:
     """The block with the most paragraph text wins (a small trafilatura-like heuristic)."""
-    best: tuple[int, Tag | None] = (0, None)
-    for parent in root.find_all(["div", "section", "main", "td"]):
+    best: tuple[int, Node | None] = (0, None)
+    for parent in root.iterdescendants("div", "section", "main", "td"):
         if is_noise(parent):
             continue
-        score = sum(len(clean_text(p.get_text(" "))) for p in parent.find_all("p", recursive=False))
+        score = sum(len(clean_text(get_text(p))) for p in parent.findall("p"))
         if score > best[0]:
             best = (score, parent)
     if best[1] is None:
         return []
-    return [t for p in best[1].find_all("p", recursive=False) if len(t := clean_text(p.get_text(" "))) >= MIN_PARAGRAPH_CHARS]
+    return [t for p in best[1].findall("p") if len(t := clean_text(get_text(p))) >= MIN_PARAGRAPH_CHARS]

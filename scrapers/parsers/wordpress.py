@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
-
-from scrapers.parsers.base import Parser
+from scrapers.parsers.base import Node, Parser
 
 
 class WordPressParser(Parser):
@@ -24,7 +22,7 @@ class WordPressParser(Parser):
     section = "a[rel~=category], .cat-links a, .breadcrumb a"
     authors = ".author .fn, .author-name, a[rel=author]"
 
-    def date_candidates(self, root: Tag, soup: BeautifulSoup, meta: dict[str, Any]) -> Iterator[str]:
+    def date_candidates(self, root: Node, soup: Node, meta: dict[str, Any]) -> Iterator[str]:
         """WordPress prints its ISO date in meta[article:published_time]: trust it first."""
         yield from meta.get("dates", [])
         yield from super().date_candidates(root, soup, {"dates": []})
