@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import joblib
 import numpy as np
 
 from mediawatch.errors import MediawatchError
@@ -20,7 +21,8 @@ from nlp.places import find_places, is_rasht
 __all__ = ["MODEL_DIR", "Analyzer", "ModelNotFoundError", "key_sentence"]
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.pkl.zlib"  # pickle (protocol 5) + zlib: C unpickler, ~10× faster to load than joblib's
+LEGACY_MODEL_FILE = "model.joblib"  # models written before the switch still load
 CONCERN_THRESHOLD = 0.5  # P(concern) at or above this → concern
 SECONDARY_MIN = 0.2  # a second domain is named only when its share of the municipal score is ≥ 0.2
 
@@ -59,9 +61,14 @@ class Analyzer:
         """Load the model from `model_dir` (default: the one shipped in nlp/models/)."""
         directory = Path(model_dir) if model_dir else MODEL_DIR
         path = directory / MODEL_FILE
-        if not path.exists():
+        if path.exists():
+            model = pickle.loads(zlib.decompress(path.read_bytes()))
+        elif (directory / LEGACY_MODEL_FILE).exists():
+            import joblib
+
+            model = joblib.load(directory / LEGACY_MODEL_FILE)
+        else:
             raise ModelNotFoundError(f"no model at {path}: run `mediawatch train --labels FILE --out {directory}`")
-        model = joblib.load(path)
         meta_path = directory / "model.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         return cls(model, meta.get("version", "unknown"))

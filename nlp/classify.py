@@ -65,7 +65,7 @@ class Predictions:
 
 
 class Model:
-    """The fitted models and vectorisers; pickled by joblib as the shipped model."""
+    """The fitted models and vectorisers; pickled (zlib) as the shipped model."""
 
     def __init__(self) -> None:
         self.word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,

@@ -12,8 +12,10 @@ characters, else the earliest); every member that copies another names the earli
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -42,11 +44,50 @@ def exact_key(title: str, body: str) -> str:
     return hashlib.sha1(f"{fold(title)}\n{fold(body)}".encode()).hexdigest()
 
 
-def _shingles(text: str) -> set[bytes]:
+_word_ids: dict[str, int] = {}
+# Odd multipliers that mix the word hashes of a shingle into one 32-bit value (wrapping uint64 arithmetic).
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C][:SHINGLE], dtype=np.uint64)
+
+
+def _word_id(word: str) -> int:
+    wid = _word_ids.get(word)
+    if wid is None:
+        if len(_word_ids) > 500_000:  # a long-running process: keep the cache bounded
+            _word_ids.clear()
+        wid = _word_ids[word] = zlib.crc32(word.encode())
+    return wid
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the word SHINGLE-grams of a text (stable across runs and processes), unique."""
     words = _WORD.findall(fold(text))
-    if len(words) < SHINGLE:
-        return {" ".join(words).encode()} if words else set()
-    return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}
+    known = list(map(_word_ids.get, words))
+    if None in known:
+        known = [k if k is not None else _word_id(w) for k, w in zip(known, words, strict=True)]
+    ids = np.array(known, dtype=np.uint64)
+    if len(ids) < SHINGLE:
+        if not len(ids):
+            return ids
+        mixed = np.array([int((ids * _MIX[: len(ids)]).sum())], dtype=np.uint64)
+    else:
+        n = len(ids) - SHINGLE + 1
+        mixed = sum(ids[k : k + n] * _MIX[k] for k in range(SHINGLE))
+    return np.unique((mixed ^ (mixed >> np.uint64(29))) & np.uint64(0xFFFFFFFF))
+
+
+def _shingles(text: str) -> set[int]:
+    """The shingle hashes of a text as a set (for exact Jaccard and containment)."""
+    return set(_shingle_hashes(text).tolist())
+
+
+def _identity(value: int) -> int:
+    return value
+
+
+@functools.cache
+def _permutations():
+    """datasketch's permutations for (NUM_PERM, seed 1), computed once instead of per MinHash."""
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
 
 
 def _when(item: ClusterItem) -> datetime:
@@ -79,16 +120,18 @@ def near_duplicate_pairs(items: Sequence[ClusterItem]) -> set[tuple[int, int]]:
             pairs.add((by_hash[k], i))
         else:
             by_hash[k] = i
-    shingles = [_shingles(it.norm_body or it.norm_title) for it in items]
+    arrays = [_shingle_hashes(it.norm_body or it.norm_title) for it in items]
+    shingles = [set(a.tolist()) for a in arrays]
     lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD * 0.8, num_perm=NUM_PERM)
+    perms = _permutations()
     hashes = []
-    for i, sh in enumerate(shingles):
-        m = MinHash(num_perm=NUM_PERM, seed=1)
-        if sh:
-            m.update_batch(list(sh))
-        hashes.append(m)
-        if sh:
+    for i, arr in enumerate(arrays):
+        # Shingles are hashed already: datasketch only permutes them (its sha1 per shingle was the cost).
+        m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity, permutations=perms, scheme="affine32")
+        if len(arr):
+            m.update_batch(arr.tolist())
             lsh.insert(i, m)
+        hashes.append(m)
     for i, m in enumerate(hashes):
         if not shingles[i]:
             continue

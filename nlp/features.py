@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nlp.lexicon import Matcher, load_pairs, matcher
+from nlp.lexicon import LexiconIndex, load_pairs, load_terms
 from nlp.normalize import fold
 from nlp.places import rasht_evidence
 
@@ -28,16 +28,16 @@ DOMAIN_LISTS = {
 OTHER_LISTS = ("municipal_markers", "concern_markers", "concern_actors", "pr_markers", "non_municipal_bodies")
 _TITLE_PATTERNS = re.compile(r"[؟?!]|چرا|تا کی|کجاست|هنوز|همچنان|باز هم|دوباره|پاسخگوست")
 
-_org_cache: dict[str, Matcher] = {}
-
-
-def _org_matchers() -> dict[str, Matcher]:
-    if not _org_cache:
-        groups: dict[str, list[str]] = {}
-        for term, group in load_pairs("org_to_group"):
-            groups.setdefault(group, []).append(term)
-        _org_cache.update({g: Matcher(ts) for g, ts in groups.items()})
-    return _org_cache
+@functools.cache
+def _index() -> LexiconIndex:
+    """One index over every list the features count: one pass per text finds all of them."""
+    lists: dict[str, tuple[str, ...]] = {f"dom:{d}": load_terms(n) for d, n in DOMAIN_LISTS.items()}
+    groups: dict[str, list[str]] = {}
+    for term, group in load_pairs("org_to_group"):
+        groups.setdefault(group, []).append(term)
+    lists.update({f"org:{g}": tuple(ts) for g, ts in groups.items()})
+    lists.update({f"other:{n}": load_terms(n) for n in OTHER_LISTS})
+    return LexiconIndex(lists)
 
 
 def feature_names() -> list[str]:
@@ -49,26 +49,24 @@ def feature_names() -> list[str]:
     return names
 
 
-def _weighted(m: Matcher, title: str, head: str, rest: str) -> float:
-    return 3 * m.count(title) + 2 * m.count(head) + m.count(rest)
-
-
 @functools.lru_cache(maxsize=8192)
 def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     """Feature row for one normalised (title, text); cached, so CV folds compute each row once."""
     ft, fx = fold(title), fold(text)
-    cut = fx.find("\n\n", 200)
-    head, rest = (fx[:cut], fx[cut:]) if cut > 0 else (fx[:400], fx[400:])
+    idx = _index()
+    in_title = idx.scan(ft)
+    # fold() turns newlines into spaces: the opening is the first 400 characters.
+    in_head, in_rest = idx.scan(fx[:400]), idx.scan(fx[400:])
+    weighted = {name: 3 * len(th) + 2 * len(hh) + len(rh)
+                for name, th, hh, rh in zip(idx.names, in_title, in_head, in_rest, strict=True)}
     row: list[float] = []
-    dom = [_weighted(matcher(name), ft, head, rest) for name in DOMAIN_LISTS.values()]
+    dom = [weighted[f"dom:{d}"] for d in DOMAIN_LISTS]
     total = sum(dom) or 1.0
     row += [math.log1p(v) for v in dom] + [v / total for v in dom]
-    orgs = _org_matchers()
-    row += [math.log1p(_weighted(orgs[d], ft, head, rest)) if d in orgs else 0.0
-            for d in DOMAIN_LISTS if d != "management"]
-    row += [math.log1p(_weighted(matcher(n), ft, head, rest)) for n in OTHER_LISTS]
+    row += [math.log1p(weighted.get(f"org:{d}", 0.0)) for d in DOMAIN_LISTS if d != "management"]
+    row += [math.log1p(weighted[f"other:{n}"]) for n in OTHER_LISTS]
     row.append(float(bool(_TITLE_PATTERNS.search(ft))))
-    row.append(float(matcher("municipal_markers").count(ft) > 0))
+    row.append(float(len(in_title[idx.names.index("other:municipal_markers")]) > 0))
     row.append(math.log1p(len(fx)) / 10)
     ev = rasht_evidence(title, text)
     row += [math.log1p(v) for v in ev.values()]

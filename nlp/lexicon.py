@@ -54,30 +54,85 @@ def term_pattern(term: str) -> str:
     return "[ \u200c]?".join(tokens)
 
 
+_SPLIT = re.compile(rf"([^{_LETTER}0-9]+)")
+_MAX_SPAN = 8  # text tokens one term may cover («آتش نشانی» written «آتش نشانی» or «آتشنشانی»)
+
+
+class LexiconIndex:
+    """Every term of several lists in one dictionary: one pass over a text finds the hits of all lists.
+
+    A term matches a run of whole tokens of folded text whose concatenation (without the separating
+    single spaces) equals the term without its spaces, so the separator inside a multiword term is
+    optional and a term never matches inside a longer word («رشت» is not found in «رشته»). Per list,
+    hits are chosen leftmost-longest without overlap, as one regex alternation would.
+    """
+
+    def __init__(self, lists: dict[str, tuple[str, ...] | list[str]]) -> None:
+        self.names = tuple(lists)
+        self._index: dict[str, list[tuple[int, str]]] = {}
+        self._prefixes: set[str] = set()  # never holds "": empty edge tokens are skipped
+        for k, name in enumerate(self.names):
+            for term in lists[name]:
+                key = term.replace(" ", "").replace("\u200c", "")
+                if not key:
+                    continue
+                entries = self._index.setdefault(key, [])
+                if all(j != k for j, _ in entries):
+                    entries.append((k, term))
+                self._prefixes.update(key[:i] for i in range(1, len(key) + 1))
+
+    def scan(self, folded: str) -> list[list[tuple[int, int, str]]]:
+        """Per list (in `names` order): (first token, end token, canonical term) hits in text order."""
+        parts = _SPLIT.split(folded)  # token, separator, token, …, token (tokens may be empty at the ends)
+        toks = parts[0::2]
+        seps = parts[1::2]
+        raw: list[list[tuple[int, int, str]]] = [[] for _ in self.names]
+        index, prefixes = self._index, self._prefixes
+        n = len(toks)
+        for i in range(n):
+            key = toks[i]
+            if key not in prefixes:
+                continue
+            k = i
+            while True:
+                hit = index.get(key)
+                if hit:
+                    for j, term in hit:
+                        raw[j].append((i, k + 1, term))
+                k += 1
+                if k >= n or k - i >= _MAX_SPAN or seps[k - 1] != " ":
+                    break
+                key += toks[k]
+                if key not in prefixes:
+                    break
+        out = []
+        for hits in raw:
+            if len(hits) > 1:
+                hits.sort(key=lambda h: (h[0], -h[1]))
+                kept, last = [], -1
+                for h in hits:
+                    if h[0] >= last:
+                        kept.append(h)
+                        last = h[1]
+                hits = kept
+            out.append(hits)
+        return out
+
+
 class Matcher:
-    """Finds the terms of one list in folded text; one compiled alternation (longest term first)."""
+    """Finds the terms of one list in folded text (see `LexiconIndex` for the matching rule)."""
 
     def __init__(self, terms: tuple[str, ...] | list[str]) -> None:
         self.terms = tuple(terms)
-        # Map the separator-free key back to the canonical term.
-        self._canon = {t.replace(" ", ""): t for t in self.terms}
-        ordered = sorted(self.terms, key=len, reverse=True)
-        body = "|".join(term_pattern(t) for t in ordered) or "(?!x)x"
-        # A first-character class up front lets the engine skip most positions cheaply.
-        first = "".join(sorted({re.escape(t[0]) for t in ordered if t})) or "x"
-        self._re = re.compile(rf"(?=[{first}])(?<![{_LETTER}])(?:{body})(?![{_LETTER}])")
+        self._index = LexiconIndex({"terms": self.terms})
 
     def find(self, folded: str) -> list[str]:
         """Canonical terms found, one entry per occurrence, in text order."""
-        out = []
-        for m in self._re.finditer(folded):
-            key = m.group(0).replace(" ", "").replace("\u200c", "")
-            out.append(self._canon.get(key, m.group(0)))
-        return out
+        return [t for _s, _e, t in self._index.scan(folded)[0]]
 
     def count(self, folded: str) -> int:
         """Number of occurrences of any term."""
-        return len(self._re.findall(folded))
+        return len(self._index.scan(folded)[0])
 
 
 @functools.cache

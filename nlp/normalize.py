@@ -17,6 +17,7 @@ import unicodedata
 __all__ = ["clean_article", "fold", "normalize", "paragraphs", "shared_tokenizer"]
 
 ZWNJ = "\u200c"
+SPACING_PREFIX = 500  # characters of a text that get hazm's word-list spacing (titles and leads: all of it)
 _FA = "\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff"
 
 _lock = threading.Lock()
@@ -24,10 +25,116 @@ _lock = threading.Lock()
 
 @functools.cache
 def _normalizer():  # -> hazm.Normalizer
-    """The one shared hazm Normalizer (building it loads word lists: ~0.3 s)."""
+    """The shared hazm Normalizer, configured without its slow passes (we run its cheap ones ourselves).
+
+    hazm's full `normalize()` costs ~4 ms per 3 kB: a dict-based `str.translate` of every character
+    (twice), a word-list tokenizer per line for spacing, and a repeated-letter pass. We keep hazm's
+    tables and passes but replace the per-character translation by one precompiled regex that only
+    touches the characters to change, and apply its spacing rules as precompiled regexes.
+    """
     from hazm import Normalizer
 
-    return Normalizer()
+    return Normalizer(correct_spacing=False, decrease_repeated_chars=False, persian_numbers=False)
+
+
+# hazm's spacing patterns that start with a look-behind or a wide class scan every position; these
+# equivalents (same matches, same replacements) start with a literal or a narrow class instead.
+_FAST_EQUIVALENT = {
+    r"^ +| +$": None,  # done with str.strip(" ")
+    r"[ـ\r]": None,  # folded into the character map
+    r"\b\u200c*\B": (r"\b\u200c+\B", "\u200c"),
+    r"\B\u200c*\b": (r"\B\u200c+\b", "\u200c"),
+    r"\u200c{2,}": (r"\u200c{2,}", "\u200c"),
+    r"\u200c{1,} ": (r"\u200c+ ", "\u200c"),
+    r" \u200c{1,}": (r" \u200c+", "\u200c"),
+    r" ?\.\.\.": (r" ?\.\.\.", "..."),
+}
+
+
+_CLASS_PAIR = re.compile(r"\((\[[^]]+\]|\\d)\)\((\[[^]]+\]|\\d)\)")
+
+
+@functools.cache
+def _hazm_tables():
+    """hazm's own tables, compiled once: (char map regex, char map, [(regex, repl, needle)] passes)."""
+    from hazm import constants as c
+
+    table = dict(zip(c.TRANSLATION_SRC, c.TRANSLATION_DST, strict=False))
+    table.update(zip(c.NUMBERS_SRC, c.NUMBERS_DST, strict=False))
+    table = {k: v for k, v in table.items() if k != v}
+    # Deletions hazm does with regex passes (diacritics, special marks, keshide, CR): one map here.
+    for patterns in (c.DIACRITICS_PATTERNS, c.SPECIAL_CHARS_PATTERNS):
+        for pat, _repl in patterns:
+            for ch in re.findall(r"\\u([0-9a-f]{4})", pat.encode("unicode_escape").decode()):
+                table[chr(int(ch, 16))] = ""
+            for ch in pat.strip("[]"):
+                if "\u0600" <= ch <= "\ufeff":
+                    table[ch] = ""
+    table["ـ"] = ""
+    table["\r"] = ""
+    char_re = re.compile("[" + "".join(re.escape(k) for k in table) + "]")
+
+    def comp(patterns):
+        out = []
+        for p, r in patterns:
+            fast = _FAST_EQUIVALENT.get(p, (p, ""))
+            if fast is None:
+                continue
+            pat, needle = fast
+            if pat.startswith("(?<=[^\\n\\d "):  # «کتاب ها» → «کتاب‌ها»: test the space first
+                head, rest = pat[4:].split("]{2}) ", 1)
+                pat = f" (?<={head}]{{2}} ){rest}"
+            elif (m := _CLASS_PAIR.fullmatch(pat)) and r == r"\1 \2":
+                # «([^x])([y])» → look at the second class first, then look behind for the first one.
+                first, second = m.groups()
+                if first.startswith("[^") or len(first) > len(second):
+                    pat, r = f"({second})(?<={first}{second})", r" \1"
+            out.append((re.compile(pat), r, needle))
+        return out
+
+    before = comp(c.PERSIAN_STYLE_PATTERNS + c.EXTRA_SPACE_PATTERNS)
+    after = comp(c.AFFIX_SPACING_PATTERNS + c.PUNCTUATION_SPACING_PATTERNS)
+    after += [(re.compile(re.escape(a) if "|" not in a and "(" not in a else a), b, "")
+              for a, b in c.UNICODE_REPLACEMENTS]
+    return char_re, table, before, after
+
+
+def _hazm_normalize(text: str) -> str:
+    """hazm 0.12's Normalizer passes in its order, minus the word-list token spacing and repeat folding."""
+    char_re, table, before, after = _hazm_tables()
+    if char_re.search(text):
+        text = char_re.sub(lambda m: table[m.group()], text)
+    text = text.strip(" ")
+    for rx, repl, needle in before:
+        if not needle or needle in text:
+            text = rx.sub(repl, text)
+    with _lock:  # hazm's tokenizer and verb table are shared across threads
+        text = _token_spacing(text)
+        for rx, repl, needle in after:
+            if not needle or needle in text:
+                text = rx.sub(repl, text)
+        return _normalizer().seperate_mi(text)
+
+
+def _token_spacing(text: str) -> str:
+    """hazm's word-list spacing («بهره مندی» → «بهره‌مندی») on the opening SPACING_PREFIX characters.
+
+    It needs hazm's tokenizer on every line (~1 ms per 3 kB), so it runs where it matters: titles,
+    leads and the opening paragraph, which carry the topic and the key facts.
+    """
+    n = _normalizer()
+    if n._words is None:  # share the tokenizer's word list instead of loading a second copy
+        tok = shared_tokenizer()
+        n._tokenizer, n._words = tok, tok.words
+    lines = text.split("\n")
+    done = 0
+    for i, line in enumerate(lines):
+        if done >= SPACING_PREFIX:
+            break
+        if line.strip():
+            lines[i] = " ".join(n.token_spacing(n._tokenizer.tokenize(line)))
+            done += len(line)
+    return "\n".join(lines)
 
 
 @functools.cache
@@ -68,19 +175,24 @@ _SPACES = re.compile(r"[ \t]+")
 _MANY_NL = re.compile(r"\n{3,}")
 
 
+_LATIN = re.compile(r"[A-Za-z]{2}")
+
+
 def _prepare(text: str) -> str:
-    text = _replace_all(unicodedata.normalize("NFC", text), _PRE)
-    text = _GLUED_LATIN_BEFORE.sub(" ", text)
-    return _GLUED_LATIN_AFTER.sub(" ", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _replace_all(text, _PRE)
+    if _LATIN.search(text):
+        text = _GLUED_LATIN_BEFORE.sub(" ", text)
+        text = _GLUED_LATIN_AFTER.sub(" ", text)
+    return text
 
 
 def normalize(text: str) -> str:
     """Normalise Persian text with hazm (letters, digits, diacritics, spacing); ZWNJ is kept."""
     if not text:
         return ""
-    # One hazm call per text, not per line: hazm rebuilds its tables on every call.
-    with _lock:  # guard hazm's shared tokenizer/lemmatizer data across threads
-        out = _normalizer().normalize(_prepare(text))
+    out = _hazm_normalize(_prepare(text))
     lines = [_SPACES.sub(" ", line).strip() for line in out.split("\n")]
     return _MANY_NL.sub("\n\n", "\n".join(lines)).strip()
 
