@@ -43,32 +43,47 @@ def header_charset(content_type: str | None) -> str | None:
     return _codec(m.group(1)) if m else None
 
 
-def detect_encoding(body: bytes, content_type: str | None = None) -> str:
-    """The encoding to decode `body` with, in the order header → BOM → meta → detection."""
+def _detect(body: bytes, content_type: str | None) -> tuple[str, str | None]:
+    """(encoding, the text when a strict decode on the way already produced it)."""
     if body.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     declared = header_charset(content_type)
     if declared is None:
         m = _META.search(body[:4096])
         declared = _codec(m.group(1).decode("ascii", "ignore")) if m else None
+    utf8: str | None = None
     # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a single-byte label claims: Persian
     # in windows-1256 is practically never valid UTF-8, while mislabelled UTF-8 pages are common.
-    if declared and not declared.startswith("utf") and not body.isascii() and _try(body, "utf-8") is not None:
-        return "utf-8"
-    if declared and declared not in _LATIN_ALIASES and _try(body, declared) is not None:
-        return declared
-    if _try(body, "utf-8") is not None:
-        return "utf-8"
+    if declared and not declared.startswith("utf") and not body.isascii():
+        utf8 = _try(body, "utf-8")
+        if utf8 is not None:
+            return "utf-8", utf8
+    if declared and declared not in _LATIN_ALIASES:
+        text = _try(body, declared)
+        if text is not None:
+            return declared, text
+    utf8 = utf8 if utf8 is not None else _try(body, "utf-8")
+    if utf8 is not None:
+        return "utf-8", utf8
     cp1256 = _try(body, "cp1256")
     if cp1256 is not None and _persian_ratio(cp1256) > 0.8:
-        return "cp1256"
-    if declared and _try(body, declared) is not None:
-        return declared
+        return "cp1256", cp1256
+    if declared:
+        text = _try(body, declared)
+        if text is not None:
+            return declared, text
     best = charset_normalizer.from_bytes(body).best()
-    return _codec(best.encoding) if best and _codec(best.encoding) else "utf-8"
+    return (_codec(best.encoding) if best and _codec(best.encoding) else "utf-8"), None
+
+
+def detect_encoding(body: bytes, content_type: str | None = None) -> str:
+    """The encoding to decode `body` with, in the order header → BOM → meta → detection."""
+    return _detect(body, content_type)[0]
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode a page to text; keeps ZWNJ (U+200C) and never raises (bad bytes → U+FFFD)."""
-    encoding = detect_encoding(body, content_type)
-    return body.decode(encoding, errors="replace")
+    """Decode a page to text; keeps ZWNJ (U+200C) and never raises (bad bytes → U+FFFD).
+
+    The body is decoded once: the strict decode that confirmed the encoding is the result."""
+    encoding, text = _detect(body, content_type)
+    return text if text is not None else body.decode(encoding, errors="replace")
