@@ -23,6 +23,9 @@ COLUMNS = (
 )
 # Excel refuses cells longer than 32,767 characters; longer bodies are cut (CSV/JSONL keep them whole).
 XLSX_MAX_CELL = 32_767
+# A spreadsheet treats a cell starting with one of these as a formula (or DDE command): scraped text that
+# starts so gets a leading apostrophe (CSV, XLSX) and XLSX cells are written as strings, never formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _rows(store: Store, since: datetime | None, domain: str | None) -> Iterator[dict[str, Any]]:
@@ -36,8 +39,21 @@ def _rows(store: Store, since: datetime | None, domain: str | None) -> Iterator[
 
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """A write-only cell; strings are forced to the string type so openpyxl never stores a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=value[:XLSX_MAX_CELL])
+    cell.data_type = "s"
+    return cell
 
 
 def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = None, domain: str | None = None,
@@ -72,8 +88,7 @@ def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = 
         ws.sheet_view.rightToLeft = True
         ws.append(list(COLUMNS))
         for row in rows:
-            cells = [_cell(row[c]) for c in COLUMNS]
-            ws.append([v[:XLSX_MAX_CELL] if isinstance(v, str) else v for v in cells])
+            ws.append([_xlsx_cell(ws, _cell(row[c])) for c in COLUMNS])
             n += 1
             if progress:
                 progress(n)

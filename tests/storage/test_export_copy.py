@@ -68,6 +68,29 @@ def test_jsonl_and_xlsx(store, tmp_path):
     assert table[1][COLUMNS.index("authors")] == "خبرنگار"
 
 
+DANGEROUS = ('=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1")
+
+
+def test_export_neutralises_formulas(store, tmp_path):
+    """Scraped text starting with = + - @ tab or CR comes out as inert text in CSV and XLSX (review #3)."""
+    from openpyxl import load_workbook
+
+    store.sync_sources(SOURCES)
+    store.add_articles([article(n, title=t, body="-متن") for n, t in enumerate(DANGEROUS, 1)])
+    out = tmp_path / "x.csv"
+    write_export(store, "csv", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
+    assert [r["title"] for r in rows] == ["'" + t for t in DANGEROUS]
+    assert all(r["body"] == "'-متن" for r in rows)
+    xl = tmp_path / "x.xlsx"
+    write_export(store, "xlsx", xl)
+    ws = load_workbook(xl)["articles"]
+    col = COLUMNS.index("title") + 1
+    cells = [ws.cell(row=i, column=col) for i in range(2, len(DANGEROUS) + 2)]
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.value for c in cells] == ["'" + t for t in DANGEROUS]
+
+
 @pytest.mark.postgres
 def test_copy_sqlite_to_postgresql_is_complete_and_idempotent(sqlite_url, pg_url):
     src, dst = open_store(sqlite_url), open_store(pg_url)
