@@ -77,21 +77,20 @@ def _items(store: Any, since: datetime, until: datetime) -> list[DigestItem]:
     return items
 
 
-def _last_end(store: Any, kind: str, group: str | None, end: datetime) -> datetime | None:
-    """The end of the last recorded digest of this kind that ended before `end` (re-runs ignore themselves)."""
-    last = store.last_digest(kind, group=group)
-    if last is None or last.period_end is None or last.period_end >= end:
-        return None
-    return last.period_end
-
-
 def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
-    """The period of `day`'s morning digest: the recorded one when it was already made, else as it would be."""
+    """The period of `day`'s morning digest (and daily briefs), the same however often it is made.
+
+    A digest already recorded for this morning keeps its period (a re-run covers what the first run did);
+    otherwise it starts where the latest digest ending at or before this morning ended (regenerating an old
+    digest does not move that), or at the previous working morning when there is none.
+    """
     end = digest_period(day)[1]
-    last = store.last_digest(DIGEST_KIND, group=None)
-    if last is not None and last.period_end == end and getattr(last, "period_start", None):
+    last = store.last_digest(DIGEST_KIND, group=None, ending_by=end)
+    if last is None:
+        return digest_period(day)
+    if last.period_end == end:
         return last.period_start, end
-    return digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end))
+    return digest_period(day, last_digest_end=last.period_end)
 
 
 def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime]:
@@ -133,8 +132,7 @@ def make_morning_digest(
     """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
     settings = settings or get_settings()
     out_dir = Path(out_dir) if out_dir else settings.digest_root
-    end_guess = digest_period(day)[1]
-    period = digest_period(day, last_digest_end=_last_end(store, DIGEST_KIND, None, end_guess))
+    period = _daily_period(store, day)
     start, end = period
     items = _items(store, start, end)
     history = _items(store, end - timedelta(days=CHART_DAYS), start)
@@ -175,9 +173,7 @@ def make_briefs(
     if bad:
         raise ValueError(f"unknown working group(s) {', '.join(bad)}: use one of {', '.join(valid)}")
     kind = WEEKLY_KIND if weekly else BRIEF_KIND
-    period = weekly_period(day) if weekly else digest_period(day)
-    if not weekly:
-        period = _daily_period(store, day)
+    period = weekly_period(day) if weekly else _daily_period(store, day)
     prev = previous_period(period)
     # One read for all groups: history (30 days before the period, which covers the previous period too).
     history_start = min(prev[0], period[1] - timedelta(days=CHART_DAYS))

@@ -248,7 +248,7 @@ def previous_working_day(day: date) -> date:
 
 
 def digest_period(day: date, *, last_digest_end: datetime | None = None) -> tuple[datetime, datetime]:
-    """The morning digest of `day` covers (start, 07:00 Tehran of `day`], start = the previous digest's end.
+    """The morning digest of `day` covers [start, 07:00 Tehran of `day`), start = the previous digest's end.
 
     Without a previous digest, since 07:00 of the previous working morning: Saturday's digest
     therefore covers Wednesday's day, Thursday and Friday.

@@ -548,12 +548,20 @@ class Store:
                 kind=kind, group=group, period_start=period_start, period_end=period_end, created_at=utcnow(),
                 content=content, paths=[str(p) for p in paths]).returning(digests.c.id)).scalar_one())
 
-    def last_digest(self, kind: str, group: str | None = None) -> DigestRecord | None:
-        """The most recent digest of this kind and group (None group: the secretariat's)."""
+    def last_digest(self, kind: str, group: str | None = None, *,
+                    ending_by: datetime | None = None) -> DigestRecord | None:
+        """The digest of this kind and group (None group: the secretariat's) with the latest period end.
+
+        Ordered by period_end, not by creation: regenerating an old digest does not make it the "last" one.
+        With `ending_by`, only digests whose period ended at or before it count.
+        """
         cond = digests.c.group.is_(None) if group is None else digests.c.group == group
+        q = select(digests).where(digests.c.kind == kind, cond)
+        if ending_by is not None:
+            q = q.where(digests.c.period_end <= ending_by)
         with self._read() as c:
-            r = c.execute(select(digests).where(digests.c.kind == kind, cond)
-                          .order_by(digests.c.created_at.desc(), digests.c.id.desc()).limit(1)).first()
+            r = c.execute(q.order_by(digests.c.period_end.desc(), digests.c.created_at.desc(),
+                                     digests.c.id.desc()).limit(1)).first()
         if r is None:
             return None
         return DigestRecord(id=r.id, kind=r.kind, group=r.group, period_start=r.period_start,

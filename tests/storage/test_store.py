@@ -185,6 +185,16 @@ def test_digests_saved_and_last(st):
     assert st.last_digest("weekly") is None
 
 
+def test_last_digest_is_the_latest_period_not_the_latest_made(st):
+    st.save_digest("morning", group=None, period_start=T0, period_end=T0 + timedelta(1), content={"n": 1}, paths=[])
+    st.save_digest("morning", group=None, period_start=T0 - timedelta(8), period_end=T0 - timedelta(7),
+                   content={"n": "regenerated"}, paths=[])
+    assert st.last_digest("morning").content == {"n": 1}
+    assert st.last_digest("morning", ending_by=T0).content == {"n": "regenerated"}
+    assert st.last_digest("morning", ending_by=T0 + timedelta(1)).content == {"n": 1}
+    assert st.last_digest("morning", ending_by=T0 - timedelta(9)) is None
+
+
 def test_corrections_become_labels(st):
     ids = st.add_articles([article(1, lead="لید خبر"), article(2)])
     st.save_analyses([(ids[0], analysis(domain=Domain.urban_services, tone=None))])
