@@ -7,6 +7,7 @@ process killed mid-batch loses only its uncommitted rows and a rerun completes t
 from __future__ import annotations
 
 import dataclasses
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -542,11 +543,23 @@ class Store:
 
     def save_digest(self, kind: str, *, group: str | None, period_start: datetime, period_end: datetime,
                     content: dict[str, Any], paths: Sequence[str]) -> int:
-        """Record a digest as delivered; its id."""
+        """Record a digest as delivered; its id. A re-run for the same kind, group and period end replaces it."""
+        cond = digests.c.group.is_(None) if group is None else digests.c.group == group
+        values = dict(period_start=period_start, created_at=utcnow(), content=content, paths=[str(p) for p in paths])
         with self._write() as c:
-            return int(c.execute(digests.insert().values(
-                kind=kind, group=group, period_start=period_start, period_end=period_end, created_at=utcnow(),
-                content=content, paths=[str(p) for p in paths]).returning(digests.c.id)).scalar_one())
+            if self.dialect == "postgresql":  # serialise re-runs of one digest (SQLite: BEGIN IMMEDIATE does it)
+                key = zlib.crc32(f"digest|{kind}|{group}|{period_end.isoformat()}".encode())
+                c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            same = list(c.scalars(select(digests.c.id).where(digests.c.kind == kind, cond,
+                                                               digests.c.period_end == period_end)
+                                  .order_by(digests.c.id)))
+            if not same:
+                return int(c.execute(digests.insert().values(kind=kind, group=group, period_end=period_end, **values)
+                                     .returning(digests.c.id)).scalar_one())
+            c.execute(update(digests).where(digests.c.id == same[0]).values(**values))
+            if len(same) > 1:  # rows left by versions that inserted on every re-run
+                c.execute(delete(digests).where(digests.c.id.in_(same[1:])))
+            return int(same[0])
 
     def last_digest(self, kind: str, group: str | None = None, *,
                     ending_by: datetime | None = None) -> DigestRecord | None:

@@ -47,3 +47,14 @@ def test_a_same_day_rerun_covers_what_the_first_run_did(st, tmp_path: Path) -> N
     assert again.period == first.period
     [brief] = make_briefs(st, WED, out_dir=tmp_path, groups=["urban_services"], formats=("json",))
     assert brief.period == first.period
+
+
+def test_rerunning_a_digest_keeps_one_row(st, tmp_path: Path) -> None:
+    first = _digest(st, TUE, tmp_path)
+    again = _digest(st, TUE, tmp_path)
+    make_briefs(st, TUE, out_dir=tmp_path, formats=("json",))
+    make_briefs(st, TUE, out_dir=tmp_path, formats=("json",))
+    assert again.digest_id == first.digest_id
+    counts = st.table_counts()
+    assert counts["digests"] == 6  # one morning digest and five briefs
+    assert st.last_digest("morning").paths == tuple(str(p) for p in again.paths)
