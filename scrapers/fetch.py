@@ -44,6 +44,10 @@ _TRANSIENT = (
     httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, TimeoutError,
 )
 
+# Keep-alive connections kept open (about one per host crawled at once) and for how long when idle.
+POOL_CONNECTIONS = 128
+KEEPALIVE_S = 15.0
+
 Resolver = Callable[[str], list[str]]
 
 
@@ -117,7 +121,10 @@ class PoliteClient:
             timeout=httpx.Timeout(self.settings.request_timeout_s),
             follow_redirects=False,
             transport=transport,
-            limits=httpx.Limits(max_connections=self.settings.global_concurrency * 2),
+            # In-flight requests are capped by our semaphore; the pool only has to keep one idle
+            # connection per host, so a host is not reconnected for every page (a small pool
+            # shared by many hosts evicts and reconnects on nearly every request).
+            limits=httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS, keepalive_expiry=KEEPALIVE_S),
         )
         self._sem = asyncio.Semaphore(self.settings.global_concurrency)
         self._next_slot: dict[str, float] = {}
