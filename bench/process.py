@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import time
@@ -48,24 +49,30 @@ def load_texts(n: int) -> tuple[list[tuple[str, str]], str]:
     return out, "synthetic"
 
 
-def _work(chunk: list[tuple[str, str]]) -> list[tuple[str, str, bool, str]]:
-    """Normalise and classify one chunk in a worker; returns (norm_title, norm_body, municipal, domain)."""
-    from nlp.analyze import Analyzer
+def _normalise(chunk: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Clean and normalise one chunk in a worker: (norm_title, norm_body)."""
     from nlp.normalize import clean_article
 
-    an = _work.analyzer if hasattr(_work, "analyzer") else Analyzer.load()
-    _work.analyzer = an  # type: ignore[attr-defined]
-    cleaned = [clean_article(t, "", x) for t, x in chunk]
-    res = an.analyze_normalized(cleaned)
-    return [(t, b, a.municipal, a.domain.value) for (t, b), a in zip(cleaned, res, strict=True)]
+    return [clean_article(t, "", x) for t, x in chunk]
+
+
+def _classify(chunk: list[tuple[str, str]]) -> list[tuple[bool, str]]:
+    """Classify one chunk of normalised articles in a worker: (municipal, domain)."""
+    return [(a.municipal, a.domain.value) for a in _work_analyzer().analyze_normalized(chunk)]
+
+
+def _work_analyzer():
+    from nlp.analyze import Analyzer
+
+    if not hasattr(_work_analyzer, "an"):
+        _work_analyzer.an = Analyzer.load()  # type: ignore[attr-defined]
+    return _work_analyzer.an  # type: ignore[attr-defined]
 
 
 def _warm() -> None:
-    from nlp.analyze import Analyzer
     from nlp.normalize import normalize
 
-    _work.analyzer = Analyzer.load()  # type: ignore[attr-defined]
-    normalize("گرم کردن")
+    _work_analyzer().analyze_normalized([("گرم", normalize("گرم کردن شهرداری رشت"))])
 
 
 def hazm_alone(texts: list[tuple[str, str]]) -> float:
@@ -84,7 +91,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--chunk", type=int, default=250)
+    ap.add_argument("--chunk", type=int, default=100)
     args = ap.parse_args()
 
     from mediawatch.records import ClusterItem
@@ -93,26 +100,34 @@ def main() -> None:
     texts, origin = load_texts(args.n)
     ref = hazm_alone(texts[:300])
     chunks = [texts[i : i + args.chunk] for i in range(0, len(texts), args.chunk)]
+    base = datetime(2025, 1, 1, tzinfo=UTC)
     ctx = mp.get_context("fork")
     with ctx.Pool(args.workers, initializer=_warm) as pool:
         pool.map(_warm_noop, range(args.workers))
+        _warm()  # the parent dedupes: load what it needs before the clock starts
         t0 = time.perf_counter()
-        results = [r for part in pool.imap(_work, chunks) for r in part]
-        t_classify = time.perf_counter() - t0
+        # 1. normalise in the workers; 2. classify in the workers while this process dedupes (2 cores busy).
+        norm_chunks = pool.map(_normalise, chunks)
+        t_norm = time.perf_counter() - t0
+        pending = pool.map_async(_classify, norm_chunks)
         t1 = time.perf_counter()
-        base = datetime(2025, 1, 1, tzinfo=UTC)
+        normed = [r for part in norm_chunks for r in part]
         items = [ClusterItem(article_id=i, source_id="bench", published_at=base + timedelta(minutes=i),
                              fetched_at=base + timedelta(minutes=i), norm_title=t, norm_body=b)
-                 for i, (t, b, _m, _d) in enumerate(results)]
+                 for i, (t, b) in enumerate(normed)]
         clusters = cluster_stories(items)
         t_dedup = time.perf_counter() - t1
-    total = t_classify + t_dedup
+        labels = [r for part in pending.get() for r in part]
+        t_classify = time.perf_counter() - t1
+    assert len(labels) == len(texts)
+    total = time.perf_counter() - t0
     rate = len(texts) / total
     print(f"texts: {origin}; {len(texts)} articles, mean {sum(len(x) for _, x in texts) / len(texts):.0f} chars")
-    print(f"normalise+classify: {t_classify:.1f} s on {args.workers} workers; dedupe+stories: {t_dedup:.1f} s "
-          f"({len(clusters)} clusters)")
+    print(f"normalise: {t_norm:.1f} s on {args.workers} workers; then classify ({t_classify:.1f} s, workers) "
+          f"alongside dedupe+stories ({t_dedup:.1f} s, parent; {len(clusters)} clusters)")
     print(f"hazm Normalizer alone (1 core): {ref:.0f} articles/s")
     print(f"mediawatch nlp: {rate:.0f} articles/s  (ratio to hazm alone: {rate / ref:.2f}×; target ≥ 800/s)")
+    print(f"load average (1, 5, 15 min): {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def _warm_noop(_: int) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import pickle
 import re
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,12 +52,36 @@ def key_sentence(title: str, text: str) -> str:
     return best
 
 
+PARALLEL_MIN = 300  # items from which analyze_many uses worker processes (below: start-up costs more)
+_POOL_ANALYZER: Analyzer | None = None
+
+
+def _pool_size(n_items: int, workers: int | None) -> int:
+    """Worker processes to use for a batch (1: analyse here)."""
+    if workers == 1 or n_items < PARALLEL_MIN:
+        return 1
+    if threading.active_count() > 1 or multiprocessing.parent_process() is not None:
+        return 1  # threaded host (e.g. a Prefect flow) or already a worker: stay in this process
+    return max(1, min(workers or 2, os.cpu_count() or 1))
+
+
+def _pool_work(chunk: list[tuple[str, str, str]]) -> list[Analysis]:
+    """Worker side of `analyze_many`: the analyzer was inherited by fork."""
+    assert _POOL_ANALYZER is not None
+    return _POOL_ANALYZER.analyze_many(chunk, workers=1)
+
+
 class Analyzer:
     """The shipped model plus the rules around it; thread-safe for prediction."""
 
     def __init__(self, model: Model, model_version: str) -> None:
         self.model = model
         self.model_version = model_version
+        self._pool = None  # multiprocessing pool for large batches, made on first use
+        self._pool_n = 0
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_pool"} | {"_pool": None, "_pool_n": 0}
 
     @classmethod
     def load(cls, model_dir: Path | None = None) -> Analyzer:
@@ -77,12 +104,37 @@ class Analyzer:
         """Analyse one article (original text; normalised here)."""
         return self.analyze_many([(title, text, lead)])[0]
 
-    def analyze_many(self, items: Sequence[tuple[str, str, str]]) -> list[Analysis]:
-        """Analyse a batch of (title, text, lead) articles; one vectorised pass through the models."""
+    def analyze_many(self, items: Sequence[tuple[str, str, str]], *, workers: int | None = None) -> list[Analysis]:
+        """Analyse a batch of (title, text, lead) articles; one vectorised pass through the models.
+
+        Batches of at least PARALLEL_MIN items are split over `workers` forked processes (default: up
+        to 2, the CPU count) when this process is single-threaded (forking a threaded process is unsafe);
+        smaller batches and threaded callers run here. `workers=1` forces a single process.
+        """
         if not items:
             return []
+        n = _pool_size(len(items), workers)
+        if n > 1:
+            return self._analyze_in_pool(list(items), n)
         cleaned = [clean_article(t or "", lead or "", x or "") for t, x, lead in items]
         return self.analyze_normalized(cleaned)
+
+    def _analyze_in_pool(self, items: list[tuple[str, str, str]], n: int) -> list[Analysis]:
+        global _POOL_ANALYZER
+        if self._pool is None or self._pool_n != n:
+            import multiprocessing as mp
+
+            if self._pool is not None:
+                self._pool.close()
+            # Load hazm's tables and the lexicons here first, so the workers inherit them instead of
+            # each loading them again.
+            self.analyze_many([("شهرداری رشت", "شهرداری رشت می‌گوید خیابان‌ها آسفالت می‌شود.", "")], workers=1)
+            _POOL_ANALYZER = self  # inherited by the forked workers: no model reload, shared pages
+            self._pool = mp.get_context("fork").Pool(n)
+            self._pool_n = n
+        step = max(50, -(-len(items) // (4 * n)))
+        chunks = [items[i : i + step] for i in range(0, len(items), step)]
+        return [a for part in self._pool.map(_pool_work, chunks) for a in part]
 
     def analyze_normalized(self, cleaned: Sequence[tuple[str, str]]) -> list[Analysis]:
         """Analyse already-cleaned (norm_title, norm_body) pairs."""

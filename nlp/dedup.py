@@ -37,6 +37,7 @@ STORY_COSINE = 0.45  # title+opening TF-IDF cosine for "same event": on the demo
 MIN_COMPLETE = 400  # a body shorter than this (characters) is a teaser, not a complete article
 
 _WORD = re.compile(r"[\w\u200c]+")
+_FOLDED_WORD = re.compile(r"\w+")  # folded text has no half-spaces left
 
 
 def exact_key(title: str, body: str) -> str:
@@ -60,7 +61,7 @@ def _word_id(word: str) -> int:
 
 def _shingle_hashes(text: str) -> np.ndarray:
     """32-bit hashes of the word SHINGLE-grams of a text (stable across runs and processes), unique."""
-    words = _WORD.findall(fold(text))
+    words = _FOLDED_WORD.findall(fold(text))
     known = list(map(_word_ids.get, words))
     if None in known:
         known = [k if k is not None else _word_id(w) for k, w in zip(known, words, strict=True)]

@@ -203,13 +203,12 @@ _FOLD = (
     *((chr(0x06F0 + i), str(i)) for i in range(10)),
     *((chr(0x0660 + i), str(i)) for i in range(10)),
 )
-_FOLD_WS = re.compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """A matching key for lexicons: ZWNJ → space, digits → ASCII, hamza forms folded, one space."""
-    return _FOLD_WS.sub(" ", _replace_all(text, _FOLD)).strip()
+    return " ".join(_replace_all(text, _FOLD).split())  # str.split(): the same whitespace as \s
 
 
 # --- article cleaning ----------------------------------------------------------------------------

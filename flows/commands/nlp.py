@@ -11,7 +11,7 @@ import typer
 
 CLASSIFY_KEYS = ("id", "municipal", "domain", "domain_scores", "secondary", "rasht", "places", "concern",
                  "concern_score", "key_sentence", "tone", "model_version")
-BATCH = 256  # items per model pass: large enough to vectorise well, small enough to stream
+BATCH = 1000  # items per model pass: from analyze.PARALLEL_MIN on, the batch is split over 2 processes
 
 
 def _err(msg: str) -> None:

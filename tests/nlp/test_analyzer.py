@@ -56,3 +56,22 @@ def test_batch_matches_single_and_scores_sum_to_one(analyzer):
     for a in many:
         assert abs(sum(a.domain_scores.values()) - 1.0) < 0.01
         assert a.model_version == analyzer.model_version != "unknown"
+
+
+def test_large_batch_in_worker_processes_matches_one_process(analyzer):
+    import threading
+
+    from nlp.analyze import PARALLEL_MIN, Analyzer
+
+    texts = ["شهرداری رشت خیابان گلسار را آسفالت کرد.", "شهروندان از انباشت زباله در خیابان شکایت دارند؟",
+             "تیم فوتبال ملی در تهران تمرین کرد.", "شورای شهر رشت بودجه سال آینده را تصویب کرد."]
+    items = [(f"خبر {i}", f"{texts[i % 4]} بند {i}.", "") for i in range(PARALLEL_MIN + 20)]
+    an = Analyzer(analyzer.model, analyzer.model_version)
+    try:
+        pooled = an.analyze_many(items)
+        if threading.active_count() == 1:
+            assert an._pool is not None  # the batch really went to worker processes
+    finally:
+        if an._pool is not None:
+            an._pool.close()
+    assert pooled == an.analyze_many(items, workers=1)
