@@ -7,7 +7,7 @@ artifact with a stable key) — and fail loudly if nothing could be collected.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -18,7 +18,7 @@ from prefect.tasks import exponential_backoff
 from flows import steps
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import get_settings
-from mediawatch.timeutil import utcnow
+from mediawatch.timeutil import TEHRAN, tehran_midnight, utcnow
 
 RUN_REPORT_KEY = "nightly-run-report"
 # A source that failed as a whole (dead site, broken feed) is tried twice more, 30 s then 60 s later
@@ -96,9 +96,16 @@ def load_sources(sources_file: str | None, source_ids: list[str] | None) -> list
     return [s for s in sources if s.enabled]
 
 
+def _since(since: datetime | date | None) -> datetime | None:
+    """A day means Tehran midnight; a naive time is Tehran wall-clock time (as typed in the Prefect UI)."""
+    if since is None or isinstance(since, datetime):
+        return since.replace(tzinfo=TEHRAN) if since is not None and since.tzinfo is None else since
+    return tehran_midnight(since)
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
-    since: datetime | None = None,
+    since: datetime | date | None = None,
     source_ids: list[str] | None = None,
     db_url: str | None = None,
     sources_file: str | None = None,
@@ -106,6 +113,7 @@ def nightly(
 ) -> steps.NightlyResult:
     """Collect, store and understand everything the outlets published since the last run."""
     logger = get_run_logger()
+    since = _since(since)
     # 1. sources
     sources = load_sources(sources_file, source_ids)
     store = _open(db_url)
@@ -128,6 +136,9 @@ def nightly(
         # 3. understand, 4. stories
         result.analysed, result.model_version = analyse(db_url)
         result.clusters = cluster(db_url)
+    except BaseException as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        raise
     finally:
         # 5. the run report, whatever happened above
         result.finished_at = utcnow()
@@ -137,6 +148,6 @@ def nightly(
                                  description="Per source: found, new, failed and why")
     logger.info("nightly run %s: %s found, %s new, %s analysed, %s failed source(s)",
                 run_id, result.found, result.new, result.analysed, len(result.failed_sources))
-    if result.status == "failed":
+    if result.status == "failed":  # every source failed (a crash above has already been raised)
         raise RuntimeError(f"every source failed in run {run_id}; see the '{RUN_REPORT_KEY}' artifact")
     return result

@@ -20,9 +20,13 @@ SCHEDULES = {
 }
 
 
-def deployments(db_url: str | None = None):
-    """The three deployments, each limited to one concurrent run so nights never overlap."""
-    params = {"db_url": db_url} if db_url else {}
+def deployments():
+    """The three deployments, each limited to one concurrent run so nights never overlap.
+
+    The database comes from MEDIAWATCH_DB_URL in the serving process's environment, never from a
+    deployment parameter: parameters are stored and shown by Prefect, and the URL may hold a password.
+    """
+    params: dict = {}
     return [
         nightly.to_deployment(name="nightly", schedules=[Cron(SCHEDULES["nightly"], timezone=TZ)],
                               parameters=params, concurrency_limit=1, tags=["mediawatch"]),
@@ -35,6 +39,6 @@ def deployments(db_url: str | None = None):
     ]
 
 
-def serve_all(db_url: str | None = None) -> None:
+def serve_all() -> None:
     """Serve every deployment from this process until interrupted."""
-    serve(*deployments(db_url))
+    serve(*deployments())

@@ -7,12 +7,13 @@ tests can run them directly. Each step reads and writes only through the storage
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mediawatch.records import Source, SourceReport
-from mediawatch.settings import Settings, get_settings
+from mediawatch.settings import Settings
 from mediawatch.timeutil import format_jalali_datetime, utcnow
 
 # Stories are grouped over the last 14 days: long enough that a complaint raised last week and
@@ -36,6 +37,7 @@ class NightlyResult:
     analysed: int = 0
     clusters: int = 0
     model_version: str = ""
+    error: str = ""  # set when a step after collection crashed: the night failed
 
     @property
     def found(self) -> int:
@@ -51,7 +53,7 @@ class NightlyResult:
 
     @property
     def status(self) -> str:
-        if self.reports and all(r.fatal for r in self.reports):
+        if self.error or (self.reports and all(r.fatal for r in self.reports)):
             return "failed"
         return "partial" if self.failed_sources else "ok"
 
@@ -63,6 +65,7 @@ class NightlyResult:
             "analysed": self.analysed,
             "clusters": self.clusters,
             "model_version": self.model_version,
+            **({"error": self.error} if self.error else {}),
         }
 
 
@@ -82,36 +85,7 @@ def collect_one(
     reports = asyncio.run(
         collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private)
     )
-    return reports[0]
-
-
-def collect_step(
-    store,
-    sources: Sequence[Source],
-    *,
-    run_id: int,
-    since: datetime | None = None,
-    settings: Settings | None = None,
-    allow_private: bool = False,
-    progress: Progress | None = None,
-) -> list[SourceReport]:
-    """Collect every enabled source concurrently (the crawler keeps per-host politeness)."""
-    from scrapers.collect import collect_all
-
-    settings = settings or get_settings()
-    sink = store.bind_run(run_id)
-    enabled = [s for s in sources if s.enabled]
-    return asyncio.run(
-        collect_all(
-            enabled,
-            state=sink,
-            sink=sink,
-            since=since,
-            settings=settings,
-            allow_private=allow_private,
-            progress=progress,
-        )
-    )
+    return reports[0] if reports else SourceReport(source_id=source.id, skipped=1)
 
 
 def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: int = ANALYSE_BATCH) -> int:
@@ -149,6 +123,14 @@ def cluster_step(store, *, now: datetime | None = None, window_days: int = CLUST
     return len(clusters)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~])")
+
+
+def _md_inert(text: str) -> str:
+    """Remote text (error messages quote URLs and page content) as plain text inside a table cell."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -> str:
     """The run report: per source found / new / failed and why. Read by the IT officer each morning."""
     names = {s.id: s.name for s in sources}
@@ -164,11 +146,13 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
         "|---|---|---:|---:|---:|---|",
     ]
     for r in sorted(result.reports, key=lambda r: (not (r.fatal or r.failed), r.source_id)):
-        why = r.fatal or "; ".join(r.errors[:3])
-        why = why.replace("|", "\\|").replace("\n", " ")
+        why = _md_inert(r.fatal or "; ".join(r.errors[:3]))
         lines.append(
             f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
         )
     if result.failed_sources:
         lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
+    if result.error:
+        lines += ["", f"**The run failed after collecting:** {_md_inert(result.error)}. What was collected is "
+                  "stored; the next run analyses whatever is still unanalysed."]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def _load(path: Path | None, ids: list[str] | None = None, *, enabled_only: bool
     try:
         sources = load_sources(path)
     except ConfigError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
     if ids:
         unknown = sorted(set(ids) - {s.id for s in sources})
@@ -98,7 +99,7 @@ def check(
     console.print(table)
     for r in results:
         for p in r.problems[:5]:
-            console.print(f"[dim]{r.source_id}:[/] {p}", overflow="fold")
+            console.print(f"[dim]{r.source_id}:[/] {escape(p)}", overflow="fold")
     failed = [r.source_id for r in results if r.verdict == "fail"]
     if failed:
         err.print(f"[red]{len(failed)} source(s) failed: {', '.join(failed)}[/] — fix their URLs or parser in sources.toml")
@@ -110,7 +111,11 @@ def _report_table(reports: list[SourceReport]) -> Table:
     for col in ("source", "found", "new", "skipped", "failed", "status"):
         table.add_column(col)
     for r in reports:
-        status = f"[red]{r.fatal}[/]" if r.fatal else ("[yellow]" + r.errors[0][:120] + "[/]" if r.failed else "[green]ok[/]")
+        # Error texts quote remote pages and URLs: escaped, so a "[/b]" in a broken feed stays text.
+        if r.fatal:
+            status = f"[red]{escape(r.fatal)}[/]"
+        else:
+            status = f"[yellow]{escape(r.errors[0][:120])}[/]" if r.failed else "[green]ok[/]"
         table.add_row(r.source_id, str(r.found), str(r.new), str(r.skipped), str(r.failed), status)
     return table
 
@@ -136,13 +141,13 @@ def collect_cmd(
         try:
             start = tehran_midnight(parse_date_arg(since))
         except ValueError as exc:
-            err.print(f"[red]{exc}[/]")
+            err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(2) from None
     sources = _load(sources_file, source)
     try:
         store = open_store(db)
     except MediawatchError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
     try:
         store.sync_sources(sources)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mediawatch.records import DOMAIN_TITLES_FA
@@ -105,14 +107,14 @@ def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, s
         table.add_column("outlets", justify="right")
         for i, c in enumerate(concerns, 1):
             group = DOMAIN_TITLES_FA.get(c.get("domain", ""), "").removeprefix("کارگروه ").split(" (")[0]
-            table.add_row(str(i), c.get("headline", ""), group, str(len(c.get("outlets", []))))
+            table.add_row(str(i), escape(c.get("headline", "")), group, str(len(c.get("outlets", []))))
         console.print(table)
     html = [p for p in paths if p.suffix == ".html"]
     console.print(f"Digest and briefs ({len(html)} HTML files) in [bold]{out / 'digests'}[/]:")
     for p in html:
         console.print(f"  {p}")
     for r in result.failed_sources:
-        console.print(f"[yellow]! {r.source_id}[/]: {r.fatal or '; '.join(r.errors[:2])}")
+        console.print(f"[yellow]! {r.source_id}[/]: {escape(r.fatal or '; '.join(r.errors[:2]))}")
     console.print(f"Database: {db_url}   ·   took {seconds:.0f} s")
 
 
@@ -126,10 +128,10 @@ def nightly_cmd(
     from flows.nightly import nightly
 
     since_day = _date(since)
+    _use_db(db)
     result = nightly(
         since=tehran_midnight(since_day) if since_day else None,
         source_ids=source or None,
-        db_url=db,
         sources_file=str(sources_file) if sources_file else None,
     )
     console.print(f"run {result.run_id}: {result.found} found, {result.new} new, {result.analysed} analysed")
@@ -167,7 +169,8 @@ def morning_cmd(
     from flows.digest import morning_digest
 
     _date(day)
-    paths = morning_digest(day=day, db_url=db, out_dir=str(out) if out else None, send=send)
+    _use_db(db)
+    paths = morning_digest(day=day, out_dir=str(out) if out else None, send=send)
     for p in paths:
         console.print(p)
 
@@ -176,9 +179,19 @@ def serve_cmd(db: DbOption = None) -> None:
     """Serve the three scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
     from flows.serve import SCHEDULES, serve_all
 
+    _use_db(db)
     for name, cron in SCHEDULES.items():
         console.print(f"{name}: cron '{cron}' Asia/Tehran")
-    serve_all(db)
+    serve_all()
+
+
+def _use_db(db: str | None) -> None:
+    """--db for flow runs goes through the environment, not a flow parameter Prefect would store."""
+    if db:
+        from mediawatch.settings import get_settings
+
+        os.environ["MEDIAWATCH_DB_URL"] = db
+        get_settings.cache_clear()
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ def _artifact(key: str) -> str:
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
     assert found, f"no artifact with key {key}"
-    return found[-1].data
+    return max(found, key=lambda a: a.created).data  # the newest one: this test's run
 
 
 def test_nightly_then_morning_digest(prefect_harness, demo_sites, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -22,8 +23,13 @@ def store(tmp_path):
 
 
 def _night(store, sources, since):
+    """Collect as the nightly flow does: one source at a time through collect_one."""
+    from mediawatch.settings import Settings
+
     run_id = store.start_run("nightly")
-    reports = steps.collect_step(store, sources, run_id=run_id, since=since, allow_private=True)
+    settings = Settings()
+    reports = [steps.collect_one(s, store, run_id=run_id, since=since, settings=settings, allow_private=True)
+               for s in sources]
     return run_id, reports
 
 
@@ -63,6 +69,33 @@ def test_a_dead_source_is_reported_and_the_rest_is_collected(store, demo_sites):
     by_id = {r.source_id: r for r in reports}
     assert by_id["dead"].fatal  # says why
     assert by_id[sources[0].id].new > 0
+
+
+def test_analysis_crash_fails_the_night_and_the_report_says_so():
+    from datetime import UTC, datetime
+
+    from mediawatch.records import SourceReport
+
+    result = steps.NightlyResult(run_id=8, started_at=datetime(2026, 11, 25, 22, 30, tzinfo=UTC))
+    result.reports = [SourceReport("ok", found=5, new=3)]
+    assert result.status == "ok"
+    result.error = "EOFError: model file ended early"
+    assert result.status == "failed" and result.summary()["error"].startswith("EOFError")
+    assert "failed after collecting" in steps.run_report_markdown(result)
+
+
+def test_remote_text_in_the_run_report_is_inert():
+    from datetime import UTC, datetime
+
+    from mediawatch.records import SourceReport
+
+    result = steps.NightlyResult(run_id=9, started_at=datetime(2026, 11, 25, 22, 30, tzinfo=UTC))
+    result.reports = [SourceReport("bad", failed=1, errors=["http://x/a|b: <img src=x onerror=alert(1)> [x](javascript:1)"])]
+    md = steps.run_report_markdown(result)
+    row = next(line for line in md.splitlines() if line.startswith("| bad |"))
+    assert row.count(" | ") == 5  # the pipe in the URL did not open a new column
+    assert "\\<img" in md and not re.search(r"(?<!\\)<img", md)  # shown as text, not an HTML tag
+    assert "](javascript" not in md
 
 
 def test_run_report_names_each_source_and_why(demo_sites):

@@ -1,0 +1,32 @@
+"""The command line: every command has --help; remote text never breaks the terminal output."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from flows.cli import app
+from mediawatch.records import SourceReport
+
+COMMANDS = ["demo", "nightly", "process", "morning", "serve", "collect", "sources", "digest", "classify",
+            "eval", "train", "search", "export", "db", "corrections"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_collect_table_shows_remote_markup_as_text():
+    from flows.commands.collect import _report_table
+
+    table = _report_table([SourceReport("x", failed=1, errors=["http://a/b: [/b] [bold red]boom"]),
+                           SourceReport("y", fatal="feed said [/]")])
+    out = io.StringIO()
+    Console(file=out, width=200).print(table)
+    assert "[/b] [bold red]boom" in out.getvalue() and "feed said [/]" in out.getvalue()
