@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from digests.charts import GROUP_COLOURS, per_group_svg, tone_svg
-from digests.select import Brief, Digest, Story, safe_url
+from digests.select import ArticleRef, Brief, Digest, Story, safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
@@ -119,6 +119,17 @@ def _md_link(title: str, url: str) -> str:
     return f"[{md_escape(title)}]({url})"
 
 
+LATE_LABEL = "دیرتر رسیده"  # an article published before the period, collected after the last digest
+
+
+def _md_late(a: ArticleRef) -> str:
+    return f" *({LATE_LABEL})*" if a.late else ""
+
+
+def _text_late(a: ArticleRef) -> str:
+    return f" ({LATE_LABEL})" if a.late else ""
+
+
 def _md_story(s: Story, rank: int | None) -> list[str]:
     head = f"{fa_digits(rank)}. " if rank else ""
     status = "تازه" if s.new else "ادامه‌دار"
@@ -132,7 +143,7 @@ def _md_story(s: Story, rank: int | None) -> list[str]:
     if s.key_sentence:
         lines += [f"> {md_escape(s.key_sentence)}", ""]
     for a in s.articles:
-        lines.append(f"- {md_escape(a.outlet)}: {_md_link(a.title, a.url)} — {a.date_fa}")
+        lines.append(f"- {md_escape(a.outlet)}: {_md_link(a.title, a.url)}{_md_late(a)} — {a.date_fa}")
     lines += ["", f"*چرا این رتبه: {md_escape(s.why)}*", ""]
     return lines
 
@@ -195,7 +206,7 @@ def render_markdown(doc: Digest | Brief) -> str:
                 ]
             if g.pr:
                 out += ["**پوشش خبری شهرداری:**", ""]
-                out += [f"- {_md_link(a.title, a.url)} — {md_escape(a.outlet)}، {a.date_fa}" for a in g.pr]
+                out += [f"- {_md_link(a.title, a.url)}{_md_late(a)} — {md_escape(a.outlet)}، {a.date_fa}" for a in g.pr]
                 out.append("")
         out += ["## برای دبیرخانه — مدیریت شهری", ""]
         for s in doc.management:
@@ -235,7 +246,7 @@ def render_markdown(doc: Digest | Brief) -> str:
         if not doc.recurring:
             out += ["موضوع ادامه‌داری نبود.", ""]
         out += ["## فهرست همهٔ خبرها", ""]
-        out += [f"- {_md_link(a.title, a.url)} — {md_escape(a.outlet)}، {a.date_fa}" for a in doc.articles]
+        out += [f"- {_md_link(a.title, a.url)}{_md_late(a)} — {md_escape(a.outlet)}، {a.date_fa}" for a in doc.articles]
         if not doc.articles:
             out.append("خبری نبود.")
         out.append("")
@@ -256,7 +267,7 @@ def _text_story(s: Story, rank: int | None) -> list[str]:
     if s.key_sentence:
         lines.append(f"   «{_plain(s.key_sentence)}»")
     for a in s.articles:
-        lines.append(f"   * {_plain(a.outlet)}: {_plain(a.title)}")
+        lines.append(f"   * {_plain(a.outlet)}: {_plain(a.title)}{_text_late(a)}")
         if a.url:
             lines.append(f"     {a.url}")
     return [*lines, ""]
@@ -308,7 +319,7 @@ def render_text(doc: Digest | Brief) -> str:
             out += _text_story(s, n)
         out += ["فهرست همهٔ خبرها", ""]
         for a in doc.articles:
-            out.append(f"- {_plain(a.title)} — {_plain(a.outlet)}، {a.date_fa}")
+            out.append(f"- {_plain(a.title)}{_text_late(a)} — {_plain(a.outlet)}، {a.date_fa}")
             if a.url:
                 out.append(f"  {a.url}")
     return "\n".join(out) + "\n"

@@ -34,6 +34,12 @@ NIGHTLY_KIND = "nightly"  # the run kind flows/nightly.py records
 # A nightly run started up to 12 h after the digest's 07:00 (a catch-up after a failed night, or the demo
 # run in the afternoon) still counts as the night that fed that digest: its failures are reported in it.
 CATCH_UP = timedelta(hours=12)
+# Late finds: an article published up to LATE_GRACE before a morning's period but collected only after the
+# previous digest was made (published at 03:00 and collected the next night at 02:00, or a source that was
+# down for a night, or a Thursday–Friday weekend, and caught up later) is shown in the next morning's digest
+# and daily briefs, marked «دیرتر رسیده». Three days cover a source down over the weekend; anything older is
+# a backfill of the archive, not news for the morning (it stays searchable and in the charts and trends).
+LATE_GRACE = timedelta(days=3)
 BRIEF_KIND = "brief"
 WEEKLY_KIND = "weekly_brief"
 
@@ -93,6 +99,31 @@ def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
     return digest_period(day, last_digest_end=last.period_end)
 
 
+def _late_finds(store: Any, period: tuple[datetime, datetime]) -> list[DigestItem]:
+    """Articles published within LATE_GRACE before the period but fetched after the previous digest was made.
+
+    Without a previous digest there are none (a first run's backfill is history, not late news).
+    """
+    start = period[0]
+    if not hasattr(store, "late_items"):
+        return []
+    prev = store.last_digest(DIGEST_KIND, group=None, ending_by=start)
+    if prev is None:
+        return []
+    return store.late_items(start - LATE_GRACE, start, prev.created_at)
+
+
+def _with_late(
+    store: Any, period: tuple[datetime, datetime], history_start: datetime
+) -> tuple[list[DigestItem], list[DigestItem]]:
+    """(the period's items plus late finds, the history before the period without them)."""
+    late = _late_finds(store, period)
+    ids = {i.article_id for i in late}
+    items = [*_items(store, *period), *late]
+    history = [i for i in _items(store, history_start, period[0]) if i.article_id not in ids]
+    return items, history
+
+
 def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime]:
     """(did a nightly run start in the period or a catch-up after it, until when to read run reports)."""
     start, end = period
@@ -134,8 +165,7 @@ def make_morning_digest(
     out_dir = Path(out_dir) if out_dir else settings.digest_root
     period = _daily_period(store, day)
     start, end = period
-    items = _items(store, start, end)
-    history = _items(store, end - timedelta(days=CHART_DAYS), start)
+    items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
     ran, reports_until = _night(store, period)
     doc = build_digest(
         items,
@@ -177,8 +207,10 @@ def make_briefs(
     prev = previous_period(period)
     # One read for all groups: history (30 days before the period, which covers the previous period too).
     history_start = min(prev[0], period[1] - timedelta(days=CHART_DAYS))
-    items = _items(store, period[0], period[1])
-    history = _items(store, history_start, period[0])
+    if weekly:
+        items, history = _items(store, *period), _items(store, history_start, period[0])
+    else:
+        items, history = _with_late(store, period, history_start)
     previous = window(history, prev)
     results = []
     for group in groups:

@@ -87,6 +87,7 @@ class ArticleRef:
     concern: bool
     rasht: bool
     is_duplicate: bool
+    late: bool = False  # published before the period, collected after the previous digest went out
 
 
 @dataclass(slots=True)
@@ -303,6 +304,7 @@ def _ref(item: DigestItem) -> ArticleRef:
         concern=item.concern,
         rasht=item.rasht,
         is_duplicate=item.is_duplicate,
+        late=item.late,
     )
 
 

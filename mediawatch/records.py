@@ -242,6 +242,8 @@ class DigestItem:
     tone: Tone | None
     cluster_key: str | None = None
     is_duplicate: bool = False
+    # a late find: published before the digest's period but collected after the previous digest went out
+    late: bool = False
 
     @property
     def seen_at(self) -> datetime:

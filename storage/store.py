@@ -507,21 +507,19 @@ class Store:
                     not_(exists().where(cluster_members.c.cluster_key == clusters.c.key))))
 
     # --- digests -------------------------------------------------------------------------------
-    def digest_items(self, since: datetime, until: datetime, *, domain: str | None = None) -> list[DigestItem]:
-        """Analysed articles seen in [since, until) (optionally of one primary domain), oldest first."""
-        q = (select(articles.c.id, articles.c.url, articles.c.source_id, sources.c.name.label("source_name"),
-                    sources.c.kind.label("source_kind"), articles.c.title, articles.c.lead,
-                    articles.c.published_at, articles.c.fetched_at, analyses.c.municipal, analyses.c.domain,
-                    analyses.c.secondary, analyses.c.rasht, analyses.c.places, analyses.c.concern,
-                    analyses.c.concern_score, analyses.c.key_sentence, analyses.c.tone,
-                    cluster_members.c.cluster_key, cluster_members.c.duplicate_of)
-             .select_from(self._analysed()
-                          .join(sources, sources.c.id == articles.c.source_id)
-                          .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
-             .where(articles.c.seen_at >= since, articles.c.seen_at < until)
-             .order_by(articles.c.seen_at, articles.c.id))
-        if domain is not None:
-            q = q.where(analyses.c.domain == str(domain))
+    def _digest_query(self) -> Select[Any]:
+        return (select(articles.c.id, articles.c.url, articles.c.source_id, sources.c.name.label("source_name"),
+                       sources.c.kind.label("source_kind"), articles.c.title, articles.c.lead,
+                       articles.c.published_at, articles.c.fetched_at, analyses.c.municipal, analyses.c.domain,
+                       analyses.c.secondary, analyses.c.rasht, analyses.c.places, analyses.c.concern,
+                       analyses.c.concern_score, analyses.c.key_sentence, analyses.c.tone,
+                       cluster_members.c.cluster_key, cluster_members.c.duplicate_of)
+                .select_from(self._analysed()
+                             .join(sources, sources.c.id == articles.c.source_id)
+                             .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
+                .order_by(articles.c.seen_at, articles.c.id))
+
+    def _digest_rows(self, q: Select[Any], *, late: bool = False) -> list[DigestItem]:
         with self._read() as c:
             return [DigestItem(
                 article_id=r.id, url=r.url, source_id=r.source_id, source_name=r.source_name,
@@ -530,7 +528,22 @@ class Store:
                 secondary=Domain(r.secondary) if r.secondary else None, rasht=r.rasht,
                 places=tuple(r.places or ()), concern=r.concern, concern_score=r.concern_score,
                 key_sentence=r.key_sentence, tone=Tone(r.tone) if r.tone else None,
-                cluster_key=r.cluster_key, is_duplicate=r.duplicate_of is not None) for r in c.execute(q)]
+                cluster_key=r.cluster_key, is_duplicate=r.duplicate_of is not None, late=late) for r in c.execute(q)]
+
+    def digest_items(self, since: datetime, until: datetime, *, domain: str | None = None) -> list[DigestItem]:
+        """Analysed articles seen in [since, until) (optionally of one primary domain), oldest first."""
+        q = self._digest_query().where(articles.c.seen_at >= since, articles.c.seen_at < until)
+        if domain is not None:
+            q = q.where(analyses.c.domain == str(domain))
+        return self._digest_rows(q)
+
+    def late_items(self, published_since: datetime, published_until: datetime,
+                   fetched_after: datetime) -> list[DigestItem]:
+        """Late finds: analysed articles seen in [published_since, published_until) but fetched after
+        `fetched_after` (the previous digest's making), so no digest has shown them; marked late, oldest first."""
+        q = self._digest_query().where(articles.c.seen_at >= published_since, articles.c.seen_at < published_until,
+                                       articles.c.fetched_at > fetched_after)
+        return self._digest_rows(q, late=True)
 
     def domain_counts(self, since: datetime, until: datetime, *, municipal_only: bool = False) -> dict[str, int]:
         """How many analysed articles seen in [since, until) each primary domain has."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import json
 import socket
@@ -38,7 +39,8 @@ def store(store_url: str):
     s = open_store(store_url)
     day = _day()
     items, history = night(end=digest_period(day)[1])
-    populate(s, [*history, *items])
+    now = utcnow()  # nothing is collected in the future (or it would count as a late find next morning)
+    populate(s, [dataclasses.replace(i, fetched_at=min(i.fetched_at, now)) for i in (*history, *items)])
     record_run(s, FAILURES)
     yield s
     s.close()
