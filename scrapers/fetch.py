@@ -44,8 +44,8 @@ _TRANSIENT = (
     httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, TimeoutError,
 )
 
-# Keep-alive connections kept open (about one per host crawled at once) and for how long when idle.
-POOL_CONNECTIONS = 128
+# Idle keep-alive connections kept per host, and for how long (a browser keeps a few as well).
+KEEPALIVE_PER_HOST = 2
 KEEPALIVE_S = 15.0
 
 Resolver = Callable[[str], list[str]]
@@ -112,20 +112,12 @@ class PoliteClient:
         self.settings = settings or get_settings()
         self.allow_private = allow_private
         self._resolver = resolver
-        self._client = httpx.AsyncClient(
-            headers={
-                "User-Agent": self.settings.user_agent,
-                "Accept-Encoding": "gzip, deflate",
-                "Accept-Language": "fa,en;q=0.5",
-            },
-            timeout=httpx.Timeout(self.settings.request_timeout_s),
-            follow_redirects=False,
-            transport=transport,
-            # In-flight requests are capped by our semaphore; the pool only has to keep one idle
-            # connection per host, so a host is not reconnected for every page (a small pool
-            # shared by many hosts evicts and reconnects on nearly every request).
-            limits=httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS, keepalive_expiry=KEEPALIVE_S),
-        )
+        self._transport = transport
+        # One connection pool per host: a pool shared by many hosts either evicts and reconnects
+        # on nearly every request (small) or scans every connection for every request (large).
+        # In-flight requests are capped by the semaphore below, not by the pools.
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._ssl = httpx.create_ssl_context()  # built once: loading the CA bundle takes ~50 ms
         self._sem = asyncio.Semaphore(self.settings.global_concurrency)
         self._next_slot: dict[str, float] = {}
         self._robots: dict[str, RobotsRules] = {}
@@ -140,7 +132,29 @@ class PoliteClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        """The HTTP client (and its keep-alive connections) of this URL's origin."""
+        key = "" if self._transport is not None else self._origin(url)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = httpx.AsyncClient(
+                headers={
+                    "User-Agent": self.settings.user_agent,
+                    "Accept-Encoding": "gzip, deflate",
+                    "Accept-Language": "fa,en;q=0.5",
+                },
+                timeout=httpx.Timeout(self.settings.request_timeout_s),
+                follow_redirects=False,
+                transport=self._transport,
+                verify=self._ssl,
+                limits=httpx.Limits(max_connections=self.settings.global_concurrency,
+                                    max_keepalive_connections=KEEPALIVE_PER_HOST, keepalive_expiry=KEEPALIVE_S),
+            )
+        return client
 
     # --- politeness ------------------------------------------------------------------------
     def interval_for(self, url: str, source: Source | None = None) -> float:
@@ -328,7 +342,7 @@ class PoliteClient:
                 return await self._send(url, headers)
 
     async def _send(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
-        async with self._client.stream("GET", url, headers=headers) as resp:
+        async with self._client_for(url).stream("GET", url, headers=headers) as resp:
             if resp.status_code in REDIRECT_STATUSES or resp.status_code == 304 or resp.status_code >= 400:
                 return resp.status_code, resp.headers, b""
             body = await self._read_capped(url, resp)
