@@ -450,7 +450,7 @@ def _charts(
 
 
 def _failures(failures: Sequence[SourceReport], sources: Mapping[str, Source]) -> list[FailedOutlet]:
-    # Oldest first from the store: a source retried later in the period keeps only its latest report.
+    # The store lists only sources whose latest report in the period failed; a source listed twice keeps its latest.
     latest = {rep.source_id: rep for rep in failures}
     out = []
     for rep in latest.values():

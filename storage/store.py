@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, delete, exists, func, not_, or_, select, text, update
+from sqlalchemy import Engine, Select, bindparam, delete, exists, func, not_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -400,13 +400,18 @@ class Store:
                 c.execute(run_reports.insert(), list(rows.values()))
 
     def failed_sources(self, since: datetime, until: datetime) -> list[SourceReport]:
-        """Reports with a fatal error or failed fetches, from runs started in [since, until), oldest first."""
+        """Sources whose latest report from runs started in [since, until) has a fatal error or failed pages.
+
+        A source that failed early in the night and succeeded in a later (catch-up) run is not listed;
+        reports come oldest run first, then by source id.
+        """
         q = (select(run_reports).join(runs, runs.c.id == run_reports.c.run_id)
-             .where(runs.c.started_at >= since, runs.c.started_at < until,
-                    or_(run_reports.c.fatal != "", run_reports.c.failed > 0))
+             .where(runs.c.started_at >= since, runs.c.started_at < until)
              .order_by(runs.c.started_at, runs.c.id, run_reports.c.source_id))
         with self._read() as c:
-            return [_report_from_row(r) for r in c.execute(q)]
+            latest = {r.source_id: (n, r) for n, r in enumerate(c.execute(q))}
+        return [_report_from_row(r) for _, r in sorted(latest.values(), key=lambda x: x[0])
+                if r.fatal != "" or r.failed > 0]
 
     def last_run(self, kind: str) -> RunRecord | None:
         """The most recently started run of this kind, with its reports."""

@@ -97,6 +97,18 @@ def test_failed_sources_window(st):
     assert st.failed_sources(now - timedelta(hours=2), now - timedelta(hours=1)) == []
 
 
+def test_a_later_success_clears_an_earlier_failure(st):
+    """Only sources whose latest report in the window failed are listed (review #8)."""
+    first = st.start_run("nightly")
+    st.finish_run(first, status="failed", reports=[SourceReport("x", fatal="down"), SourceReport("y", fatal="down")])
+    again = st.start_run("nightly")
+    st.finish_run(again, status="partial", reports=[SourceReport("x", found=3, new=3),
+                                                    SourceReport("y", failed=2, errors=["HTTP 500"])])
+    now = datetime.now(UTC)
+    failed = st.failed_sources(now - timedelta(hours=1), now + timedelta(hours=1))
+    assert [(r.source_id, r.fatal, r.failed) for r in failed] == [("y", "", 2)]
+
+
 def test_articles_to_analyse_and_idempotent_analyses(st):
     ids = st.add_articles([article(n) for n in range(1, 6)])
     todo = list(st.articles_to_analyse("v1"))
