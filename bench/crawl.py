@@ -146,12 +146,26 @@ def parser_speed(seconds: float = 3.0) -> float:
     return n / (time.perf_counter() - t0)
 
 
+LAGS: list[float] = []  # how late the event loop woke a 10 ms sleeper during the last crawl (s)
+
+
+async def watch_loop(step: float = 0.01) -> None:
+    """Record how late the loop wakes a sleeper: a late wake-up is a late request for every host."""
+    while True:
+        t = time.monotonic()
+        await asyncio.sleep(step)
+        LAGS.append(time.monotonic() - t - step)
+
+
 async def crawl(sources: list[Source], store: Memory, settings: Settings, parse_workers: int) -> tuple[float, int, float]:
     """(wall seconds, requests sent, crawler CPU seconds) of one collect_all run."""
+    LAGS.clear()
+    watcher = asyncio.create_task(watch_loop())
     async with PoliteClient(settings) as client:
         t0, cpu0 = time.monotonic(), time.process_time()
         reports = await collect_all(sources, state=store, sink=store, settings=settings, client=client, parse_workers=parse_workers)
         wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    watcher.cancel()
     bad = [r for r in reports if r.fatal or r.failed]
     if bad:
         raise SystemExit(f"bench crawl had failures: {bad[:3]}")
@@ -211,6 +225,9 @@ def main() -> None:
           f"(lower bound {max(per_host)} requests x {args.interval:g} s = {lower_bound:.2f} s) "
           f"-> politeness efficiency {wall / lower_bound:.2f} (goal <= 1.2)")
     print(f"            requests {requests} (server saw {sum(per_host)}) / minimum {minimum} -> overhead {requests / minimum:.3f} (goal <= 1.05)")
+    lags = sorted(LAGS)
+    print(f"            event loop late by {1000 * lags[len(lags) // 2]:.1f} ms (median), {1000 * lags[int(len(lags) * 0.99)]:.1f} ms (p99), "
+          f"{1000 * lags[-1]:.1f} ms (max) against a host interval of {1000 * args.interval:.0f} ms")
     print(f"            CPU: crawler {cpu:.1f} s ({cpu / wall:.0%} of a core), sites' server {server_cpu1 - server_cpu0:.1f} s; "
           f"load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
 
