@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from digests.charts import GROUP_COLOURS, per_group_svg, tone_svg
-from digests.select import ArticleRef, Brief, Digest, Story, safe_url
+from digests.select import UNFINISHED_RUN_FA, ArticleRef, Brief, Digest, Story, safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
@@ -178,6 +178,8 @@ def render_markdown(doc: Digest | Brief) -> str:
             ]
         elif doc.collection_ran is False:
             out += [f"**{NO_RUN_FA}**", ""]
+        elif doc.collection_unfinished:
+            out += [f"**{md_escape(UNFINISHED_RUN_FA)}**", ""]
         elif doc.figures.articles == 0:
             out += ["**در این بازه هیچ خبری ثبت نشد.**", ""]
         out += ["## خلاصهٔ ارقام", "", *_md_figures(doc)]
@@ -216,7 +218,7 @@ def render_markdown(doc: Digest | Brief) -> str:
         out += ["## منابعی که دیشب در دسترس نبودند", ""]
         out += [f"- **{md_escape(f.name)}**: {md_escape(f.reason)}" for f in doc.failures]
         if not doc.failures:
-            out.append("همهٔ منابع در دسترس بودند.")
+            out.append(doc.sources_note)
         out.append("")
     else:
         t = doc.trend
@@ -288,6 +290,8 @@ def render_text(doc: Digest | Brief) -> str:
             out += ["هیچ‌یک از منابع خبری در این بازه در دسترس نبودند.", ""]
         elif doc.collection_ran is False:
             out += [NO_RUN_FA, ""]
+        elif doc.collection_unfinished:
+            out += [UNFINISHED_RUN_FA, ""]
         elif f.articles == 0:
             out += ["در این بازه هیچ خبری ثبت نشد.", ""]
         out += ["مهم‌ترین نگرانی‌های شهروندان", ""]
@@ -303,9 +307,7 @@ def render_text(doc: Digest | Brief) -> str:
             for s in doc.management:
                 out += _text_story(s, None)
         out += ["منابعی که دیشب در دسترس نبودند", ""]
-        out += [f"- {_plain(x.name)}: {_plain(x.reason)}" for x in doc.failures] or [
-            "همهٔ منابع در دسترس بودند."
-        ]
+        out += [f"- {_plain(x.name)}: {_plain(x.reason)}" for x in doc.failures] or [doc.sources_note]
     else:
         if f.articles == 0:
             out += ["در این بازه خبری در حوزهٔ این کارگروه ثبت نشد.", ""]
@@ -354,6 +356,7 @@ def to_dict(doc: Digest | Brief) -> dict[str, Any]:
     data["title"] = doc.title
     if isinstance(doc, Digest):
         data["all_sources_down"] = doc.all_sources_down
+        data["sources_note"] = doc.sources_note
     return data
 
 

@@ -124,19 +124,22 @@ def _with_late(
     return items, history
 
 
-def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime]:
-    """(did a nightly run start in the period or a catch-up after it, until when to read run reports)."""
+def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime, bool]:
+    """(did a nightly run start in the period or a catch-up after it, until when to read run reports,
+    is that run still marked running — killed, or not finished yet)."""
     start, end = period
     if not hasattr(store, "last_run"):
-        return None, end
+        return None, end, False
     run = store.last_run(NIGHTLY_KIND)
     if run is None:
-        return False, end
+        return False, end, False
+    unfinished = run.status == "running"
     if end <= run.started_at < end + CATCH_UP:  # a late or manual run that fed this morning's digest
-        return True, run.started_at + timedelta(seconds=1)
+        return True, run.started_at + timedelta(seconds=1), unfinished
     if run.started_at >= end + CATCH_UP:  # a later night: regenerating an old digest; its night is unknown
-        return None, end
-    return start <= run.started_at, end
+        return None, end, False
+    ran = start <= run.started_at
+    return ran, end, unfinished and ran
 
 
 def _save(store: Any, result: DigestResult) -> None:
@@ -166,7 +169,7 @@ def make_morning_digest(
     period = _daily_period(store, day)
     start, end = period
     items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
-    ran, reports_until = _night(store, period)
+    ran, reports_until, unfinished = _night(store, period)
     doc = build_digest(
         items,
         period=period,
@@ -174,6 +177,7 @@ def make_morning_digest(
         history=history,
         sources=store.sources(),
         collection_ran=ran,
+        collection_unfinished=unfinished,
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

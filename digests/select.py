@@ -184,7 +184,18 @@ class Digest:
     sources_total: int = 0
     # Whether a nightly collection run started within the period (None: not known to the builder).
     collection_ran: bool | None = None
+    # The nightly run that fed the period is still marked running: it was killed (or has not finished yet).
+    collection_unfinished: bool = False
     kind: str = "digest"
+
+    @property
+    def sources_note(self) -> str:
+        """What the failed-sources section says when it lists nobody (never "all available" when unsure)."""
+        if self.collection_unfinished:
+            return UNFINISHED_RUN_FA
+        if self.collection_ran is False:
+            return "در این بازه هیچ اجرای جمع‌آوری خبر ثبت نشد."
+        return "همهٔ منابع در دسترس بودند."
 
     @property
     def all_sources_down(self) -> bool:
@@ -237,6 +248,12 @@ class Brief:
     def title(self) -> str:
         span = "هفتگی" if self.weekly else "روزانه"
         return f"گزارش {span} {self.group_title} — {format_jalali_date(self.period_end, weekday=True)}"
+
+
+UNFINISHED_RUN_FA = (
+    "اجرای جمع‌آوری خبر دیشب به پایان نرسید (متوقف شد یا هنوز در حال اجراست)؛ "
+    "خبرها و فهرست منابع ناموفق این گزارش ممکن است ناقص باشد."
+)
 
 
 # --- periods -----------------------------------------------------------------------------------------
@@ -483,6 +500,7 @@ def build_digest(
     now: datetime | None = None,
     sources: Mapping[str, Source] | None = None,
     collection_ran: bool | None = None,
+    collection_unfinished: bool = False,
 ) -> Digest:
     """The secretariat's morning digest of `items` (the period's analysed articles)."""
     start, end = period
@@ -534,6 +552,7 @@ def build_digest(
         charts=_charts(items, history, end),
         sources_total=sum(1 for s in sources.values() if s.enabled) or len({f.source_id for f in failures}),
         collection_ran=collection_ran,
+        collection_unfinished=collection_unfinished,
     )
 
 

@@ -275,13 +275,29 @@ def test_which_nightly_run_fed_the_digest(sqlite_url: str) -> None:
     try:
         now = utcnow()
         day = timedelta(days=1)
-        assert _night(s, (now - day, now + day)) == (False, now + day)  # no run at all
+        assert _night(s, (now - day, now + day)) == (False, now + day, False)  # no run at all
         record_run(s, FAILURES)
-        assert _night(s, (now - day, now + day)) == (True, now + day)  # ran within the period
-        ran, until = _night(s, (now - 2 * day, now - timedelta(hours=2)))  # a catch-up two hours late
+        assert _night(s, (now - day, now + day)) == (True, now + day, False)  # ran within the period
+        ran, until, _ = _night(s, (now - 2 * day, now - timedelta(hours=2)))  # a catch-up two hours late
         assert ran is True and until > now - timedelta(seconds=5)
         assert _night(s, (now - 3 * day, now - 2 * day))[0] is None  # an old digest regenerated later
-        assert _night(s, (now + timedelta(hours=1), now + day)) == (False, now + day)  # nothing since
+        assert _night(s, (now + timedelta(hours=1), now + day)) == (False, now + day, False)  # nothing since
+    finally:
+        s.close()
+
+
+def test_a_killed_night_is_not_all_sources_available(sqlite_url: str, tmp_path: Path) -> None:
+    """A nightly run left at "running" (killed) makes the digest say collection did not finish (review #7)."""
+    s = open_store(sqlite_url)
+    try:
+        s.start_run("nightly")  # killed: never finished, no run reports
+        res = make_morning_digest(s, _day(), out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.collection_ran is True and res.doc.collection_unfinished is True
+        for p in res.paths:
+            text = p.read_text(encoding="utf-8")
+            assert "همهٔ منابع در دسترس بودند" not in text
+            assert "به پایان نرسید" in (text if p.suffix != ".json" else json.loads(text)["sources_note"])
+        assert json.loads(res.paths[2].read_text(encoding="utf-8"))["collection_unfinished"] is True
     finally:
         s.close()
 
