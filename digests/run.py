@@ -142,6 +142,15 @@ def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, 
     return ran, end, unfinished and ran
 
 
+def _current_sources(store: Any, ran: bool | None) -> list[str] | None:
+    """The source ids the nightly run that fed the digest was given (its registry), when known."""
+    if not ran or not hasattr(store, "last_run"):
+        return None
+    run = store.last_run(NIGHTLY_KIND)
+    ids = (run.params or {}).get("sources") if run is not None else None
+    return [str(i) for i in ids] if isinstance(ids, list) else None
+
+
 def _save(store: Any, result: DigestResult) -> None:
     start, end = result.period
     result.digest_id = store.save_digest(
@@ -178,6 +187,7 @@ def make_morning_digest(
         sources=store.sources(),
         collection_ran=ran,
         collection_unfinished=unfinished,
+        current_sources=_current_sources(store, ran),
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

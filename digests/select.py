@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -501,8 +501,13 @@ def build_digest(
     sources: Mapping[str, Source] | None = None,
     collection_ran: bool | None = None,
     collection_unfinished: bool = False,
+    current_sources: Collection[str] | None = None,
 ) -> Digest:
-    """The secretariat's morning digest of `items` (the period's analysed articles)."""
+    """The secretariat's morning digest of `items` (the period's analysed articles).
+
+    `current_sources`: the ids of the sources the night's run was given (the current registry); sources
+    removed from sources.toml stay in the store but are not counted as sources that could have failed.
+    """
     start, end = period
     items = list(items)
     sources = sources or {}
@@ -550,7 +555,10 @@ def build_digest(
         management=management,
         failures=_failures(failures, sources),
         charts=_charts(items, history, end),
-        sources_total=sum(1 for s in sources.values() if s.enabled) or len({f.source_id for f in failures}),
+        sources_total=sum(
+            1 for s in sources.values() if s.enabled and (current_sources is None or s.id in current_sources)
+        )
+        or len({f.source_id for f in failures}),
         collection_ran=collection_ran,
         collection_unfinished=collection_unfinished,
     )

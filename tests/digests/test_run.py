@@ -302,6 +302,24 @@ def test_a_killed_night_is_not_all_sources_available(sqlite_url: str, tmp_path: 
         s.close()
 
 
+def test_sources_removed_from_the_registry_do_not_count(sqlite_url: str, tmp_path: Path) -> None:
+    """Every source of the night's registry down ⇒ "all sources down", even with old sources stored (#27)."""
+    from dg_factory import SOURCES
+
+    from mediawatch.records import SourceReport
+
+    s = open_store(sqlite_url)
+    try:
+        s.sync_sources(SOURCES.values())  # six sources stored; the registry now declares two of them
+        run = s.start_run("nightly", {"sources": ["gilkhabar", "shomal"]})
+        s.finish_run(run, status="failed", reports=[SourceReport("gilkhabar", fatal="connection refused"),
+                                                    SourceReport("shomal", fatal="HTTP 503")])
+        res = make_morning_digest(s, _day(), out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.sources_total == 2 and res.doc.all_sources_down is True
+    finally:
+        s.close()
+
+
 def test_cli_unreachable_database_exits_1() -> None:
     r = CliRunner().invoke(app, ["digest", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"])
     assert r.exit_code == 1
