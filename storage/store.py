@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, bindparam, delete, exists, func, not_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from mediawatch.records import (
     Analysis,
@@ -142,14 +142,29 @@ def open_store(url: str | None = None, *, settings: Settings | None = None) -> S
         db.ensure_schema(engine)
     except OperationalError as exc:
         engine.dispose()
+        if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
+            raise _not_a_database(engine, exc) from exc
         raise DatabaseUnavailable(
             f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
             f"{exc.orig}. Is the server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
         ) from exc
+    except DatabaseError as exc:  # SQLite: "file is not a database", "database disk image is malformed"
+        engine.dispose()
+        raise _not_a_database(engine, exc) from exc
     except BaseException:
         engine.dispose()
         raise
     return Store(engine)
+
+
+def _not_a_database(engine: Engine, exc: DatabaseError) -> StoreError:
+    """A clear error for a database file that is corrupt or not SQLite at all, naming the file."""
+    where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    return StoreError(
+        f"{where} is not a readable mediawatch database ({exc.orig}): the file is corrupt or not an SQLite "
+        "database. Check --db / MEDIAWATCH_DB_URL points at the right file; restore it from a backup "
+        "(docs/storage.md, Backup and restore), or move it aside to start an empty database."
+    )
 
 
 def _chunks[T](items: Iterable[T], n: int) -> Iterator[list[T]]:

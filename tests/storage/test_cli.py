@@ -118,3 +118,20 @@ def test_db_copy_between_files_is_idempotent(app, db, tmp_path):
 def test_unreachable_database_is_a_clear_error(app):
     r = run(app, "search", "x", "--db", "postgresql://nobody@127.0.0.1:1/none")
     assert r.exit_code == 1 and "cannot open the database" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("content", [b"this is a text file, not SQLite\n" * 200, b"SQLite format 3\x00" + b"\xff" * 4000])
+def test_corrupt_database_file_is_a_clear_error(app, tmp_path, content):
+    """A corrupt or non-SQLite file names the file and says what to do, no traceback (review #16)."""
+    bad = tmp_path / "broken.sqlite"
+    bad.write_bytes(content)
+    r = run(app, "search", "رشت", "--db", f"sqlite:///{bad}")
+    assert r.exit_code == 1
+    out = " ".join(r.output.split())
+    assert str(bad) in out.replace(" ", "") or "broken.sqlite" in out
+    assert "backup" in out and "Traceback" not in r.output
+    from storage import open_store
+    from storage.errors import StoreError
+
+    with pytest.raises(StoreError, match="not a readable mediawatch database"):
+        open_store(f"sqlite:///{bad}")
