@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err = Console(stderr=True)
@@ -64,14 +65,14 @@ def digest(
         err.print(f"[red]Unknown format {', '.join(bad)}[/]: use --format html, md or json.")
         raise typer.Exit(2)
     if group is not None and group != "all" and group not in _GROUPS:
-        err.print(f"[red]Unknown working group «{group}»[/]: use one of {', '.join(_GROUPS)} or 'all'.")
+        err.print(f"[red]Unknown working group «{escape(group)}»[/]: use one of {', '.join(_GROUPS)} or 'all'.")
         raise typer.Exit(2)
     if weekly and group is None:
         group = "all"
     try:
         day = parse_date_arg(date_) if date_ else tehran_today()
     except ValueError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
 
     settings = get_settings()
@@ -81,7 +82,7 @@ def digest(
 
         store = open_store(db or settings.database_url)
     except MediawatchError as exc:
-        err.print(f"[red]Cannot open the database:[/] {exc}")
+        err.print(f"[red]Cannot open the database:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
     try:
         with console.status(f"[bold]Building for {format_jalali_date(day, weekday=True)}…"):
@@ -104,7 +105,7 @@ def digest(
                     settings=settings,
                 )
     except (DigestError, MediawatchError, ValueError) as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(1) from None
     finally:
         close = getattr(store, "close", None)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from storage import Store
@@ -35,7 +36,7 @@ corrections_app = typer.Typer(help="People's corrections of the classifier, and 
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]{message}[/]")
+    err.print(f"[red]{escape(message)}[/]")
     return typer.Exit(code)
 
 
@@ -150,6 +151,7 @@ def search(
 ) -> None:
     """Search the collected articles (half-space and Arabic/Persian letter variants match each other)."""
     from rich.table import Table
+    from rich.text import Text
 
     from mediawatch.timeutil import format_jalali_date
 
@@ -157,15 +159,16 @@ def search(
     with _open(db) as store:
         hits = store.search(query, domain=dom, since=since_dt, source=source, limit=limit)
     if not hits:
-        err.print(f"No article matches «{query}».")
+        err.print(f"No article matches «{escape(query)}».")
         raise typer.Exit(0)
-    table = Table(title=f"«{query}»: {len(hits)} matches", show_lines=True)
+    table = Table(title=Text(f"«{query}»: {len(hits)} matches"), show_lines=True)
     table.add_column("title", ratio=3)
     table.add_column("outlet", ratio=1)
     table.add_column("date", no_wrap=True)
     table.add_column("url", overflow="fold", ratio=2)  # shown whole, folded: people copy it
     for h in hits:
-        table.add_row(h.title, h.source_name, format_jalali_date(h.seen_at), h.url)
+        # Scraped text is shown as it is, never parsed as Rich markup (a "[/b]" in a title must not crash).
+        table.add_row(Text(h.title), Text(h.source_name), format_jalali_date(h.seen_at), Text(h.url))
     console.print(table)
 
 

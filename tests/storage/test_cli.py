@@ -135,3 +135,16 @@ def test_corrupt_database_file_is_a_clear_error(app, tmp_path, content):
 
     with pytest.raises(StoreError, match="not a readable mediawatch database"):
         open_store(f"sqlite:///{bad}")
+
+
+def test_search_shows_markup_in_titles_as_text(app, sqlite_url):
+    """A scraped title with Rich markup ("[/b]") is printed as it is, not parsed (review #4)."""
+    s = open_store(sqlite_url)
+    s.sync_sources(SOURCES)
+    s.add_articles([article(7, title="خبر [/b] شهرداری [red]رشت", body="متن")])
+    s.close()
+    r = run(app, "search", "شهرداری", "--db", sqlite_url)
+    assert r.exit_code == 0, r.output
+    assert "[/b]" in r.output and "[red]رشت" in r.output
+    r = run(app, "search", "[/x]", "--db", sqlite_url)
+    assert "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
