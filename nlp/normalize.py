@@ -94,14 +94,17 @@ def _hazm_tables():
 
     before = comp(c.PERSIAN_STYLE_PATTERNS + c.EXTRA_SPACE_PATTERNS)
     after = comp(c.AFFIX_SPACING_PATTERNS + c.PUNCTUATION_SPACING_PATTERNS)
-    after += [(re.compile(re.escape(a) if "|" not in a and "(" not in a else a), b, "")
-              for a, b in c.UNICODE_REPLACEMENTS]
-    return char_re, table, before, after
+    for a, b in c.UNICODE_REPLACEMENTS:  # ligatures: run only when one of their characters occurs
+        literal = "|" not in a and "(" not in a
+        after.append((re.compile(re.escape(a) if literal else a), b, a if literal else None))
+    uni_chars = "".join(ch for a, _b in c.UNICODE_REPLACEMENTS for ch in a if ch not in "|()")
+    uni_any = re.compile("[" + re.escape(uni_chars) + "]")
+    return char_re, table, before, after, uni_any
 
 
 def _hazm_normalize(text: str) -> str:
     """hazm 0.12's Normalizer passes in its order, minus the word-list token spacing and repeat folding."""
-    char_re, table, before, after = _hazm_tables()
+    char_re, table, before, after, uni_any = _hazm_tables()
     if char_re.search(text):
         text = char_re.sub(lambda m: table[m.group()], text)
     text = text.strip(" ")
@@ -110,8 +113,12 @@ def _hazm_normalize(text: str) -> str:
             text = rx.sub(repl, text)
     with _lock:  # hazm's tokenizer and verb table are shared across threads
         text = _token_spacing(text)
+        has_ligature = uni_any.search(text) is not None
         for rx, repl, needle in after:
-            if not needle or needle in text:
+            if needle is None:  # a ligature alternation: only when one of those characters occurs
+                if has_ligature:
+                    text = rx.sub(repl, text)
+            elif not needle or needle in text:
                 text = rx.sub(repl, text)
         return _normalizer().seperate_mi(text)
 
@@ -193,7 +200,8 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     out = _hazm_normalize(_prepare(text))
-    lines = [_SPACES.sub(" ", line).strip() for line in out.split("\n")]
+    lines = [(_SPACES.sub(" ", line) if "  " in line or "\t" in line else line).strip()
+             for line in out.split("\n")]
     return _MANY_NL.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -261,7 +269,8 @@ def clean_article(title: str, lead: str, body: str) -> tuple[str, str]:
     for p in paragraphs(normalize(body or "")):
         if _BOILERPLATE.match(p):
             continue
-        p = _TRAILING_SIGNATURE.sub("", p).strip()
+        if "/" in p:
+            p = _TRAILING_SIGNATURE.sub("", p).strip()
         if p:
             paras.append(p)
     lead_key = _key(norm_lead)
