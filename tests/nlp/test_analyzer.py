@@ -75,3 +75,11 @@ def test_large_batch_in_worker_processes_matches_one_process(analyzer):
         if an._pool is not None:
             an._pool.close()
     assert pooled == an.analyze_many(items, workers=1)
+
+
+def test_fast_char_ngram_transform_equals_scikit_learn(analyzer):
+    from nlp.classify import _tfidf_transform
+
+    docs = ["شهرداری رشت خیابان‌ها را آسفالت کرد", "a  b\tcd", "", "زباله در گلسار؟ ۱۲۳ GIS"]
+    vec = analyzer.model.char
+    assert abs(_tfidf_transform(vec, docs) - vec.transform(docs)).max() == 0
