@@ -49,11 +49,16 @@ def load_texts(n: int) -> tuple[list[tuple[str, str]], str]:
     return out, "synthetic"
 
 
-def _normalise(chunk: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Clean and normalise one chunk in a worker: (norm_title, norm_body)."""
+def _normalise(chunk: list[tuple[str, str]]) -> list[tuple[str, str, object]]:
+    """Clean and normalise one chunk in a worker: (norm_title, norm_body, shingle hashes for dedupe)."""
+    from nlp.dedup import item_shingles
     from nlp.normalize import clean_article
 
-    return [clean_article(t, "", x) for t, x in chunk]
+    out = []
+    for t, x in chunk:
+        nt, nb = clean_article(t, "", x)
+        out.append((nt, nb, item_shingles(nt, nb)))
+    return out
 
 
 def _classify(chunk: list[tuple[str, str]]) -> list[tuple[bool, str]]:
@@ -109,13 +114,13 @@ def main() -> None:
         # 1. normalise in the workers; 2. classify in the workers while this process dedupes (2 cores busy).
         norm_chunks = pool.map(_normalise, chunks)
         t_norm = time.perf_counter() - t0
-        pending = pool.map_async(_classify, norm_chunks)
+        pending = pool.map_async(_classify, [[(t, b) for t, b, _s in part] for part in norm_chunks])
         t1 = time.perf_counter()
         normed = [r for part in norm_chunks for r in part]
         items = [ClusterItem(article_id=i, source_id="bench", published_at=base + timedelta(minutes=i),
                              fetched_at=base + timedelta(minutes=i), norm_title=t, norm_body=b)
-                 for i, (t, b) in enumerate(normed)]
-        clusters = cluster_stories(items)
+                 for i, (t, b, _s) in enumerate(normed)]
+        clusters = cluster_stories(items, shingles=[s for _t, _b, s in normed])
         t_dedup = time.perf_counter() - t1
         labels = [r for part in pending.get() for r in part]
         t_classify = time.perf_counter() - t1

@@ -25,7 +25,7 @@ from datasketch import MinHash, MinHashLSH
 from mediawatch.records import Cluster, ClusterItem
 from nlp.normalize import fold
 
-__all__ = ["cluster_stories", "exact_key", "near_duplicate_pairs", "story_pairs"]
+__all__ = ["cluster_stories", "exact_key", "item_shingles", "near_duplicate_pairs", "story_pairs"]
 
 # 64 permutations: ±0.06 error on the Jaccard estimate, enough to separate copies (≥0.6) from
 # same-story rewrites (<0.3), and 4× cheaper than the default 128.
@@ -82,6 +82,12 @@ def _shingle_hashes(text: str) -> np.ndarray:
     return np.unique((mixed ^ (mixed >> np.uint64(29))) & np.uint64(0xFFFFFFFF))
 
 
+def item_shingles(norm_title: str, norm_body: str) -> np.ndarray:
+    """What `near_duplicate_pairs` hashes for one item; compute it where the text is (e.g. in worker
+    processes) and pass the list as `shingles=` to skip that work in the clustering process."""
+    return _shingle_hashes(norm_body or norm_title)
+
+
 def _shingles(text: str) -> set[int]:
     """The shingle hashes of a text as a set (for exact Jaccard and containment)."""
     return set(_shingle_hashes(text).tolist())
@@ -117,7 +123,8 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def near_duplicate_pairs(items: Sequence[ClusterItem]) -> set[tuple[int, int]]:
+def near_duplicate_pairs(items: Sequence[ClusterItem],
+                         shingles: Sequence[np.ndarray] | None = None) -> set[tuple[int, int]]:
     """Index pairs (i < j) that are exact or near-duplicate copies of each other."""
     pairs: set[tuple[int, int]] = set()
     by_hash: dict[str, int] = {}
@@ -127,7 +134,7 @@ def near_duplicate_pairs(items: Sequence[ClusterItem]) -> set[tuple[int, int]]:
             pairs.add((by_hash[k], i))
         else:
             by_hash[k] = i
-    arrays = [_shingle_hashes(it.norm_body or it.norm_title) for it in items]
+    arrays = list(shingles) if shingles is not None else [item_shingles(it.norm_title, it.norm_body) for it in items]
     shingles = [set(a.tolist()) for a in arrays]
     lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD * 0.8, num_perm=NUM_PERM)
     perms = _permutations()
@@ -237,12 +244,13 @@ def _split_by_average_linkage(members: list[int], items: Sequence[ClusterItem], 
     return list(groups.values())
 
 
-def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 7) -> list[Cluster]:
+def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 7,
+                    shingles: Sequence[np.ndarray] | None = None) -> list[Cluster]:
     """Group items into stories; each cluster names its representative and its duplicate copies."""
     n = len(items)
     if n == 0:
         return []
-    dup = near_duplicate_pairs(items)
+    dup = near_duplicate_pairs(items, shingles)
     uf = _UnionFind(n)
     for a, b in dup:
         uf.union(a, b)

@@ -73,3 +73,14 @@ def test_representative_is_earliest_complete():
 
 def test_empty():
     assert cluster_stories([]) == []
+
+
+def test_precomputed_shingles_give_the_same_clusters():
+    from nlp.dedup import item_shingles
+
+    body = "شهرداری رشت اعلام کرد عملیات آسفالت خیابان‌های منطقه دو از شنبه آغاز می‌شود و دو ماه طول می‌کشد."
+    items = [item(1, "آغاز آسفالت منطقه دو", body), item(2, "آسفالت منطقه دو از شنبه", body + " /ایسنا", hours=2),
+             item(3, "جشنواره فرهنگی", "جشنواره خوراک‌های سنتی گیلان در سبزه‌میدان رشت برگزار شد.", hours=3)]
+    shingles = [item_shingles(it.norm_title, it.norm_body) for it in items]
+    assert cluster_stories(items, shingles=shingles) == cluster_stories(items)
+    assert any(len(c.member_ids) == 2 for c in cluster_stories(items, shingles=shingles))
