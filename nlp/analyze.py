@@ -88,14 +88,23 @@ class Analyzer:
         """Load the model from `model_dir` (default: the one shipped in nlp/models/)."""
         directory = Path(model_dir) if model_dir else MODEL_DIR
         path = directory / MODEL_FILE
-        if path.exists():
-            model = pickle.loads(zlib.decompress(path.read_bytes()))
-        elif (directory / LEGACY_MODEL_FILE).exists():
-            import joblib
-
-            model = joblib.load(directory / LEGACY_MODEL_FILE)
-        else:
+        legacy = directory / LEGACY_MODEL_FILE
+        if not path.exists() and not legacy.exists():
             raise ModelNotFoundError(f"no model at {path}: run `mediawatch train --labels FILE --out {directory}`")
+        try:
+            if path.exists():
+                model = pickle.loads(zlib.decompress(path.read_bytes()))
+            else:
+                import joblib
+
+                model = joblib.load(legacy)
+        except (zlib.error, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError) as exc:
+            used = path if path.exists() else legacy
+            raise ModelNotFoundError(
+                f"the model file {used} is damaged or from another version ({type(exc).__name__}: {exc}); "
+                f"restore it from the checkout (`git checkout -- {used.name}` in {directory}) "
+                f"or retrain: `mediawatch train --labels FILE --out {directory}`"
+            ) from exc
         meta_path = directory / "model.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         return cls(model, meta.get("version", "unknown"))

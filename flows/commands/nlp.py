@@ -50,13 +50,13 @@ def classify(
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
     if path == "-":
-        fh = sys.stdin
+        fh = sys.stdin.buffer  # bytes: a line in another encoding is reported, not fatal
     else:
         p = Path(path)
         if not p.exists():
             _err(f"error: {p}: no such file")
             raise typer.Exit(2)
-        fh = p.open(encoding="utf-8")
+        fh = p.open("rb")
     bad = 0
     batch: list[tuple[object, str, str]] = []
 
@@ -68,7 +68,13 @@ def classify(
         batch.clear()
 
     with fh:
-        for n, line in enumerate(fh, 1):
+        for n, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                _err(f"line {n}: not UTF-8 text (byte {exc.start}); skipped")
+                bad += 1
+                continue
             if not line.strip():
                 continue
             try:

@@ -49,3 +49,24 @@ def test_eval_malformed_labels_names_file_line_field(tmp_path):
     assert res.returncode == 2
     assert str(p) in res.stderr and ":2:" in res.stderr and "'domain'" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_classify_reports_a_line_in_another_encoding_and_goes_on(tmp_path):
+    good = json.dumps({"id": "ok", "title": "شهرداری رشت", "text": "آسفالت معابر رشت"}, ensure_ascii=False)
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(good.encode() + b"\n" + '{"id": "w", "title": "رشت", "text": "شهر"}'.encode("cp1256") + b"\n"
+                  + good.replace('"ok"', '"ok2"').encode() + b"\n")
+    res = subprocess.run([*CMD, "classify", str(p)], capture_output=True, timeout=120)
+    assert res.returncode == 1
+    assert [json.loads(x)["id"] for x in res.stdout.decode().splitlines()] == ["ok", "ok2"]
+    assert "line 2: not UTF-8" in res.stderr.decode()
+
+
+def test_a_damaged_model_file_is_named_with_what_to_do(tmp_path):
+    import pytest
+
+    from nlp.analyze import MODEL_DIR, MODEL_FILE, Analyzer, ModelNotFoundError
+
+    (tmp_path / MODEL_FILE).write_bytes((MODEL_DIR / MODEL_FILE).read_bytes()[:1000])  # cut short
+    with pytest.raises(ModelNotFoundError, match=rf"{MODEL_FILE} is damaged.*retrain"):
+        Analyzer.load(tmp_path)
