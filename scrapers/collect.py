@@ -263,6 +263,7 @@ class _Run:
         if src.sitemaps and (self.since is not None or not (feeds_ok or src.listings)):
             for url, it in (await self.from_sitemaps()).items():
                 items.setdefault(url, it)
+        report.errors.extend(self.client.robots_notes(src))
         if self.discovery_ok == 0:
             report.fatal = self._fatal_message()
             return report
@@ -304,6 +305,8 @@ class _Run:
         if errs and all(isinstance(e, FetchError) and e.kind in _UNREACHABLE for e in errs):
             return (f"site unreachable ({errs[0]}). Check that {home} opens in a browser; if the outlet moved, "
                     "update its homepage and feeds in sources.toml. It will be retried next run.")
+        if errs and all(isinstance(e, FetchError) and e.kind == "robots_unreachable" for e in errs):
+            return str(errs[0])
         if errs and all(isinstance(e, FetchError) and e.kind == "robots" for e in errs):
             return f"robots.txt of {home} disallows our feeds and listings; ask the webmaster or disable the source."
         detail = "; ".join(str(e) for e in errs[:3]) or "no feeds, listings or sitemaps configured"

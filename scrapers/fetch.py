@@ -37,6 +37,9 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 52
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # A Retry-After longer than this means "not tonight": we give up on the URL instead of stalling.
 MAX_RETRY_AFTER_S = 120.0
+# The longest Crawl-delay we honour, in seconds. A site asking for more is paced at this cap (and
+# the source's report says so): one site's `Crawl-delay: 86400` must not stall the whole night.
+MAX_CRAWL_DELAY_S = 30.0
 # Jitter: up to this fraction of the backoff is added, so parallel workers do not retry in step.
 JITTER = 0.3
 _TRANSIENT = (
@@ -123,6 +126,7 @@ class PoliteClient:
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._resolved: dict[str, list[str]] = {}
+        self.max_crawl_delay_s = MAX_CRAWL_DELAY_S
         self.requests = 0  # every request sent, robots.txt included (for the benchmark)
 
     async def __aenter__(self) -> PoliteClient:
@@ -162,7 +166,22 @@ class PoliteClient:
         base = source.min_interval_s if source and source.min_interval_s else self.settings.min_host_interval_s
         rules = self._robots.get(self._origin(url))
         delay = rules.crawl_delay() if rules else None
-        return max(base, delay or 0.0)
+        return max(base, min(delay or 0.0, self.max_crawl_delay_s))
+
+    def robots_notes(self, source: Source) -> list[str]:
+        """What the robots.txt files of the source's hosts changed tonight (capped delay, unreadable file)."""
+        urls = (source.homepage, *source.feeds, *source.listings, *source.sitemaps)
+        own = {urlsplit(u).netloc.lower() for u in urls} | {d.lower() for d in source.domains}
+        notes: list[str] = []
+        for origin, rules in self._robots.items():
+            if urlsplit(origin).netloc not in own:
+                continue
+            delay = rules.crawl_delay()
+            if delay is not None and delay > self.max_crawl_delay_s:
+                notes.append(f"{origin}/robots.txt asks for Crawl-delay {delay:g} s; paced at our cap of {self.max_crawl_delay_s:g} s")
+            if rules.blocked:
+                notes.append(rules.note)
+        return notes
 
     async def _wait_turn(self, url: str, source: Source | None) -> None:
         """Reserve this host's next free slot and sleep until it comes (host:port is one server)."""
@@ -179,7 +198,8 @@ class PoliteClient:
         return f"{p.scheme}://{p.netloc}".lower()
 
     async def robots_for(self, url: str, source: Source | None = None) -> RobotsRules:
-        """The robots.txt rules of the URL's site, fetched once (timeout: allow all)."""
+        """The robots.txt rules of the URL's site, fetched once per run (RFC 9309: 4xx allow all;
+        5xx, unreachable or timeout disallow all for this run)."""
         origin = self._origin(url)
         if origin in self._robots:
             return self._robots[origin]
@@ -188,16 +208,22 @@ class PoliteClient:
             if origin in self._robots:
                 return self._robots[origin]
             robots_url = origin + "/robots.txt"
+            unreadable = "robots.txt could not be read ({}); RFC 9309: nothing on {} is fetched this run, it is retried next run"
             try:
                 async with asyncio.timeout(self.settings.robots_timeout_s):
                     res = await self._fetch(robots_url, source, retries=0, check_robots=False)
                 rules = RobotsRules.from_text(res.text)
             except TimeoutError:
-                rules = RobotsRules.allow_all(f"{robots_url} did not answer in {self.settings.robots_timeout_s:g} s")
+                rules = RobotsRules.disallow_all(unreadable.format(f"no answer in {self.settings.robots_timeout_s:g} s", origin), "timeout")
             except FetchError as exc:
-                # 4xx: no rules (allow all, RFC 9309); 5xx/unreachable: we cannot know, and the
-                # article requests that follow will meet the same trouble and report it.
-                rules = RobotsRules.allow_all(str(exc))
+                if exc.kind == "redirect" or (exc.kind == "http" and exc.status is not None and 400 <= exc.status < 500 and exc.status != 429):
+                    # 4xx (but 429, "slow down"), or redirected off-site / too often: "unavailable", i.e. no
+                    # rules (RFC 9309 §2.3.1.2-3).
+                    rules = RobotsRules.allow_all(str(exc))
+                else:
+                    # 5xx, unreachable, timeout, private address, oversized: "unreachable" → disallow all.
+                    cause = exc.kind if exc.kind in ("connect", "timeout", "private") else "robots_unreachable"
+                    rules = RobotsRules.disallow_all(unreadable.format(exc, origin), cause)
             self._robots[origin] = rules
             return rules
 
@@ -283,6 +309,8 @@ class PoliteClient:
         while True:
             if check_robots:
                 rules = await self.robots_for(url, source)
+                if rules.blocked:
+                    raise FetchError(url, rules.note, kind=rules.cause)
                 if not rules.allowed(url):
                     raise FetchError(url, "disallowed by robots.txt; we respect it (ask the webmaster to allow 'mediawatch')", kind="robots")
             await self.check_target(url, source, start_url)

@@ -11,11 +11,16 @@ ROBOTS_AGENT = "mediawatch"
 
 @dataclass
 class RobotsRules:
-    """The parsed rules of one site; `parser=None` means allow everything (no or unreadable file)."""
+    """The parsed rules of one site; `parser=None` means allow everything (no file, 4xx).
+
+    `blocked` means disallow everything for this run (RFC 9309 §2.3.1.3/4: a 5xx answer, an
+    unreachable server or a timeout); `note` says why, in words for the run report."""
 
     parser: RobotFileParser | None = None
     note: str = ""
     delay: float | None = None
+    blocked: bool = False
+    cause: str = "robots_unreachable"  # FetchError kind of a blocked site: connect | timeout | private | robots_unreachable
 
     @classmethod
     def from_text(cls, text: str) -> RobotsRules:
@@ -28,8 +33,15 @@ class RobotsRules:
     def allow_all(cls, note: str = "") -> RobotsRules:
         return cls(parser=None, note=note)
 
+    @classmethod
+    def disallow_all(cls, note: str, cause: str = "robots_unreachable") -> RobotsRules:
+        """Unreadable robots.txt (5xx, unreachable, timeout): nothing may be fetched this run."""
+        return cls(parser=None, note=note, blocked=True, cause=cause)
+
     def allowed(self, url: str) -> bool:
         """May we fetch `url`?"""
+        if self.blocked:
+            return False
         return True if self.parser is None else self.parser.can_fetch(ROBOTS_AGENT, url)
 
     def crawl_delay(self) -> float | None:

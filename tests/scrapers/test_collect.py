@@ -225,3 +225,28 @@ async def test_parse_workers_give_the_same_articles(make_site, settings, memory_
     await collect_all([make_source(site)], state=in_pool, sink=in_pool, settings=settings, parse_workers=1)
     strip = lambda store: {u: a.body for u, a in store.articles.items()}  # noqa: E731
     assert len(in_pool.articles) == 3 and strip(in_pool) == strip(in_loop)
+
+
+async def test_unreadable_robots_fails_that_source_only_and_says_why(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    down, fine = make_site(), make_site()
+    down.add("/robots.txt", "oops", status=500, content_type="text/plain")
+    down.add("/rss", rss([("خبر رشت", down.url("/a"), NOW, "رشت")]), content_type="application/rss+xml")
+    fine.add("/rss", rss([("خبر رشت", fine.url("/a"), NOW, "رشت")]), content_type="application/rss+xml")
+    fine.add("/a", article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", NOW))
+    reports = await collect_all([make_source(down, "down"), make_source(fine, "fine")], state=store, sink=store, settings=settings)
+    by_id = {r.source_id: r for r in reports}
+    assert "robots.txt could not be read" in by_id["down"].fatal and "retried next run" in by_id["down"].fatal
+    assert by_id["fine"].ok and by_id["fine"].new == 1
+    assert down.count("/rss") == 0
+
+
+async def test_huge_crawl_delay_is_paced_at_the_cap_and_reported(site, settings, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 86400\n", content_type="text/plain")
+    site.add("/rss", rss([("خبر رشت", site.url("/a"), NOW, "رشت")]), content_type="application/rss+xml")
+    site.add("/a", article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", NOW))
+    client = PoliteClient(settings)
+    client.max_crawl_delay_s = 0.2  # the production cap is 30 s; the behaviour is the same
+    async with client:
+        [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings, client=client)
+    assert report.ok and report.new == 1
+    assert any("Crawl-delay 86400 s; paced at our cap of 0.2 s" in e for e in report.errors)

@@ -54,17 +54,43 @@ async def test_crawl_delay_spaces_requests(site, settings) -> None:  # type: ign
     assert min(gaps) >= 0.27, gaps
 
 
-async def test_hanging_robots_does_not_hang_the_run(site, settings) -> None:  # type: ignore[no-untyped-def]
-    def hang(req) -> None:  # type: ignore[no-untyped-def]
-        site.stop.wait(5)
-
-    site.handle("/robots.txt", hang)
+async def test_robots_4xx_means_allow_all(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/robots.txt", "gone", status=410, content_type="text/plain")
     site.add("/p", PAGE)
-    t0 = time.monotonic()
-    async with PoliteClient(settings) as c:  # robots_timeout_s = 0.5
-        res = await c.get(site.url("/p"))
-    assert res.status == 200
-    assert time.monotonic() - t0 < 2.0
+    async with PoliteClient(settings) as c:
+        assert (await c.get(site.url("/p"), src(site.url("/")))).status == 200
+    assert site.count("/p") == 1
+
+
+@pytest.mark.parametrize("trouble", ["503", "hang"])
+async def test_robots_5xx_or_hanging_means_disallow_all_this_run(site, settings, trouble) -> None:  # type: ignore[no-untyped-def]
+    # RFC 9309 §2.3.1.4: an unreachable robots.txt (5xx, timeout) means "assume complete disallow".
+    if trouble == "503":
+        site.add("/robots.txt", "busy", status=503, content_type="text/plain")
+    else:
+        site.handle("/robots.txt", lambda req: site.stop.wait(5))  # robots_timeout_s = 0.5
+    site.add("/p", PAGE)
+    site.add("/q", PAGE)
+    async with PoliteClient(settings) as c:
+        for path in ("/p", "/q"):
+            with pytest.raises(FetchError, match=r"robots\.txt could not be read") as err:
+                await c.get(site.url(path), src(site.url("/")))
+            assert err.value.kind == ("robots_unreachable" if trouble == "503" else "timeout")
+        assert any("retried next run" in n for n in c.robots_notes(src(site.url("/"))))
+    assert site.count("/p") == 0 and site.count("/q") == 0
+    assert site.count("/robots.txt") == 1  # not retried within the run, and never hammered
+
+
+async def test_crawl_delay_is_capped(site, settings) -> None:  # type: ignore[no-untyped-def]
+    from scrapers.fetch import MAX_CRAWL_DELAY_S
+
+    site.add("/robots.txt", "User-agent: *\nCrawl-delay: 86400\n", content_type="text/plain")
+    site.add("/p", PAGE)
+    s = src(site.url("/"))
+    async with PoliteClient(settings) as c:
+        await c.get(site.url("/p"), s)
+        assert c.interval_for(site.url("/p"), s) == MAX_CRAWL_DELAY_S == 30.0
+        assert any("Crawl-delay 86400 s; paced at our cap of 30 s" in n for n in c.robots_notes(s))
 
 
 async def test_per_host_min_interval(site, settings) -> None:  # type: ignore[no-untyped-def]
