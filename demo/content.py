@@ -6,7 +6,6 @@ same order). A malformed line fails with the file, the line number and the field
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from mediawatch.jsonl import read_objects
 from mediawatch.records import Domain, Tone
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -86,18 +86,7 @@ def _content_files(content_dir: Path | None) -> list[Path]:
 
 def _read_lines(path: Path) -> list[tuple[int, dict]]:
     """(line number, object) for every non-blank line; a line that is not a JSON object fails."""
-    rows: list[tuple[int, dict]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ContentError(f"{path}: line {n}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
-        if not isinstance(obj, dict):
-            raise ContentError(f"{path}: line {n}: expected a JSON object, got {type(obj).__name__}")
-        rows.append((n, obj))
-    return rows
+    return list(read_objects(path, ContentError))
 
 
 def _validate(adapter: TypeAdapter, obj: dict, path: Path, n: int):

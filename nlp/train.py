@@ -17,6 +17,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedKFold
 
 from mediawatch.errors import ConfigError
+from mediawatch.jsonl import read_objects
 from mediawatch.records import Domain, Tone
 from mediawatch.settings import PROJECT_ROOT
 from nlp.analyze import LEGACY_MODEL_FILE, MODEL_DIR, MODEL_FILE, Analyzer
@@ -53,28 +54,19 @@ def load_labels(path: Path) -> list[dict]:
         raise LabelFileError(f"{path}: no such label file")
     rows = []
     tones = {t.value for t in Tone}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise LabelFileError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise LabelFileError(f"{path}:{n}: expected a JSON object")
-            _check(path, n, obj, "text", lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
-            _check(path, n, obj, "title", lambda v: v is None or isinstance(v, str), "a string or null")
-            _check(path, n, obj, "municipal", lambda v: isinstance(v, bool), "true or false")
-            _check(path, n, obj, "domain", lambda v: v in DOMAINS, f"one of {', '.join(DOMAINS)}")
-            _check(path, n, obj, "concern", lambda v: isinstance(v, bool), "true or false")
-            _check(path, n, obj, "rasht", lambda v: isinstance(v, bool), "true or false")
-            if obj.get("tone") is not None:
-                _check(path, n, obj, "tone", lambda v: v in tones, "positive, neutral, negative or null")
-            if obj["municipal"] != (obj["domain"] != "other"):
-                raise LabelFileError(f"{path}:{n}: field 'domain' is '{obj['domain']}' but municipal is "
-                                     f"{str(obj['municipal']).lower()} (other ⇔ not municipal)")
-            rows.append(obj)
+    for n, obj in read_objects(path, LabelFileError, where="{path}:{n}"):
+        _check(path, n, obj, "text", lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
+        _check(path, n, obj, "title", lambda v: v is None or isinstance(v, str), "a string or null")
+        _check(path, n, obj, "municipal", lambda v: isinstance(v, bool), "true or false")
+        _check(path, n, obj, "domain", lambda v: v in DOMAINS, f"one of {', '.join(DOMAINS)}")
+        _check(path, n, obj, "concern", lambda v: isinstance(v, bool), "true or false")
+        _check(path, n, obj, "rasht", lambda v: isinstance(v, bool), "true or false")
+        if obj.get("tone") is not None:
+            _check(path, n, obj, "tone", lambda v: v in tones, "positive, neutral, negative or null")
+        if obj["municipal"] != (obj["domain"] != "other"):
+            raise LabelFileError(f"{path}:{n}: field 'domain' is '{obj['domain']}' but municipal is "
+                                 f"{str(obj['municipal']).lower()} (other ⇔ not municipal)")
+        rows.append(obj)
     if not rows:
         raise LabelFileError(f"{path}: no labelled items")
     return rows
