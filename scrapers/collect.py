@@ -73,6 +73,14 @@ class _Run:
         self.discovery_errors: list[FetchError | FeedError] = []
         self.max_pages = source.max_pages or client.settings.max_listing_pages
         self.permanent: set[str] = set()  # URLs that failed for good (404, robots)
+        self.off_site: dict[str, int] = {}  # feed/sitemap URL → links to other sites skipped in it
+
+    def keep_on_site(self, found_in: str, urls: list[str]) -> list[str]:
+        """Only the URLs on the source's own hosts; the others are counted (never fetched)."""
+        kept = [u for u in urls if self.client.same_site(u, self.source, self.source.homepage)]
+        if len(kept) < len(urls):
+            self.off_site[found_in] = self.off_site.get(found_in, 0) + len(urls) - len(kept)
+        return kept
 
     # --- bookkeeping ---------------------------------------------------------------------------
     def log(self, url: str, outcome: str, status: int | None = None, error: str = "", elapsed_ms: int | None = None) -> None:
@@ -116,6 +124,8 @@ class _Run:
                 continue
             self.discovery_ok += 1
             self.log(feed_url, "new", res.status, elapsed_ms=res.elapsed_ms)
+            on_site = set(self.keep_on_site(feed_url, [it.url for it in found]))
+            found = [it for it in found if it.url in on_site]
             per_feed[feed_url] = {it.url for it in found}
             self._validators[feed_url] = (res.headers.get("etag"), res.headers.get("last-modified"))
             for it in found:
@@ -175,8 +185,9 @@ class _Run:
                 continue
             self.discovery_ok += 1
             self.log(url, "new", res.status, elapsed_ms=res.elapsed_ms)
-            queue.extend(children)
-            for it in found:
+            queue.extend(self.keep_on_site(url, children))
+            on_site = set(self.keep_on_site(url, [it.url for it in found]))
+            for it in (it for it in found if it.url in on_site):
                 if it.published_at is None or it.published_at >= cutoff:
                     items.setdefault(it.url, it)
         return items
@@ -264,6 +275,10 @@ class _Run:
             for url, it in (await self.from_sitemaps()).items():
                 items.setdefault(url, it)
         report.errors.extend(self.client.robots_notes(src))
+        for found_in, n in self.off_site.items():
+            report.skipped += n
+            report.errors.append(f"{found_in}: {n} link(s) to other sites skipped (not fetched); if the outlet "
+                                 "uses another host, add it to `domains` in sources.toml")
         if self.discovery_ok == 0:
             report.fatal = self._fatal_message()
             return report

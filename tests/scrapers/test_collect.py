@@ -250,3 +250,28 @@ async def test_huge_crawl_delay_is_paced_at_the_cap_and_reported(site, settings,
         [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings, client=client)
     assert report.ok and report.new == 1
     assert any("Crawl-delay 86400 s; paced at our cap of 0.2 s" in e for e in report.errors)
+
+
+async def test_feed_and_sitemap_links_to_other_sites_are_skipped_and_counted(site, settings, store, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    # Every name goes to the one loopback server; the Host header tells which site was asked.
+    home = "http://news.gilan-example.ir"
+    site.add("/rss", rss([("خبر رشت", f"{home}/a", NOW, "رشت"), ("خبر رشت دیگر", "http://elsewhere-example.com/off", NOW, "رشت")]),
+             content_type="application/rss+xml")
+    index = ('<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             f"<sitemap><loc>{home}/sm1.xml</loc></sitemap><sitemap><loc>http://elsewhere-example.com/sm2.xml</loc></sitemap></sitemapindex>")
+    urlset = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              f"<url><loc>{home}/b</loc></url><url><loc>http://elsewhere-example.com/off2</loc></url></urlset>")
+    site.add("/sitemap.xml", index, content_type="application/xml")
+    site.add("/sm1.xml", urlset, content_type="application/xml")
+    site.add("/sm2.xml", urlset, content_type="application/xml")
+    for path in ("/a", "/b", "/off", "/off2"):
+        site.add(path, article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", NOW))
+    source = Source(id="s", name="s", homepage=home + "/", kind=SourceKind.news_site, scope=Scope.gilan,
+                    feeds=(f"{home}/rss",), sitemaps=(f"{home}/sitemap.xml",))
+    async with PoliteClient(settings, allow_private=True, transport=to_loopback(site.port)) as client:
+        [report] = await collect_all([source], state=store, sink=store, since=NOW - timedelta(days=1), settings=settings, client=client)
+    assert report.ok and report.new == 2, report
+    assert {"/a", "/b"} <= set(site.paths())
+    assert not {"/off", "/off2", "/sm2.xml"} & set(site.paths())
+    assert set(store.articles) == {f"{home}/a", f"{home}/b"}
+    assert report.skipped >= 3 and sum("link(s) to other sites skipped" in e for e in report.errors) == 3
