@@ -83,17 +83,25 @@ def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequen
     out_dir.mkdir(parents=True, exist_ok=True)
     model = Model().fit(clean_rows(rows), rows)
     path = out_dir / MODEL_FILE
-    path.write_bytes(zlib.compress(pickle.dumps(model, protocol=5), 3))
-    (out_dir / LEGACY_MODEL_FILE).unlink(missing_ok=True)
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()[:8]
+    blob = zlib.compress(pickle.dumps(model, protocol=5), 3)
+    digest = hashlib.sha1(blob).hexdigest()[:8]
     meta = {
         "version": f"{datetime.now(UTC):%Y%m%d}-{digest}",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "items": len(rows),
         "sources": list(sources),
     }
-    (out_dir / "model.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    # Written aside then renamed: a run killed half-way leaves the previous model whole, never a torn one.
+    _replace(path, blob)
+    _replace(out_dir / "model.json", (json.dumps(meta, indent=2) + "\n").encode())
+    (out_dir / LEGACY_MODEL_FILE).unlink(missing_ok=True)
     return path
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 @dataclass

@@ -70,3 +70,24 @@ def test_a_damaged_model_file_is_named_with_what_to_do(tmp_path):
     (tmp_path / MODEL_FILE).write_bytes((MODEL_DIR / MODEL_FILE).read_bytes()[:1000])  # cut short
     with pytest.raises(ModelNotFoundError, match=rf"{MODEL_FILE} is damaged.*retrain"):
         Analyzer.load(tmp_path)
+
+
+def test_train_writes_a_loadable_model_atomically(tmp_path):
+    from nlp.analyze import MODEL_FILE, Analyzer
+    from nlp.train import train_model
+
+    base = {"title": "", "secondary": None, "tone": None}
+    texts = [
+        ("آسفالت خیابان‌های رشت و ترافیک میدان شهرداری", "civil_works_traffic", True),
+        ("جمع‌آوری زباله و شیرابه سراوان در رشت", "urban_services", True),
+        ("جشنواره فرهنگی شهرداری رشت در سبزه‌میدان", "culture_social_tourism", True),
+        ("تیم ملی فوتبال در تهران تمرین کرد", "other", False),
+    ]
+    rows = [{**base, "id": f"{i}-{k}", "text": f"{t} گزارش {k}", "domain": d, "municipal": m, "rasht": m,
+             "concern": k % 2 == 0, "tone": ("positive", "neutral", "negative")[k % 3] if m else None}
+            for i, (t, d, m) in enumerate(texts) for k in range(6)]
+    path = train_model(rows, tmp_path)
+    assert path == tmp_path / MODEL_FILE and not list(tmp_path.glob("*.tmp"))
+    a = Analyzer.load(tmp_path)
+    assert a.model_version != "unknown"
+    assert a.analyze("ترافیک", "آسفالت خیابان‌های رشت و ترافیک میدان شهرداری").domain is not None
