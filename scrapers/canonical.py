@@ -93,15 +93,18 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
-_SECOND_LEVEL = {"co", "ac", "gov", "org", "net", "sch", "id", "com", "edu"}
+def same_site_hosts(*hosts: str) -> frozenset[str]:
+    """The exact hosts that count as one site: each host and its `www.` twin (IP addresses as they are).
 
-
-def site_of(host: str) -> str:
-    """The registrable part of a host: www.yjc.ir → yjc.ir, news.uni.ac.ir → uni.ac.ir; IPs as is."""
-    host = host.lower().rstrip(".")
-    labels = host.split(".")
-    if host.replace(".", "").isdigit() or ":" in host or len(labels) <= 2:
-        return host
-    if len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    Deliberately no registrable-domain guess: `x.blog.ir` and `evil.blog.ir` are different sites,
+    and a source that really spans several hosts lists them in its `domains` (sources.toml)."""
+    out: set[str] = set()
+    for raw in hosts:
+        host = raw.lower().rstrip(".")
+        if not host:
+            continue
+        out.add(host)
+        if host.replace(".", "").isdigit() or ":" in host or "." not in host:
+            continue
+        out.add(host[4:] if host.startswith("www.") else "www." + host)
+    return frozenset(out)

@@ -12,7 +12,7 @@ import feedparser
 from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
-from scrapers.canonical import canonical_url, host_of, site_of
+from scrapers.canonical import canonical_url, host_of, same_site_hosts
 from scrapers.dates import try_parse_date
 from scrapers.errors import ScraperError
 
@@ -224,7 +224,7 @@ def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site
     soup = BeautifulSoup(html, "lxml")
     for bad in soup.select("header, footer, nav, script, style, aside"):
         bad.decompose()
-    sites = {site_of(h) for h in (site_hosts or set())} | {site_of(host_of(page_url))}
+    sites = same_site_hosts(host_of(page_url), *(site_hosts or set()))
     seen: dict[str, Item] = {}
     for a in soup.find_all("a", href=True):
         href = str(a["href"]).strip()
@@ -232,7 +232,7 @@ def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site
             continue
         url = canonical_url(href, page_url)
         parts = urlsplit(url)
-        if site_of(parts.hostname or "") not in sites or url == canonical_url(page_url):
+        if (parts.hostname or "").rstrip(".") not in sites or url == canonical_url(page_url):
             continue
         path_q = parts.path + ("?" + parts.query if parts.query else "")
         if _NOT_ARTICLE.search(parts.path) or not _ARTICLE.search(path_q):

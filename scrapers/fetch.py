@@ -28,7 +28,7 @@ import httpx
 
 from mediawatch.records import Source
 from mediawatch.settings import Settings, get_settings
-from scrapers.canonical import host_of, site_of
+from scrapers.canonical import host_of, same_site_hosts
 from scrapers.charset import decode_html
 from scrapers.errors import FetchError
 from scrapers.robots import RobotsRules
@@ -267,12 +267,8 @@ class PoliteClient:
                 raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
 
     def same_site(self, url: str, source: Source | None, start_url: str) -> bool:
-        """Is `url` on the source's site (homepage's registrable domain, its `domains`) or the start URL's?"""
-        host = host_of(url)
-        allowed = {site_of(host_of(start_url))}
-        if source is not None:
-            allowed |= {site_of(h) for h in self._own_hosts(source)}
-        return site_of(host) in allowed
+        """Is `url` on the source's site (homepage host, its `www.` twin, its `domains`) or the start URL's host?"""
+        return host_of(url) in same_site_hosts(host_of(start_url), *self._own_hosts(source))
 
     # --- fetching ----------------------------------------------------------------------------
     async def get(

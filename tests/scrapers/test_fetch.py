@@ -230,7 +230,7 @@ async def test_private_addresses_refused_for_public_sources(site, settings, to_l
     dns = {"news.gilan-example.ir": ["185.143.233.10"], "intranet.gilan-example.ir": ["10.0.0.7"], "evil-example.ir": ["127.0.0.1"]}
     site.add("/p", PAGE)
     site.add("/to-intranet", "", status=302, headers={"Location": "http://intranet.gilan-example.ir/admin"})
-    public = src("http://news.gilan-example.ir/")
+    public = src("http://news.gilan-example.ir/", domains=("intranet.gilan-example.ir",))  # same site, private address
     async with PoliteClient(settings, resolver=dns.__getitem__, transport=to_loopback(site.port)) as c:
         assert (await c.get("http://news.gilan-example.ir/p", public)).status == 200
         with pytest.raises(FetchError) as redirect:
@@ -297,3 +297,21 @@ async def test_windows_1256_without_charset_header(site, settings) -> None:  # t
     async with PoliteClient(settings) as c:
         res = await c.get(site.url("/old"))
     assert res.text == text and "\u200c" in res.text
+
+
+async def test_same_site_is_exact_hosts_not_a_registrable_domain_guess(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    public = ["185.143.233.10"]
+    dns = {h: public for h in ("x.blog.ir", "evil.blog.ir", "www.x.blog.ir", "media.x-news.ir")}
+    site.add("/p", PAGE)
+    site.add("/to-evil", "", status=302, headers={"Location": "http://evil.blog.ir/p"})
+    site.add("/to-www", "", status=301, headers={"Location": "http://www.x.blog.ir/p"})
+    site.add("/to-media", "", status=302, headers={"Location": "http://media.x-news.ir/p"})
+    blog = src("http://x.blog.ir/", domains=("media.x-news.ir",))
+    async with PoliteClient(settings, resolver=dns.__getitem__, transport=to_loopback(site.port)) as c:
+        with pytest.raises(FetchError, match="another site") as away:
+            await c.get("http://x.blog.ir/to-evil", blog)
+        assert away.value.kind == "redirect"
+        assert (await c.get("http://x.blog.ir/to-www", blog)).url == "http://www.x.blog.ir/p"
+        assert (await c.get("http://x.blog.ir/to-media", blog)).url == "http://media.x-news.ir/p"
+        assert not c.same_site("http://news.blog.ir/p", blog, "http://x.blog.ir/")
+    assert [h.headers["host"] for h in site.hits if h.path == "/p"] == ["www.x.blog.ir", "media.x-news.ir"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.canonical import canonical_url, site_of
+from scrapers.canonical import canonical_url, same_site_hosts
 from scrapers.charset import decode_html, detect_encoding
 from scrapers.dates import parse_date
 from scrapers.errors import DateError, RegistryError
@@ -83,7 +83,11 @@ def test_canonical_url(url: str, expected: str) -> None:
 
 def test_canonical_relative_and_site() -> None:
     assert canonical_url("../news/2", "https://a.ir/fa/x/y") == "https://a.ir/fa/news/2"
-    assert site_of("www.yjc.ir") == "yjc.ir" and site_of("news.uni.ac.ir") == "uni.ac.ir" and site_of("127.0.0.1") == "127.0.0.1"
+    assert same_site_hosts("www.yjc.ir") == {"www.yjc.ir", "yjc.ir"}
+    assert same_site_hosts("yjc.ir", "news.uni.ac.ir") == {"yjc.ir", "www.yjc.ir", "news.uni.ac.ir", "www.news.uni.ac.ir"}
+    assert same_site_hosts("127.0.0.1") == {"127.0.0.1"} and same_site_hosts("localhost") == {"localhost"}
+    # Exact hosts, no registrable-domain guess: two blogs on one hosting domain are two sites.
+    assert "evil.blog.ir" not in same_site_hosts("x.blog.ir") and "x.blogfa.com" not in same_site_hosts("y.blogfa.com")
 
 
 @pytest.mark.parametrize(
