@@ -23,7 +23,7 @@ def _artifact(key: str) -> str:
 
 
 def test_nightly_then_morning_digest(prefect_harness, demo_sites, tmp_path):
-    from flows.digest import morning_digest
+    from flows.digest import morning_digest, weekly_briefs
     from flows.nightly import RUN_REPORT_KEY, nightly
 
     sources_file = tmp_path / "sources.toml"
@@ -40,6 +40,12 @@ def test_nightly_then_morning_digest(prefect_harness, demo_sites, tmp_path):
     names = {p.rsplit("/", 1)[-1] for p in paths}
     assert "digest.html" in names and sum(n.startswith("brief-") and n.endswith(".html") for n in names) == 5
     assert "نگرانی" in _artifact("morning-digest")
+
+    # The weekly briefs (Saturday 07:30) read the week Saturday–Friday before that morning.
+    weekly = weekly_briefs(day=(DEMO_DAY + timedelta(days=3)).isoformat(), db_url=db_url,
+                           out_dir=str(tmp_path / "out"))
+    assert sum(p.endswith("-weekly.html") for p in weekly) == 5
+    assert _artifact("weekly-brief-urban-services")
 
 
 def test_nightly_fails_loudly_when_every_source_is_down(prefect_harness, tmp_path, monkeypatch):
