@@ -18,6 +18,7 @@ import ipaddress
 import random
 import socket
 import time
+import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -259,12 +260,39 @@ class PoliteClient:
         host = host_of(url)
         if self.allow_private:
             return
-        home = host_of(source.homepage) if source is not None else host_of(start_url or url)
-        own = self._own_hosts(source) | {home}
-        home_literal = bool(_literal_ip(home)) or home == "localhost"
         for ip in await self._resolve(host, url):
-            if _is_private(ip) and not (home_literal and host in own):
+            if _is_private(ip) and not self._may_be_private(host, source, start_url or url):
                 raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
+
+    def _may_be_private(self, host: str, source: Source | None, start_url: str) -> bool:
+        """A private address is fine only for a source that names it literally (127.0.0.1, localhost)."""
+        home = host_of(source.homepage) if source is not None else host_of(start_url)
+        own = self._own_hosts(source) | {home}
+        return (bool(_literal_ip(home)) or home == "localhost") and host in own
+
+    def check_peer(self, url: str, source: Source | None, start_url: str, resp: httpx.Response) -> None:
+        """Refuse a response whose connection landed on a private address (DNS rebinding).
+
+        `check_target` resolves the name itself; httpx resolves it again to connect, and a name with
+        a short TTL can answer a public address first and 127.0.0.1 next. So the address actually
+        connected to is checked too, before the body is read. Through a proxy the peer is the proxy,
+        so the check is left to `check_target` there."""
+        if self.allow_private:
+            return
+        host = host_of(url)
+        scheme = urlsplit(url).scheme
+        if scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host):
+            return
+        stream = resp.extensions.get("network_stream")
+        addr = stream.get_extra_info("server_addr") if stream is not None else None
+        if not addr:
+            if self._transport is not None:
+                return  # an injected transport (tests, replay) has no socket to ask
+            raise FetchError(url, "cannot tell which address the connection went to; refused", kind="private")
+        ip = str(addr[0]).split("%", 1)[0]
+        if _is_private(ip) and not self._may_be_private(host, source, start_url):
+            raise FetchError(url, f"{host} connected to a private or loopback address ({ip}) after resolving to a public one "
+                             "(DNS rebinding?); refused — a public site must not lead into the local network", kind="private")
 
     def same_site(self, url: str, source: Source | None, start_url: str) -> bool:
         """Is `url` on the source's site (homepage host, its `www.` twin, its `domains`) or the start URL's host?"""
@@ -310,7 +338,7 @@ class PoliteClient:
                 if not rules.allowed(url):
                     raise FetchError(url, "disallowed by robots.txt; we respect it (ask the webmaster to allow 'mediawatch')", kind="robots")
             await self.check_target(url, source, start_url)
-            resp_status, resp_headers, body, attempts_here = await self._with_retries(url, source, headers, retries)
+            resp_status, resp_headers, body, attempts_here = await self._with_retries(url, source, headers, retries, start_url)
             attempts += attempts_here
             if resp_status in REDIRECT_STATUSES and resp_headers.get("location"):
                 target = urljoin(url, resp_headers["location"])
@@ -329,14 +357,14 @@ class PoliteClient:
             raise FetchError(url, f"HTTP {resp_status}" + (" (gave up after retries)" if resp_status in RETRY_STATUSES else ""), kind="http", status=resp_status)
 
     async def _with_retries(
-        self, url: str, source: Source | None, headers: dict[str, str], retries: int
+        self, url: str, source: Source | None, headers: dict[str, str], retries: int, start_url: str
     ) -> tuple[int, httpx.Headers, bytes, int]:
         attempt = 0
         while True:
             attempt += 1
             wait: float | None = None
             try:
-                status, resp_headers, body = await self._once(url, source, headers)
+                status, resp_headers, body = await self._once(url, source, headers, start_url)
             except FetchError:
                 raise
             except _TRANSIENT as exc:
@@ -358,15 +386,16 @@ class PoliteClient:
             backoff += random.uniform(0, JITTER * backoff)
             await asyncio.sleep(max(backoff, wait or 0.0))
 
-    async def _once(self, url: str, source: Source | None, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+    async def _once(self, url: str, source: Source | None, headers: dict[str, str], start_url: str) -> tuple[int, httpx.Headers, bytes]:
         await self._wait_turn(url, source)
         async with self._sem:
             self.requests += 1
             async with asyncio.timeout(self.settings.request_timeout_s):
-                return await self._send(url, headers)
+                return await self._send(url, headers, source, start_url)
 
-    async def _send(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+    async def _send(self, url: str, headers: dict[str, str], source: Source | None, start_url: str) -> tuple[int, httpx.Headers, bytes]:
         async with self._client_for(url).stream("GET", url, headers=headers) as resp:
+            self.check_peer(url, source, start_url, resp)
             if resp.status_code in REDIRECT_STATUSES or resp.status_code == 304 or resp.status_code >= 400:
                 return resp.status_code, resp.headers, b""
             body = await self._read_capped(url, resp)

@@ -166,15 +166,23 @@ def store() -> MemoryStore:
 
 
 class ToLoopback(httpx.AsyncBaseTransport):
-    """Sends every request to one loopback port whatever its host name (for public-looking names)."""
+    """Sends every request to one loopback port whatever its host name (for public-looking names).
 
-    def __init__(self, port: int) -> None:
+    By default it plays the public internet: the loopback socket is not shown (no `network_stream`),
+    so the peer-address check has nothing to refuse. `show_peer=True` shows it: a name that resolved
+    to a public address but whose connection lands on 127.0.0.1, i.e. DNS rebinding."""
+
+    def __init__(self, port: int, *, show_peer: bool = False) -> None:
         self.port = port
+        self.show_peer = show_peer
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
-        return await self.inner.handle_async_request(request)
+        resp = await self.inner.handle_async_request(request)
+        if not self.show_peer:
+            resp.extensions = {k: v for k, v in resp.extensions.items() if k != "network_stream"}
+        return resp
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -315,3 +315,18 @@ async def test_same_site_is_exact_hosts_not_a_registrable_domain_guess(site, set
         assert (await c.get("http://x.blog.ir/to-media", blog)).url == "http://media.x-news.ir/p"
         assert not c.same_site("http://news.blog.ir/p", blog, "http://x.blog.ir/")
     assert [h.headers["host"] for h in site.hits if h.path == "/p"] == ["www.x.blog.ir", "media.x-news.ir"]
+
+
+async def test_dns_rebinding_is_refused_by_the_connected_address(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    # The name passes the resolve-time check (public address) but the connection lands on 127.0.0.1.
+    dns = {"rebind-example.ir": ["185.143.233.10"]}
+    site.add("/secret", "<html><body>internal admin page</body></html>")
+    rebind = src("http://rebind-example.ir/")
+    async with PoliteClient(settings, resolver=dns.__getitem__, transport=to_loopback(site.port, show_peer=True)) as c:
+        with pytest.raises(FetchError, match="DNS rebinding") as err:
+            await c.get("http://rebind-example.ir/secret", rebind, check_robots=False)
+        assert err.value.kind == "private" and "127.0.0.1" in str(err.value)
+    # Sources that live on 127.0.0.1 (the demo) are still fetched through the real transport, peer checked.
+    async with PoliteClient(settings) as c:
+        res = await c.get(site.url("/secret"), src(site.url("/")))
+        assert res.status == 200 and "internal admin page" in res.text
