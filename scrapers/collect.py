@@ -286,6 +286,9 @@ class _Run:
         report.found = len(items)
         known = self.state.known_urls(list(items))
         report.skipped += len(known)
+        dropped = self._dropped_before([u for u in items if u not in known])
+        report.skipped += len(dropped)
+        known |= dropped
         todo: list[Item] = []
         for url, it in items.items():
             if url in known:
@@ -313,6 +316,17 @@ class _Run:
             if not per_feed.get(feed_url, set()) & failed:
                 self.state.save_feed_validators(feed_url, etag, last_modified)
         return report
+
+    def _dropped_before(self, urls: list[str]) -> set[str]:
+        """URLs fetched on an earlier night and dropped as not about Gilan (outcome "filtered").
+
+        Asked of the state only when it offers `filtered_urls(urls) -> set[str]` (an optional
+        CrawlState method over the fetch log); without it such pages are fetched again each night
+        unless the feed's own text already shows they are out of scope (step 2 below)."""
+        lookup = getattr(self.state, "filtered_urls", None)
+        if lookup is None or not self.source.filters_gilan or not urls:
+            return set()
+        return set(lookup(urls)) & set(urls)
 
     def _fatal_message(self) -> str:
         errs = self.discovery_errors

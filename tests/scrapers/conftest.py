@@ -138,6 +138,11 @@ class MemoryStore:
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         return {u for u in urls if u in self.articles}
 
+    def filtered_urls(self, urls: Iterable[str]) -> set[str]:
+        """The optional CrawlState method: URLs dropped before as not about Gilan (from the fetch log)."""
+        dropped = {e.url for e in self.events if e.outcome == "filtered"}
+        return {u for u in urls if u in dropped}
+
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:
         return self.validators.get(url, (None, None))
 

@@ -132,6 +132,10 @@ async def test_gilan_filter_on_national_sources(make_site, settings, store) -> N
     assert site.count("/news/12/c") == 1  # no summary: fetched, then dropped on its body
     assert report.new == 1 and report.skipped == 2
     assert sorted(store.outcomes()["filtered"]) == [site.url("/news/11/b"), site.url("/news/12/c")]
+    # The next night: the page dropped on its body is remembered (state.filtered_urls), not fetched again.
+    [again] = await collect_all([national], state=store, sink=store, settings=settings)
+    assert site.count("/news/12/c") == 1 and site.count("/news/10/a") == 1
+    assert (again.found, again.new, again.skipped, again.failed) == (3, 0, 3, 0)
 
 
 async def test_since_backfills_through_listing_pages(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
