@@ -10,7 +10,7 @@ import dataclasses
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -57,6 +57,9 @@ from storage.schema import (
 # Rows per write transaction in batch methods: small enough that a killed process loses at most a
 # second of work and other writers wait little for the lock, large enough to amortise the commit.
 BATCH_ROWS = 500
+# A page dropped as not about Gilan is not fetched again for 30 days: national feeds keep an item for
+# days, not months, and the look-up stays a bounded scan of the recent fetch log.
+FILTERED_MEMORY_DAYS = 30
 # Rows fetched per query when streaming (articles_to_analyse, export): keeps memory flat.
 STREAM_CHUNK = 1000
 # Fields a person may correct, and the values each accepts.
@@ -132,6 +135,9 @@ class RunSink:
 
     def log_fetch(self, event: FetchEvent) -> None:
         self.store.log_fetch(event, run_id=self.run_id)
+
+    def filtered_urls(self, urls: Iterable[str]) -> set[str]:
+        return self.store.filtered_urls(urls)
 
 
 def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
@@ -285,6 +291,22 @@ class Store:
         with self._read() as c:
             for chunk in _chunks(dict.fromkeys(urls), BATCH_ROWS):
                 found.update(c.scalars(select(articles.c.url).where(articles.c.url.in_(chunk))))
+        return found
+
+    def filtered_urls(self, urls: Iterable[str]) -> set[str]:
+        """The subset of `urls` a recent fetch dropped as not about Gilan (fetch-log outcome "filtered").
+
+        The crawler skips them instead of fetching the same out-of-scope page every night while it stays
+        in a national feed. Only the last FILTERED_MEMORY_DAYS count, so the scan stays bounded.
+        """
+        since = utcnow() - timedelta(days=FILTERED_MEMORY_DAYS)
+        found: set[str] = set()
+        with self._read() as c:
+            for chunk in _chunks(dict.fromkeys(urls), BATCH_ROWS):
+                found.update(c.scalars(
+                    select(fetch_log.c.url).distinct().where(
+                        fetch_log.c.url.in_(chunk), fetch_log.c.outcome == "filtered", fetch_log.c.at >= since)
+                ))
         return found
 
     def feed_validators(self, url: str) -> tuple[str | None, str | None]:

@@ -233,3 +233,17 @@ def test_naive_datetimes_are_refused(st):
     with pytest.raises(Exception, match="naive datetime"):
         st.add_article(article(1, published_at=naive))
     assert st.count_articles() == 0
+
+
+def test_pages_dropped_as_not_about_gilan_are_remembered_for_the_crawler(st):
+    sink = st.bind_run(st.start_run("nightly"))
+    out, kept, err = ("https://gilan-now.example/news/9/tehran", "https://gilan-now.example/news/10/rasht",
+                      "https://gilan-now.example/news/11/x")
+    sink.log_fetch(FetchEvent("gilan_now", out, 200, "filtered", error="not about Gilan"))
+    sink.log_fetch(FetchEvent("gilan_now", kept, 200, "new"))
+    sink.log_fetch(FetchEvent("gilan_now", err, 500, "error", error="HTTP 500"))
+    assert sink.filtered_urls([out, kept, err, "https://other.example/"]) == {out}
+    # An old verdict is forgotten: the page may be fetched again.
+    old = "https://gilan-now.example/news/8/old"
+    sink.log_fetch(FetchEvent("gilan_now", old, 200, "filtered", at=T0 - timedelta(days=400)))
+    assert st.filtered_urls([old]) == set()
