@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import re
 
+from mediawatch.gazetteer import gilan_place_names
 from nlp.lexicon import Matcher, load_terms
-from nlp.normalize import fold
+from nlp.normalize import fold, normalize
 
 __all__ = ["RASHT", "find_places", "is_rasht", "rasht_evidence"]
 
@@ -25,18 +26,15 @@ _RASHT_LISTS = (
     "rasht_squares_streets_verified",
     "rasht_streets_unverified",
 )
-# Towns and places of Gilan outside the city (and the province's own name).
-_GILAN_LISTS = ("gilan_places",)
-_GILAN_EXTRA = ("گیلان", "انزلی", "لاهیجان", "فومن", "تالش", "آستارا", "لنگرود", "رودسر", "صومعه سرا",
-                "ماسال", "شفت", "سیاهکل", "املش", "رضوانشهر", "رودبار", "منجیل", "خمام", "کوچصفهان",
-                "سنگر", "خشکبیجار", "لشت نشا", "پیربازار", "سراوان", "آستانه اشرفیه")
+# Towns and places of Gilan outside the city (and the province's own name): the project's one list,
+# mediawatch/data/gilan_places.txt, which the scrapers' door filter reads too.
 
 
 @functools.cache
 def _gazetteer() -> tuple[Matcher, frozenset[str], frozenset[str], frozenset[str]]:
     """(matcher over every name, Rasht-city names, Gilan names, ambiguous names)."""
     rasht = {t for name in _RASHT_LISTS for t in load_terms(name)} | {RASHT}
-    gilan = {t for name in _GILAN_LISTS for t in load_terms(name)} | {fold(t) for t in _GILAN_EXTRA}
+    gilan = {fold(normalize(t)) for t in gilan_place_names()} - {""}
     ambiguous = set(load_terms("ambiguous_places"))
     every = sorted(rasht | gilan)
     return Matcher(every), frozenset(rasht), frozenset(gilan - rasht), frozenset(ambiguous)

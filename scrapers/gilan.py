@@ -1,6 +1,8 @@
 """Is an item about Gilan? Place names as whole words, and the wire services' datelines.
 
-The lists live in scrapers/data/*.txt so the committee can edit them without touching code.
+The place names are the project's one list, mediawatch/data/gilan_places.txt (nlp's gazetteer reads
+the same file); the datelines live in scrapers/data/gilan_datelines.txt. The committee edits them
+without touching code.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ import functools
 import re
 from pathlib import Path
 
+from mediawatch.gazetteer import GILAN_PLACES_FILE, gilan_place_names
+
 DATA_DIR = Path(__file__).parent / "data"
-PLACES_FILE = DATA_DIR / "gilan_places.txt"
+PLACES_FILE = GILAN_PLACES_FILE
 DATELINES_FILE = DATA_DIR / "gilan_datelines.txt"
 
 # A Persian letter (Arabic block, including Persian additions) on either side breaks the word.
@@ -28,7 +32,7 @@ def normalise(text: str) -> str:
 
 @functools.cache
 def _patterns(places_file: Path = PLACES_FILE, datelines_file: Path = DATELINES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    names = sorted((normalise(p) for p in _lines(places_file)), key=len, reverse=True)
+    names = sorted({normalise(p) for p in gilan_place_names(places_file)}, key=len, reverse=True)
     alts = "|".join(r"[\s\u200c]?".join(re.escape(w) for w in name.split()) for name in names)
     places = re.compile(rf"(?<![{_LETTER}])(?:{alts})(?![{_LETTER}])")
     datelines = re.compile("|".join(f"(?:{normalise(p)})" for p in _lines(datelines_file)))

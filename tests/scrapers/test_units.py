@@ -191,3 +191,22 @@ def test_shipped_registry_covers_the_committee() -> None:
     assert "https://www.yjc.ir/fa/rss/41" in yjc.feeds
     assert not any(s.verified for s in sources) and all(s.notes for s in sources)
     assert all(s.filters_gilan for s in sources if s.scope is Scope.national)
+
+
+@pytest.mark.parametrize("place", ["سنگر", "دیلمان", "سراوان", "اسالم", "لوشان", "امامزاده هاشم"])
+def test_national_item_about_a_gilan_place_passes_the_door(place: str) -> None:
+    # These were only in nlp's copy of the list; the door filter dropped such national items.
+    assert is_about_gilan(f"گزارشی از وضعیت جاده {place} و مشکلات اهالی")
+
+
+def test_scrapers_and_nlp_read_one_gilan_place_list() -> None:
+    from mediawatch.gazetteer import GILAN_PLACES_FILE, gilan_place_names
+    from nlp.normalize import fold, normalize
+    from nlp.places import find_places
+
+    names = gilan_place_names()
+    assert GILAN_PLACES_FILE.parent.parent.name == "mediawatch" and len(names) >= 30
+    for name in names:
+        assert gilan_places(f"خبری درباره {name} امروز"), name
+        # «رشت» in the text, so names nlp counts as ambiguous (رودبار) are counted too.
+        assert fold(normalize(name)) in find_places(f"خبری از رشت تا {name} امروز"), name
