@@ -279,3 +279,21 @@ async def test_feed_and_sitemap_links_to_other_sites_are_skipped_and_counted(sit
     assert not {"/off", "/off2", "/sm2.xml"} & set(site.paths())
     assert set(store.articles) == {f"{home}/a", f"{home}/b"}
     assert report.skipped >= 3 and sum("link(s) to other sites skipped" in e for e in report.errors) == 3
+
+
+async def test_filtered_page_is_not_fetched_again_with_the_real_store(make_site, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from storage import open_store
+    from storage.store import RunSink
+
+    site = make_site()
+    d = NOW - timedelta(hours=1)
+    site.add("/rss", rss([("خبر بی‌خلاصه", site.url("/news/12/c"), d, "")]), content_type="application/rss+xml")
+    site.add("/news/12/c", article_html("خبر بی‌خلاصه", "در تهران جلسه‌ای درباره رشته‌های ورزشی برگزار شد.", d))
+    national = make_source(site, "irna", scope=Scope.national)
+    with open_store(f"sqlite:///{tmp_path / 'mw.sqlite'}") as store:
+        store.sync_sources([national])
+        for night in range(2):
+            sink = RunSink(store, store.start_run("nightly"))
+            [report] = await collect_all([national], state=sink, sink=sink, settings=settings)
+            assert report.ok and report.skipped == 1, (night, report)
+    assert site.count("/news/12/c") == 1  # fetched and dropped on the first night only
