@@ -250,7 +250,7 @@ async def test_huge_crawl_delay_is_paced_at_the_cap_and_reported(site, settings,
     site.add("/a", article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", NOW))
     client = PoliteClient(settings)
     client.max_crawl_delay_s = 0.2  # the production cap is 30 s; the behaviour is the same
-    async with client:
+    async with client, asyncio.timeout(20):  # uncapped, the second request would wait a day
         [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings, client=client)
     assert report.ok and report.new == 1
     assert any("Crawl-delay 86400 s; paced at our cap of 0.2 s" in e for e in report.errors)
