@@ -23,12 +23,12 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from mediawatch.records import Article, FetchEvent, Scope, Source, SourceKind
+from mediawatch.ports import MemoryState
+from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.settings import Settings
 from scrapers.collect import collect_all
 from scrapers.fetch import PoliteClient
@@ -104,33 +104,6 @@ class Site:
         return H
 
 
-class Memory:
-    """CrawlState + ArticleSink in memory."""
-
-    def __init__(self) -> None:
-        self.articles: dict[str, Article] = {}
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
-        self.events: list[FetchEvent] = []
-
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return {u for u in urls if u in self.articles}
-
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        return self.validators.get(url, (None, None))
-
-    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.validators[url] = (etag, last_modified)
-
-    def add_article(self, article: Article) -> int | None:
-        if article.url in self.articles:
-            return None
-        self.articles[article.url] = article
-        return len(self.articles)
-
-    def log_fetch(self, event: FetchEvent) -> None:
-        self.events.append(event)
-
-
 def parser_speed(seconds: float = 3.0) -> float:
     """Articles parsed per second over the fixtures, on one core."""
     from scrapers.charset import decode_html
@@ -157,7 +130,7 @@ async def watch_loop(step: float = 0.01) -> None:
         LAGS.append(time.monotonic() - t - step)
 
 
-async def crawl(sources: list[Source], store: Memory, settings: Settings, parse_workers: int) -> tuple[float, int, float]:
+async def crawl(sources: list[Source], store: MemoryState, settings: Settings, parse_workers: int) -> tuple[float, int, float]:
     """(wall seconds, requests sent, crawler CPU seconds) of one collect_all run."""
     LAGS.clear()
     watcher = asyncio.create_task(watch_loop())
@@ -207,7 +180,7 @@ def main() -> None:
     server.start()
     sources = [source_for(base, args.interval) for base in parent.recv()]
     settings = Settings(global_concurrency=8)
-    store = Memory()
+    store = MemoryState()
 
     def server_counts() -> tuple[list[int], float]:
         parent.send("hits")

@@ -11,43 +11,15 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import unquote
 
 from demo.server import DemoSites
-from mediawatch.records import Article, FetchEvent
+from mediawatch.ports import MemoryState
 from mediawatch.timeutil import parse_date_arg, tehran_midnight
 
 # The demo publishes over the 24 days before its reference day; 30 days back covers them all.
 BACKFILL_DAYS = 30
-
-
-class _Memory:
-    """CrawlState + ArticleSink in memory (the crawler's ports, mediawatch.ports)."""
-
-    def __init__(self) -> None:
-        self.articles: dict[str, Article] = {}
-        self.events: list[FetchEvent] = []
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
-
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return {u for u in urls if u in self.articles}
-
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        return self.validators.get(url, (None, None))
-
-    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.validators[url] = (etag, last_modified)
-
-    def add_article(self, article: Article) -> int | None:
-        if article.url in self.articles:
-            return None
-        self.articles[article.url] = article
-        return len(self.articles)
-
-    def log_fetch(self, event: FetchEvent) -> None:
-        self.events.append(event)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     day = parse_date_arg(args.day) if args.day else None
     with DemoSites(day) as demo:
-        memory = _Memory()
+        memory = MemoryState()
         since = tehran_midnight(demo.reference_day) - timedelta(days=BACKFILL_DAYS)
         started = time.monotonic()
         reports = collect(demo.sources(), state=memory, sink=memory, since=since, allow_private=True)

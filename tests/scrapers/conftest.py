@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mediawatch.records import Article, FetchEvent
+from mediawatch.ports import MemoryState
 from mediawatch.settings import Settings
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
@@ -127,42 +127,7 @@ def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
     )
 
 
-class MemoryStore:
-    """CrawlState + ArticleSink in memory (what storage.Store does with a database)."""
-
-    def __init__(self) -> None:
-        self.articles: dict[str, Article] = {}
-        self.events: list[FetchEvent] = []
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
-
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        return {u for u in urls if u in self.articles}
-
-    def filtered_urls(self, urls: Iterable[str]) -> set[str]:
-        """The optional CrawlState method: URLs dropped before as not about Gilan (from the fetch log)."""
-        dropped = {e.url for e in self.events if e.outcome == "filtered"}
-        return {u for u in urls if u in dropped}
-
-    def feed_validators(self, url: str) -> tuple[str | None, str | None]:
-        return self.validators.get(url, (None, None))
-
-    def save_feed_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.validators[url] = (etag, last_modified)
-
-    def add_article(self, article: Article) -> int | None:
-        if article.url in self.articles:
-            return None
-        self.articles[article.url] = article
-        return len(self.articles)
-
-    def log_fetch(self, event: FetchEvent) -> None:
-        self.events.append(event)
-
-    def outcomes(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for e in self.events:
-            out.setdefault(e.outcome, []).append(e.url)
-        return out
+MemoryStore = MemoryState  # the kernel's in-memory CrawlState + ArticleSink
 
 
 @pytest.fixture
