@@ -85,14 +85,11 @@ def cluster(db_url: str | None) -> int:
 
 
 def load_sources(sources_file: str | None, source_ids: list[str] | None) -> list[Source]:
+    """The enabled sources of the file (or of those named), validated by the registry."""
     from scrapers.registry import load_sources as load
+    from scrapers.registry import select_sources
 
-    sources = load(Path(sources_file) if sources_file else None)
-    if source_ids:
-        unknown = set(source_ids) - {s.id for s in sources}
-        if unknown:
-            raise ValueError(f"unknown source id(s): {', '.join(sorted(unknown))}")
-        sources = [s for s in sources if s.id in source_ids]
+    sources = select_sources(load(Path(sources_file) if sources_file else None), source_ids)
     return [s for s in sources if s.enabled]
 
 

@@ -5,7 +5,8 @@ Public API: `load_sources`, `collect_source`, `collect_all`, `collect`, `PoliteC
 
 from __future__ import annotations
 
-from scrapers.collect import collect, collect_all, collect_source, load_sources
+from scrapers.collect import collect, collect_all, collect_source
 from scrapers.fetch import FetchResult, PoliteClient
+from scrapers.registry import load_sources
 
 __all__ = ["FetchResult", "PoliteClient", "collect", "collect_all", "collect_source", "load_sources"]

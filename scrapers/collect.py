@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from html import escape
-from pathlib import Path
 
 from mediawatch.ports import ArticleSink, CrawlState
 from mediawatch.records import FetchEvent, Source, SourceReport
@@ -27,7 +26,6 @@ from scrapers.errors import FetchError
 from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import ParsedArticle, get_parser
-from scrapers.registry import load_sources as _load_sources
 
 Progress = Callable[[int], None]
 # Without --since, sitemap entries older than this are not considered new (a sitemap lists years).
@@ -37,11 +35,6 @@ MAX_CHILD_SITEMAPS = 5
 # Per source, at most this many article pages are in flight; the host interval paces them anyway.
 PAGE_WORKERS = 4
 _UNREACHABLE = ("connect", "timeout")
-
-
-def load_sources(path: Path | None = None) -> list[Source]:
-    """Load and validate sources.toml (default: Settings.sources_file)."""
-    return _load_sources(path)
 
 
 def looks_truncated(html: str) -> bool:
@@ -410,4 +403,4 @@ def collect(
     )
 
 
-__all__ = ["canonical_url", "collect", "collect_all", "collect_source", "load_sources"]
+__all__ = ["canonical_url", "collect", "collect_all", "collect_source"]

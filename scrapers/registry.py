@@ -112,6 +112,21 @@ def load_sources(path: Path | None = None) -> list[Source]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RegistryError(f"{path}: no such file; pass --file/--sources or set MEDIAWATCH_SOURCES_FILE") from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: not valid TOML: {exc}") from None
     return parse_sources(data, path)
+
+
+def select_sources(sources: list[Source], ids: list[str] | None = None, *, enabled_only: bool = True) -> list[Source]:
+    """The sources named by `ids` (enabled or not: naming one is asking for it), else every enabled one.
+
+    An id that is not in the registry is an error naming it, not a silently empty run.
+    """
+    if ids:
+        unknown = sorted(set(ids) - {s.id for s in sources})
+        if unknown:
+            raise RegistryError(f"unknown source id(s): {', '.join(unknown)} — see `mediawatch sources list`")
+        return [s for s in sources if s.id in ids]
+    return [s for s in sources if s.enabled or not enabled_only]

@@ -35,20 +35,13 @@ PrivateOpt = Annotated[
 def _load(path: Path | None, ids: list[str] | None = None, *, enabled_only: bool = True) -> list[Source]:
     """Sources from the file, narrowed to `ids`; a configuration error exits with code 2."""
     from mediawatch.errors import ConfigError
-    from scrapers.registry import load_sources
+    from scrapers.registry import load_sources, select_sources
 
     try:
-        sources = load_sources(path)
+        return select_sources(load_sources(path), ids, enabled_only=enabled_only)
     except ConfigError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from None
-    if ids:
-        unknown = sorted(set(ids) - {s.id for s in sources})
-        if unknown:
-            err.print(f"[red]unknown source id(s): {', '.join(unknown)}[/] — see `mediawatch sources list`")
-            raise typer.Exit(2)
-        return [s for s in sources if s.id in ids]
-    return [s for s in sources if s.enabled or not enabled_only]
 
 
 @sources_app.command("list")

@@ -210,3 +210,26 @@ def test_scrapers_and_nlp_read_one_gilan_place_list() -> None:
         assert gilan_places(f"خبری درباره {name} امروز"), name
         # «رشت» in the text, so names nlp counts as ambiguous (رودبار) are counted too.
         assert fold(normalize(name)) in find_places(f"خبری از رشت تا {name} امروز"), name
+
+
+def test_registry_in_another_encoding_is_named(tmp_path):
+    from scrapers.registry import RegistryError, load_sources
+
+    p = tmp_path / "sources.toml"
+    p.write_bytes('[[sources]]\nid = "x"\nname = "گيل خبر"\n'.encode("cp1256"))
+    with pytest.raises(RegistryError, match=r"sources.toml: not UTF-8"):
+        load_sources(p)
+
+
+def test_select_sources_names_unknown_ids_and_keeps_named_disabled_ones(tmp_path):
+    from scrapers.registry import RegistryError, load_sources, select_sources
+
+    p = tmp_path / "sources.toml"
+    entry = 'id = "{id}"\nname = "n"\nhomepage = "https://{id}.example/"\nkind = "news_site"\nscope = "rasht"\n' \
+            'feeds = ["https://{id}.example/feed"]\nenabled = {on}\n'
+    p.write_text("".join("[[sources]]\n" + entry.format(id=i, on=on) for i, on in (("a", "true"), ("b", "false"))))
+    sources = load_sources(p)
+    assert [s.id for s in select_sources(sources)] == ["a"]
+    assert [s.id for s in select_sources(sources, ["b"])] == ["b"]  # named: asked for, even when disabled
+    with pytest.raises(RegistryError, match=r"unknown source id.*zz"):
+        select_sources(sources, ["a", "zz"])
