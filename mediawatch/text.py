@@ -106,9 +106,15 @@ def search_terms(text: str) -> list[str]:
 
 # Arabic letter forms that old (windows-1256) sites and some agencies print; a Persian reader
 # expects the Persian forms. Only letters change: digits, spacing and punctuation stay as written.
-_DISPLAY_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه"})
+# A no-break space becomes a plain one so that word lists match whatever spacing a page used.
+_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\xa0": " "})
+
+
+def persian_letters(text: str) -> str:
+    """Arabic letter forms (ي ى ك ة) as their Persian ones; nothing else changes, half-spaces included."""
+    return text.translate(_PERSIAN_LETTERS)
 
 
 def display_fa(text: str) -> str:
     """Scraped Persian as a reader should see it: Persian ی/ک instead of Arabic ي/ك, trimmed."""
-    return text.translate(_DISPLAY_LETTERS).strip()
+    return persian_letters(text).strip()

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from mediawatch.gazetteer import GILAN_PLACES_FILE, gilan_place_names
+from mediawatch.text import persian_letters
 
 DATA_DIR = Path(__file__).parent / "data"
 PLACES_FILE = GILAN_PLACES_FILE
@@ -25,30 +26,25 @@ def _lines(path: Path) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def normalise(text: str) -> str:
-    """Arabic yeh/kaf → Persian, ZWNJ/nbsp kept apart from letters, so lists match any spelling."""
-    return text.replace("ي", "ی").replace("ى", "ی").replace("ك", "ک").replace("\xa0", " ")
-
-
 @functools.cache
 def _patterns(places_file: Path = PLACES_FILE, datelines_file: Path = DATELINES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    names = sorted({normalise(p) for p in gilan_place_names(places_file)}, key=len, reverse=True)
+    names = sorted({persian_letters(p) for p in gilan_place_names(places_file)}, key=len, reverse=True)
     alts = "|".join(r"[\s\u200c]?".join(re.escape(w) for w in name.split()) for name in names)
     places = re.compile(rf"(?<![{_LETTER}])(?:{alts})(?![{_LETTER}])")
-    datelines = re.compile("|".join(f"(?:{normalise(p)})" for p in _lines(datelines_file)))
+    datelines = re.compile("|".join(f"(?:{persian_letters(p)})" for p in _lines(datelines_file)))
     return places, datelines
 
 
 def gilan_places(text: str) -> list[str]:
     """The Gilan place names mentioned in `text`, in order of appearance (duplicates kept)."""
     places, _ = _patterns()
-    return [m.group(0) for m in places.finditer(normalise(text))]
+    return [m.group(0) for m in places.finditer(persian_letters(text))]
 
 
 def has_gilan_dateline(text: str) -> bool:
     """True when the text carries a Gilan dateline such as «رشت - ایرنا -»."""
     _, datelines = _patterns()
-    return bool(datelines.search(normalise(text)))
+    return bool(datelines.search(persian_letters(text)))
 
 
 def is_about_gilan(*texts: str) -> bool:
