@@ -18,6 +18,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import chain
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -48,7 +49,16 @@ _FOLDED_WORD = re.compile(r"\w+")  # folded text has no half-spaces left
 
 def exact_key(title: str, body: str) -> str:
     """Hash of the folded title and body: identical copies share it."""
-    return hashlib.sha1(f"{fold(title)}\n{fold(body)}".encode()).hexdigest()
+    return _folded_key(fold(title), fold(body))
+
+
+def _folded_key(folded_title: str, folded_body: str) -> str:
+    return hashlib.sha1(f"{folded_title}\n{folded_body}".encode()).hexdigest()
+
+
+def _folded(items: Sequence[ClusterItem]) -> list[tuple[str, str]]:
+    """(folded title, folded body) of each item, computed once for exact keys and story vectors."""
+    return [(fold(it.norm_title), fold(it.norm_body)) for it in items]
 
 
 _word_ids: dict[str, int] = {}
@@ -93,14 +103,28 @@ def _shingles(text: str) -> set[int]:
     return set(_shingle_hashes(text).tolist())
 
 
-def _identity(value: int) -> int:
-    return value
-
-
 @functools.cache
-def _permutations():
-    """datasketch's permutations for (NUM_PERM, seed 1), computed once instead of per MinHash."""
-    return MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+def _minhash_params() -> tuple[np.ndarray, np.ndarray, int, int]:
+    """(a, b) of datasketch's affine32 permutations for (NUM_PERM, seed 1), and the LSH bands × rows
+    datasketch chooses for threshold NEAR_DUP_JACCARD × 0.8 — computed once."""
+    a, b = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations
+    lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD * 0.8, num_perm=NUM_PERM)
+    return a.astype(np.uint32), b.astype(np.uint32), int(lsh.b), int(lsh.r)
+
+
+def minhash_signature(shingles: np.ndarray) -> np.ndarray:
+    """The MinHash of 32-bit shingle hashes, as datasketch's affine32 scheme computes it (the same values):
+    each hash is pre-mixed with MurmurHash3's 32-bit finalizer, then permuted as a·h + b mod 2³²."""
+    a, b, _bands, _rows = _minhash_params()
+    if not len(shingles):
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    h = shingles.astype(np.uint32)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return (h[:, None] * a + b).min(axis=0)
 
 
 def _when(item: ClusterItem) -> datetime:
@@ -123,41 +147,39 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def near_duplicate_pairs(items: Sequence[ClusterItem],
-                         shingles: Sequence[np.ndarray] | None = None) -> set[tuple[int, int]]:
+def near_duplicate_pairs(items: Sequence[ClusterItem], shingles: Sequence[np.ndarray] | None = None,
+                         folded: Sequence[tuple[str, str]] | None = None) -> set[tuple[int, int]]:
     """Index pairs (i < j) that are exact or near-duplicate copies of each other."""
     pairs: set[tuple[int, int]] = set()
     by_hash: dict[str, int] = {}
-    for i, it in enumerate(items):
-        k = exact_key(it.norm_title, it.norm_body)
+    for i, (ft, fb) in enumerate(folded if folded is not None else _folded(items)):
+        k = _folded_key(ft, fb)
         if k in by_hash:
             pairs.add((by_hash[k], i))
         else:
             by_hash[k] = i
     arrays = list(shingles) if shingles is not None else [item_shingles(it.norm_title, it.norm_body) for it in items]
-    shingles = [set(a.tolist()) for a in arrays]
-    lsh = MinHashLSH(threshold=NEAR_DUP_JACCARD * 0.8, num_perm=NUM_PERM)
-    perms = _permutations()
-    hashes = []
+    sets = [set(a.tolist()) for a in arrays]
+    _a, _b, bands, rows = _minhash_params()
+    buckets: dict[bytes, list[int]] = {}
+    candidates: set[tuple[int, int]] = set()
     for i, arr in enumerate(arrays):
-        # Shingles are hashed already: datasketch only permutes them (its sha1 per shingle was the cost).
-        m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=_identity, permutations=perms, scheme="affine32")
-        if len(arr):
-            m.update_batch(arr.tolist())
-            lsh.insert(i, m)
-        hashes.append(m)
-    for i, m in enumerate(hashes):
-        if not shingles[i]:
+        if not len(arr):
             continue
-        for j in lsh.query(m):
-            if j <= i:
-                continue
-            a, b = shingles[i], shingles[j]
-            inter = len(a & b)
-            jac = inter / (len(a | b) or 1)
-            cont = inter / (min(len(a), len(b)) or 1)
-            if jac >= NEAR_DUP_JACCARD or (cont >= NEAR_DUP_CONTAINMENT and min(len(a), len(b)) >= 20):
-                pairs.add((i, j))
+        # LSH: items whose signatures agree on all rows of any one band are candidates.
+        sig = minhash_signature(arr)
+        for band in range(bands):
+            key = band.to_bytes(1, "little") + sig[band * rows : (band + 1) * rows].tobytes()
+            bucket = buckets.setdefault(key, [])
+            candidates.update((j, i) for j in bucket)
+            bucket.append(i)
+    for i, j in candidates:
+        a, b = sets[i], sets[j]
+        inter = len(a & b)
+        jac = inter / (len(a | b) or 1)
+        cont = inter / (min(len(a), len(b)) or 1)
+        if jac >= NEAR_DUP_JACCARD or (cont >= NEAR_DUP_CONTAINMENT and min(len(a), len(b)) >= 20):
+            pairs.add((i, j))
     # Containment of a much shorter copy can fall below the LSH threshold: check pairs with the same title.
     by_title: dict[str, list[int]] = {}
     for i, it in enumerate(items):
@@ -166,26 +188,52 @@ def near_duplicate_pairs(items: Sequence[ClusterItem],
     for group in by_title.values():
         for x in range(len(group)):
             for y in range(x + 1, len(group)):
-                a, b = shingles[group[x]], shingles[group[y]]
+                a, b = sets[group[x]], sets[group[y]]
                 if a and b and len(a & b) / min(len(a), len(b)) >= NEAR_DUP_CONTAINMENT:
                     pairs.add((group[x], group[y]))
     return pairs
 
 
-def _story_text(it: ClusterItem) -> str:
-    return f"{it.norm_title} {it.norm_title} {it.norm_body}"
+_STORY_TOKEN = re.compile(r"[\w\u200c]{2,}")
 
 
-def _story_vectors(items: Sequence[ClusterItem]):
-    """TF-IDF rows (L2-normalised) of title + whole body; None when there is no vocabulary."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _story_vectors(items: Sequence[ClusterItem], folded: Sequence[tuple[str, str]] | None = None):
+    r"""TF-IDF rows (L2-normalised) of title + whole body; None when there is no vocabulary.
 
-    docs = [fold(_story_text(it)) for it in items]
-    try:
-        return TfidfVectorizer(min_df=1, sublinear_tf=True, token_pattern=r"[\w\u200c]{2,}",
-                               max_df=0.5 if len(items) > 20 else 1.0).fit_transform(docs)
-    except ValueError:  # empty vocabulary
+    The same matrix (up to column order) as scikit-learn's
+    `TfidfVectorizer(sublinear_tf=True, token_pattern=r"[\w\u200c]{2,}", max_df=0.5 when more than 20
+    items)`, built with C-level word ids and NumPy instead of a Python loop over every token.
+    """
+    from collections import defaultdict
+
+    from scipy.sparse import csr_matrix
+
+    ids: defaultdict[str, int] = defaultdict()
+    ids.default_factory = ids.__len__  # a new word gets the next id, inside the C-level map below
+    words = ids.__getitem__
+    per_doc = []
+    for ft, fb in folded if folded is not None else _folded(items):
+        title = _STORY_TOKEN.findall(ft.lower())
+        per_doc.append(list(map(words, title + title + _STORY_TOKEN.findall(fb.lower()))))  # the title counts twice
+    if not ids:
         return None
+    n = len(items)
+    rows = np.repeat(np.arange(n, dtype=np.int64), [len(d) for d in per_doc])
+    cols = np.fromiter(chain.from_iterable(per_doc), dtype=np.int64, count=len(rows))
+    counts = csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(n, len(ids)))
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=len(ids))
+    keep = df <= (0.5 * n if n > 20 else n)
+    if not keep.any():
+        return None
+    idf = np.log((1 + n) / (1 + df)) + 1.0
+    x = counts.tocoo()
+    mask = keep[x.col]
+    x = csr_matrix(((1.0 + np.log(x.data[mask])) * idf[x.col[mask]], (x.row[mask], x.col[mask])),
+                   shape=(n, len(ids)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return csr_matrix(x.multiply(1.0 / norms[:, None]))
 
 
 def story_pairs(items: Sequence[ClusterItem], window_days: int = 7, vectors=None) -> set[tuple[int, int]]:
@@ -250,19 +298,20 @@ def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 7,
     n = len(items)
     if n == 0:
         return []
-    dup = near_duplicate_pairs(items, shingles)
+    folded = _folded(items)
+    dup = near_duplicate_pairs(items, shingles, folded)
     uf = _UnionFind(n)
     for a, b in dup:
         uf.union(a, b)
-    x = _story_vectors(items) if n > 1 else None
+    x = _story_vectors(items, folded) if n > 1 else None
     for a, b in story_pairs(items, window_days, vectors=x):
         uf.union(a, b)
     chains: dict[int, list[int]] = {}
     for i in range(n):
         chains.setdefault(uf.find(i), []).append(i)
     groups: dict[int, list[int]] = {}
-    for chain in chains.values():
-        parts = [chain] if len(chain) < 3 or x is None else _split_by_average_linkage(chain, items, x,
+    for linked in chains.values():
+        parts = [linked] if len(linked) < 3 or x is None else _split_by_average_linkage(linked, items, x,
                                                                                         window_days, dup)
         for part in parts:
             groups[part[0]] = part
