@@ -42,12 +42,17 @@ def _normalizer():  # -> hazm.Normalizer
 _FAST_EQUIVALENT = {
     r"^ +| +$": None,  # done with str.strip(" ")
     r"[ـ\r]": None,  # folded into the character map
-    r"\b\u200c*\B": (r"\b\u200c+\B", "\u200c"),
-    r"\B\u200c*\b": (r"\B\u200c+\b", "\u200c"),
-    r"\u200c{2,}": (r"\u200c{2,}", "\u200c"),
-    r"\u200c{1,} ": (r"\u200c+ ", "\u200c"),
-    r" \u200c{1,}": (r" \u200c+", "\u200c"),
+    # A ZWNJ after a letter and before a non-letter: start at the ZWNJ, then look behind for the letter.
+    r"\b\u200c*\B": (r"\u200c(?<=\w\u200c)\u200c*\B", "\u200c"),
+    # A ZWNJ after a non-letter (or at the start) and before a letter.
+    r"\B\u200c*\b": (r"\u200c(?<!\w\u200c)\u200c*\b", "\u200c"),
+    # Needles that must occur for the pattern to match: a C-level `in` test skips a regex scan.
+    r"\u200c{2,}": (r"\u200c{2,}", "\u200c\u200c"),
+    r"\u200c{1,} ": (r"\u200c+ ", "\u200c "),
+    r" \u200c{1,}": (r" \u200c+", " \u200c"),
     r" ?\.\.\.": (r" ?\.\.\.", "..."),
+    r" {2,}": (r" {2,}", "  "),
+    r"\n{3,}": (r"\n{3,}", "\n\n\n"),
 }
 
 

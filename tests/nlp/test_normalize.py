@@ -61,3 +61,30 @@ def test_lead_repeated_as_first_paragraph_is_dropped():
 def test_lead_is_kept_when_body_does_not_repeat_it():
     _, body = clean_article("عنوان", "لید کوتاه خبر", "متن اصلی خبر")
     assert body.split("\n\n") == ["لید کوتاه خبر", "متن اصلی خبر"]
+
+
+def test_fast_hazm_patterns_match_hazms_own():
+    """Every rewritten hazm pattern (literal start, needle) changes text exactly as hazm's original does."""
+    import random
+    import re
+
+    from hazm import constants as c
+
+    from nlp.normalize import _FAST_EQUIVALENT
+
+    replacement = dict(c.PERSIAN_STYLE_PATTERNS + c.EXTRA_SPACE_PATTERNS + c.AFFIX_SPACING_PATTERNS
+                       + c.PUNCTUATION_SPACING_PATTERNS)
+    rng = random.Random(0)
+    alphabet = ["\u200c", " ", "\n", "ب", "ا", "a", "1", "۲", ".", "ـ", "«", "می"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12))) for _ in range(5000)]
+    checked = 0
+    for original, fast in _FAST_EQUIVALENT.items():
+        if fast is None:
+            continue
+        pattern, needle = fast
+        repl = replacement[original]
+        for t in texts:
+            ours = re.sub(pattern, repl, t) if needle in t else t
+            assert ours == re.sub(original, repl, t), (original, t)
+        checked += 1
+    assert checked >= 8
