@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import compress
 from pathlib import Path
 
 from nlp.normalize import fold, normalize
@@ -89,10 +90,9 @@ class LexiconIndex:
         raw: list[list[tuple[int, int, str]]] = [[] for _ in self.names]
         index, prefixes = self._index, self._prefixes
         n = len(toks)
-        for i in range(n):
+        # Most tokens start no term: the C-level filter leaves the Python loop only the candidates.
+        for i in compress(range(n), map(prefixes.__contains__, toks)):
             key = toks[i]
-            if key not in prefixes:
-                continue
             k = i
             while True:
                 hit = index.get(key)

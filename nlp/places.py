@@ -69,24 +69,30 @@ def find_places(text: str) -> tuple[str, ...]:
 
 def rasht_evidence(title: str, text: str, places: tuple[str, ...] | None = None) -> dict[str, float]:
     """Numbers that say how much an article is about Rasht (features for the classifier and the rule)."""
-    ft, fx = fold(title), fold(text)
     if places is None:
         places = find_places(f"{title}\n{text}")
+    return dict(_evidence(title, text, places))
+
+
+@functools.lru_cache(maxsize=4096)
+def _evidence(title: str, text: str, places: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """`rasht_evidence`, cached: the classifier's features and the Rasht rule ask for the same article."""
+    ft, fx = fold(title), fold(text)
     _m, rasht_names, gilan_names, ambiguous = _gazetteer()
     rasht_re = _rasht_re()
     head = fx[:300]
-    return {
-        "rasht_title": float(bool(rasht_re.search(ft))),
-        "rasht_count": float(len(rasht_re.findall(fx))),
-        "rasht_head": float(bool(rasht_re.search(head))),
-        "rasht_dateline": float(bool(_datelines().search(head)) and bool(rasht_re.search(head))),
-        "rasht_municipality": float(bool(_muni_re().search(ft + "\n" + fx))),
-        "rasht_places": float(sum(1 for p in places if p in rasht_names and p != RASHT)),
-        "rasht_places_specific": float(sum(1 for p in places if p in rasht_names and p not in ambiguous
-                                           and p != RASHT)),
-        "gilan_places": float(sum(1 for p in places if p in gilan_names)),
-        "gilan_title": float(any(p in ft for p in gilan_names)),
-    }
+    return (
+        ("rasht_title", float(bool(rasht_re.search(ft)))),
+        ("rasht_count", float(len(rasht_re.findall(fx)))),
+        ("rasht_head", float(bool(rasht_re.search(head)))),
+        ("rasht_dateline", float(bool(_datelines().search(head)) and bool(rasht_re.search(head)))),
+        ("rasht_municipality", float(bool(_muni_re().search(ft + "\n" + fx)))),
+        ("rasht_places", float(sum(1 for p in places if p in rasht_names and p != RASHT))),
+        ("rasht_places_specific", float(sum(1 for p in places if p in rasht_names and p not in ambiguous
+                                            and p != RASHT))),
+        ("gilan_places", float(sum(1 for p in places if p in gilan_names))),
+        ("gilan_title", float(any(p in ft for p in gilan_names))),
+    )
 
 
 @functools.cache
