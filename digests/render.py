@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from digests.charts import GROUP_COLOURS, per_group_svg, tone_svg
-from digests.select import UNFINISHED_RUN_FA, ArticleRef, Brief, Digest, Story, safe_url
+from digests.select import UNFINISHED_RUN_FA, ArticleRef, Brief, Digest, Story, safe_url, unanalysed_fa
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
@@ -80,6 +80,7 @@ def _env() -> jinja2.Environment:
         group_title=lambda g: DOMAIN_TITLES_FA.get(g, g),
         short_title=lambda g: SHORT_TITLES_FA.get(g, g),
         colour=lambda g: GROUP_COLOURS.get(g, "#666"),
+        unanalysed_fa=unanalysed_fa,
     )
     return env
 
@@ -182,6 +183,8 @@ def render_markdown(doc: Digest | Brief) -> str:
             out += [f"**{md_escape(UNFINISHED_RUN_FA)}**", ""]
         elif doc.figures.articles == 0:
             out += ["**در این بازه هیچ خبری ثبت نشد.**", ""]
+        if doc.unanalysed:
+            out += [f"**{md_escape(unanalysed_fa(doc.unanalysed))}**", ""]
         out += ["## خلاصهٔ ارقام", "", *_md_figures(doc)]
         if doc.figures.articles:
             out += ["| کارگروه | خبر |", "| --- | ---: |"]
@@ -294,6 +297,8 @@ def render_text(doc: Digest | Brief) -> str:
             out += [UNFINISHED_RUN_FA, ""]
         elif f.articles == 0:
             out += ["در این بازه هیچ خبری ثبت نشد.", ""]
+        if doc.unanalysed:
+            out += [unanalysed_fa(doc.unanalysed), ""]
         out += ["مهم‌ترین نگرانی‌های شهروندان", ""]
         for n, s in enumerate(doc.top_concerns, 1):
             out += _text_story(s, n)
@@ -357,6 +362,7 @@ def to_dict(doc: Digest | Brief) -> dict[str, Any]:
     if isinstance(doc, Digest):
         data["all_sources_down"] = doc.all_sources_down
         data["sources_note"] = doc.sources_note
+        data["unanalysed_note"] = unanalysed_fa(doc.unanalysed) if doc.unanalysed else None
     return data
 
 

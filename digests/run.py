@@ -188,6 +188,7 @@ def make_morning_digest(
         collection_ran=ran,
         collection_unfinished=unfinished,
         current_sources=_current_sources(store, ran),
+        unanalysed=store.count_unanalysed(start, end) if hasattr(store, "count_unanalysed") else 0,
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

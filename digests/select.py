@@ -26,6 +26,7 @@ from mediawatch.records import (
 from mediawatch.text import display_fa
 from mediawatch.timeutil import (
     TEHRAN,
+    fa_digits,
     format_jalali_date,
     format_jalali_datetime,
     tehran_at,
@@ -186,6 +187,8 @@ class Digest:
     collection_ran: bool | None = None
     # The nightly run that fed the period is still marked running: it was killed (or has not finished yet).
     collection_unfinished: bool = False
+    # Articles collected in the period but not analysed (a failed or interrupted analysis step): not in it.
+    unanalysed: int = 0
     kind: str = "digest"
 
     @property
@@ -248,6 +251,12 @@ class Brief:
     def title(self) -> str:
         span = "هفتگی" if self.weekly else "روزانه"
         return f"گزارش {span} {self.group_title} — {format_jalali_date(self.period_end, weekday=True)}"
+
+
+def unanalysed_fa(n: int) -> str:
+    """The notice for articles collected in the period that the digest could not include."""
+    return (f"{fa_digits(n)} خبرِ جمع‌آوری‌شده در این بازه هنوز تحلیل نشده و در این گزارش نیامده است؛ "
+            "مسئول فنی با فرمان «mediawatch process» آن‌ها را تحلیل کند و گزارش را دوباره بسازد.")
 
 
 UNFINISHED_RUN_FA = (
@@ -502,6 +511,7 @@ def build_digest(
     collection_ran: bool | None = None,
     collection_unfinished: bool = False,
     current_sources: Collection[str] | None = None,
+    unanalysed: int = 0,
 ) -> Digest:
     """The secretariat's morning digest of `items` (the period's analysed articles).
 
@@ -561,6 +571,7 @@ def build_digest(
         or len({f.source_id for f in failures}),
         collection_ran=collection_ran,
         collection_unfinished=collection_unfinished,
+        unanalysed=unanalysed,
     )
 
 

@@ -511,6 +511,13 @@ class Store:
             saved += len(current)
         return saved
 
+    def count_unanalysed(self, since: datetime, until: datetime) -> int:
+        """Articles seen in [since, until) that have no analysis yet (absent from digests until analysed)."""
+        q = (select(func.count()).select_from(articles)
+             .where(articles.c.seen_at >= since, articles.c.seen_at < until, articles.c.analysis_id.is_(None)))
+        with self._read() as c:
+            return int(c.scalar(q) or 0)
+
     def _analysed(self) -> Any:
         return articles.join(analyses, analyses.c.id == articles.c.analysis_id)
 

@@ -371,3 +371,33 @@ def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: P
     assert [s.headline for s in doc.recurring] == ["ترافیک این هفته 0"]  # its story began the week before
     assert brief.paths[0].name == "brief-civil_works_traffic-weekly.html"
     assert "هفتهٔ پیش" in brief.paths[0].read_text(encoding="utf-8")
+
+
+def test_articles_left_unanalysed_are_announced(sqlite_url: str, tmp_path: Path) -> None:
+    """Articles collected in the period but never analysed (a failed night) are missing from the digest:
+    it says how many and what to run, instead of looking complete."""
+    from mediawatch.records import Article
+
+    s = open_store(sqlite_url)
+    try:
+        day = _day()
+        _start, end = digest_period(day)
+        items, _history = night(end=end)
+        now = utcnow()
+        populate(s, [dataclasses.replace(i, fetched_at=min(i.fetched_at, now)) for i in items])
+        record_run(s, FAILURES)
+        res = make_morning_digest(s, day, out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.unanalysed == 0
+        assert "تحلیل نشده" not in res.paths[0].read_text(encoding="utf-8")
+        seen = min(now, end - timedelta(minutes=5))
+        s.add_articles([Article(url=f"https://example.org/raw/{k}", source_id=items[0].source_id,
+                                title=f"خبر تحلیل‌نشده {k}", body="متن خبر", fetched_at=seen, published_at=seen)
+                        for k in range(3)])
+        res = make_morning_digest(s, day, out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.unanalysed == 3
+        for p in res.paths:
+            text = p.read_text(encoding="utf-8")
+            assert "۳ خبرِ جمع‌آوری‌شده" in text and "mediawatch process" in text, p.name
+        assert json.loads(res.paths[2].read_text(encoding="utf-8"))["unanalysed"] == 3
+    finally:
+        s.close()
