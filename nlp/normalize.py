@@ -144,8 +144,11 @@ def _token_spacing(text: str) -> str:
         if done >= SPACING_PREFIX:
             break
         if line.strip():
-            lines[i] = " ".join(n.token_spacing(n._tokenizer.tokenize(line)))
-            done += len(line)
+            # A long paragraph is spaced up to the first space past the limit; the rest stays as it is.
+            cut = line.find(" ", SPACING_PREFIX - done)
+            head, tail = (line, "") if cut < 0 else (line[:cut], line[cut:])
+            lines[i] = " ".join(n.token_spacing(n._tokenizer.tokenize(head))) + tail
+            done += len(head)
     return "\n".join(lines)
 
 
