@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -17,7 +18,7 @@ import numpy as np
 from mediawatch.errors import MediawatchError
 from mediawatch.records import Analysis, Domain, Tone
 from nlp.classify import MUNICIPAL_DOMAINS, MUNICIPAL_THRESHOLD, TONES, Model
-from nlp.lexicon import matcher
+from nlp.lexicon import LexiconIndex, load_terms
 from nlp.normalize import clean_article, fold
 from nlp.places import find_places, is_rasht
 
@@ -36,16 +37,21 @@ class ModelNotFoundError(MediawatchError):
     """No trained model where one was expected."""
 
 
+@functools.cache
+def _key_sentence_index() -> LexiconIndex:
+    return LexiconIndex({"concern": load_terms("concern_markers"), "actors": load_terms("concern_actors")})
+
+
 def key_sentence(title: str, text: str) -> str:
     """The sentence with the most concern evidence (markers, affected citizens, questions); extractive."""
     best, best_score = "", 0.0
-    concern, actors = matcher("concern_markers"), matcher("concern_actors")
+    index = _key_sentence_index()
     for sent in [title, *_SENTENCE.split(text)]:
         s = sent.strip()
         if len(s) < 15:
             continue
-        f = fold(s)
-        score = concern.count(f) + 0.5 * actors.count(f) + (0.5 if "؟" in s or "?" in s else 0.0)
+        concern, actors = index.scan(fold(s))  # both lists in one pass over the sentence
+        score = len(concern) + 0.5 * len(actors) + (0.5 if "؟" in s or "?" in s else 0.0)
         score /= 1 + len(s) / 400  # prefer a short sentence that says it over a long one that mentions it
         if score > best_score:
             best, best_score = s, score

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import compress
+from itertools import chain, compress
+from operator import add, or_
 from pathlib import Path
 
 from nlp.normalize import fold, normalize
@@ -90,8 +91,11 @@ class LexiconIndex:
         raw: list[list[tuple[int, int, str]]] = [[] for _ in self.names]
         index, prefixes = self._index, self._prefixes
         n = len(toks)
-        # Most tokens start no term: the C-level filter leaves the Python loop only the candidates.
-        for i in compress(range(n), map(prefixes.__contains__, toks)):
+        # Most tokens start no term. A token can only start a hit when it is a whole term or when it
+        # and the next token begin one: both tests run in C, leaving the loop only real candidates.
+        whole = map(index.__contains__, toks)
+        begins = chain(map(prefixes.__contains__, map(add, toks, toks[1:])), (False,))
+        for i in compress(range(n), map(or_, whole, begins)):
             key = toks[i]
             k = i
             while True:
