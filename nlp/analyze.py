@@ -18,9 +18,10 @@ import numpy as np
 from mediawatch.errors import MediawatchError
 from mediawatch.records import Analysis, Domain, Tone
 from nlp.classify import MUNICIPAL_DOMAINS, MUNICIPAL_THRESHOLD, TONES, Model
+from nlp.features import article_places
 from nlp.lexicon import LexiconIndex, load_terms
 from nlp.normalize import clean_article, fold
-from nlp.places import find_places, is_rasht
+from nlp.places import is_rasht
 
 __all__ = ["MODEL_DIR", "Analyzer", "ModelNotFoundError", "key_sentence"]
 
@@ -175,7 +176,7 @@ class Analyzer:
             tone = Tone(TONES[int(np.argmax(p_tone))])
         else:
             domain, secondary, tone = Domain.other, None, None
-        places = find_places(f"{title}\n{body}")
+        places = article_places(title, body)
         concern = p_con >= CONCERN_THRESHOLD
         return Analysis(
             norm_title=title,

@@ -15,7 +15,7 @@ import numpy as np
 
 from nlp.lexicon import LexiconIndex, load_pairs, load_terms
 from nlp.normalize import fold
-from nlp.places import rasht_evidence
+from nlp.places import gazetteer_names, places_from_names, rasht_evidence
 
 DOMAIN_LISTS = {
     "culture_social_tourism": "domain_culture_social_tourism",
@@ -37,7 +37,31 @@ def _index() -> LexiconIndex:
         groups.setdefault(group, []).append(term)
     lists.update({f"org:{g}": tuple(ts) for g, ts in groups.items()})
     lists.update({f"other:{n}": load_terms(n) for n in OTHER_LISTS})
+    lists[_PLACES] = gazetteer_names()  # places come out of the same pass
     return LexiconIndex(lists)
+
+
+_PLACES = "places"
+HEAD_CHARS = 400  # the opening (fold() turns newlines into spaces, so "first paragraph" is by length)
+
+
+@functools.lru_cache(maxsize=8192)
+def _scan_article(title: str, text: str) -> tuple[dict[str, int], bool, tuple[str, ...]]:
+    """(weighted hits per list: title 3×, opening 2×, rest 1×; a municipal marker in the title; the
+    article's places), one pass over the title and one over the text."""
+    idx = _index()
+    in_title = idx.scan(fold(title))
+    in_head, in_rest = idx.scan_split(fold(text), HEAD_CHARS)
+    weighted = {name: 3 * len(th) + 2 * len(hh) + len(rh)
+                for name, th, hh, rh in zip(idx.names, in_title, in_head, in_rest, strict=True)}
+    k = idx.names.index(_PLACES)
+    places = places_from_names([t for _s, _e, t in in_title[k]] + in_head[k] + in_rest[k])
+    return weighted, bool(in_title[idx.names.index("other:municipal_markers")]), places
+
+
+def article_places(title: str, text: str) -> tuple[str, ...]:
+    """The gazetteer places of a normalised article (title, then text), as `find_places` finds them."""
+    return _scan_article(title, text)[2]
 
 
 def feature_names() -> list[str]:
@@ -52,13 +76,8 @@ def feature_names() -> list[str]:
 @functools.lru_cache(maxsize=8192)
 def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     """Feature row for one normalised (title, text); cached, so CV folds compute each row once."""
-    ft, fx = fold(title), fold(text)
-    idx = _index()
-    in_title = idx.scan(ft)
-    # fold() turns newlines into spaces: the opening is the first 400 characters.
-    in_head, in_rest = idx.scan(fx[:400]), idx.scan(fx[400:])
-    weighted = {name: 3 * len(th) + 2 * len(hh) + len(rh)
-                for name, th, hh, rh in zip(idx.names, in_title, in_head, in_rest, strict=True)}
+    ft = fold(title)
+    weighted, title_muni, places = _scan_article(title, text)
     row: list[float] = []
     dom = [weighted[f"dom:{d}"] for d in DOMAIN_LISTS]
     total = sum(dom) or 1.0
@@ -66,9 +85,9 @@ def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     row += [math.log1p(weighted.get(f"org:{d}", 0.0)) for d in DOMAIN_LISTS if d != "management"]
     row += [math.log1p(weighted[f"other:{n}"]) for n in OTHER_LISTS]
     row.append(float(bool(_TITLE_PATTERNS.search(ft))))
-    row.append(float(len(in_title[idx.names.index("other:municipal_markers")]) > 0))
-    row.append(math.log1p(len(fx)) / 10)
-    ev = rasht_evidence(title, text)
+    row.append(float(title_muni))
+    row.append(math.log1p(len(fold(text))) / 10)
+    ev = rasht_evidence(title, text, places)
     row += [math.log1p(v) for v in ev.values()]
     return tuple(row)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import chain, compress
+from itertools import accumulate, chain, compress
 from operator import add, or_
 from pathlib import Path
 
@@ -85,7 +85,21 @@ class LexiconIndex:
 
     def scan(self, folded: str) -> list[list[tuple[int, int, str]]]:
         """Per list (in `names` order): (first token, end token, canonical term) hits in text order."""
-        parts = _SPLIT.split(folded)  # token, separator, token, …, token (tokens may be empty at the ends)
+        return self._scan(_SPLIT.split(folded))
+
+    def scan_split(self, folded: str, at: int) -> tuple[list[list[str]], list[list[str]]]:
+        """Per list, the terms of the hits that start before character `at` and those that start after."""
+        parts = _SPLIT.split(folded)
+        starts = list(accumulate(map(len, parts), initial=0))[0::2]  # character offset of each token
+        before: list[list[str]] = []
+        after: list[list[str]] = []
+        for hits in self._scan(parts):
+            before.append([t for s, _e, t in hits if starts[s] < at])
+            after.append([t for s, _e, t in hits if starts[s] >= at])
+        return before, after
+
+    def _scan(self, parts: list[str]) -> list[list[tuple[int, int, str]]]:
+        # parts: token, separator, token, …, token (tokens may be empty at the ends)
         toks = parts[0::2]
         seps = parts[1::2]
         raw: list[list[tuple[int, int, str]]] = [[] for _ in self.names]

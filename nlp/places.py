@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from mediawatch.gazetteer import gilan_place_names
 from nlp.lexicon import Matcher, load_terms
 from nlp.normalize import fold, normalize
 
-__all__ = ["RASHT", "find_places", "is_rasht", "rasht_evidence"]
+__all__ = ["RASHT", "find_places", "gazetteer_names", "is_rasht", "places_from_names", "rasht_evidence"]
 
 RASHT = "رشت"
 
@@ -52,12 +53,21 @@ def _datelines() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in lines))
 
 
+def gazetteer_names() -> tuple[str, ...]:
+    """Every name the gazetteer matches (folded), for indexes that find them with other lists."""
+    return _gazetteer()[0].terms
+
+
 @functools.lru_cache(maxsize=2048)
 def find_places(text: str) -> tuple[str, ...]:
     """Gazetteer names found in `text` (any normalisation), unique, in order of first mention."""
-    folded = fold(text)
-    m, _rasht, _gilan, ambiguous = _gazetteer()
-    hits = m.find(folded)
+    return places_from_names(_gazetteer()[0].find(fold(text)))
+
+
+def places_from_names(hits: Sequence[str]) -> tuple[str, ...]:
+    """The places of an article from the gazetteer names found in it, in text order: unique, and the
+    ambiguous ones («معلم», «منطقه ۲») only when the article names Rasht too."""
+    _m, _rasht, _gilan, ambiguous = _gazetteer()
     seen: dict[str, None] = {}
     names_rasht = any(h == RASHT for h in hits) or any(h not in ambiguous and h in _rasht for h in hits)
     for h in hits:
