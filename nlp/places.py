@@ -96,7 +96,8 @@ def _evidence(title: str, text: str, places: tuple[str, ...]) -> tuple[tuple[str
         ("rasht_count", float(len(rasht_re.findall(fx)))),
         ("rasht_head", float(bool(rasht_re.search(head)))),
         ("rasht_dateline", float(bool(_datelines().search(head)) and bool(rasht_re.search(head)))),
-        ("rasht_municipality", float(bool(_muni_re().search(ft + "\n" + fx)))),
+        ("rasht_municipality", float(RASHT in fx and bool(_muni_re().search(f"{ft}\n{fx}"))
+                                     or RASHT in ft and bool(_muni_re().search(ft)))),
         ("rasht_places", float(sum(1 for p in places if p in rasht_names and p != RASHT))),
         ("rasht_places_specific", float(sum(1 for p in places if p in rasht_names and p not in ambiguous
                                             and p != RASHT))),
@@ -107,7 +108,8 @@ def _evidence(title: str, text: str, places: tuple[str, ...]) -> tuple[tuple[str
 
 @functools.cache
 def _rasht_re() -> re.Pattern[str]:
-    return re.compile(r"(?<![\u0621-\u06ff\u200c])رشت(?![\u0621-\u06ff\u200c])")
+    # Starts with the literal, then looks behind it: the regex engine can skip ahead to each «رشت».
+    return re.compile(r"رشت(?<![\u0621-\u06ff\u200c]رشت)(?![\u0621-\u06ff\u200c])")
 
 
 @functools.cache
