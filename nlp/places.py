@@ -96,8 +96,8 @@ def _evidence(title: str, text: str, places: tuple[str, ...]) -> tuple[tuple[str
         ("rasht_count", float(len(rasht_re.findall(fx)))),
         ("rasht_head", float(bool(rasht_re.search(head)))),
         ("rasht_dateline", float(bool(_datelines().search(head)) and bool(rasht_re.search(head)))),
-        ("rasht_municipality", float(RASHT in fx and bool(_muni_re().search(f"{ft}\n{fx}"))
-                                     or RASHT in ft and bool(_muni_re().search(ft)))),
+        ("rasht_municipality", float((RASHT in fx and bool(_muni_re().search(f"{ft}\n{fx}")))
+                                     or (RASHT in ft and bool(_muni_re().search(ft))))),
         ("rasht_places", float(sum(1 for p in places if p in rasht_names and p != RASHT))),
         ("rasht_places_specific", float(sum(1 for p in places if p in rasht_names and p not in ambiguous
                                             and p != RASHT))),
