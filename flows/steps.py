@@ -114,11 +114,13 @@ def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: in
 
 def cluster_step(store, *, now: datetime | None = None, window_days: int = CLUSTER_WINDOW_DAYS) -> int:
     """Group the window's articles into stories and mark duplicates; returns the number of stories."""
-    from nlp.dedup import cluster_stories
+    from nlp.dedup import carry_keys, cluster_stories
 
     now = now or utcnow()
     items = store.cluster_items(now - timedelta(days=window_days), now + timedelta(days=1))
-    clusters = cluster_stories(items)
+    # A story keeps its key from earlier nights even after its first report leaves the window.
+    clusters = carry_keys(cluster_stories(items), store.cluster_keys(i.article_id for i in items),
+                          store.cluster_key_set())
     store.save_clusters(clusters)
     return len(clusters)
 

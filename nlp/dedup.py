@@ -16,7 +16,7 @@ import functools
 import hashlib
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import chain
 
@@ -26,7 +26,7 @@ from datasketch import MinHash, MinHashLSH
 from mediawatch.records import Cluster, ClusterItem
 from nlp.normalize import fold
 
-__all__ = ["cluster_stories", "exact_key", "item_shingles", "near_duplicate_pairs", "story_pairs"]
+__all__ = ["carry_keys", "cluster_stories", "exact_key", "item_shingles", "near_duplicate_pairs", "story_pairs"]
 
 # 64 permutations: ±0.06 error on the Jaccard estimate, enough to separate copies (≥0.6) from
 # same-story rewrites (<0.3), and 4× cheaper than the default 128.
@@ -342,3 +342,44 @@ def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 7,
         )
     clusters.sort(key=lambda c: c.representative_id)
     return clusters
+
+
+def carry_keys(clusters: Sequence[Cluster], previous: Mapping[int, str],
+               in_use: Collection[str] = ()) -> list[Cluster]:
+    """The clusters with the keys their stories had before, so a story keeps one key night after night.
+
+    Stories are regrouped every night over a sliding window; once a story's first report leaves the
+    window its representative changes, and a key made from it would present a continuing story as a
+    new one. `previous` maps article id → the key it had; `in_use` are the keys stored already (stories
+    older than the window included). Each earlier key goes to the new cluster holding most of its
+    articles (ties: the earliest representative); any other cluster gets its own key, never one that
+    is in use.
+    """
+    votes: dict[str, list[tuple[int, int, int]]] = {}  # old key → (members holding it, -rep id, index)
+    for k, cl in enumerate(clusters):
+        held: dict[str, int] = {}
+        for m in dict.fromkeys((*cl.member_ids, *cl.duplicate_of)):
+            if m in previous:
+                held[previous[m]] = held.get(previous[m], 0) + 1
+        for key, n in held.items():
+            votes.setdefault(key, []).append((n, -cl.representative_id, k))
+    # Each cluster inherits at most one key: the old key most of its articles held (ties: the oldest).
+    choice: dict[int, str] = {}
+    for key in sorted(votes, key=lambda key: (-max(votes[key])[0], key)):
+        for _n, _rep, k in sorted(votes[key], reverse=True):
+            if k not in choice:
+                choice[k] = key
+                break
+    taken = set(choice.values()) | set(previous.values()) | set(in_use)
+    out = []
+    for k, cl in enumerate(clusters):
+        key = choice.get(k)
+        if key is None:
+            key, n = cl.key, 1
+            while key in taken:  # an old key now owned by another story: never reuse it
+                n += 1
+                key = f"{cl.key}-{n}"
+            taken.add(key)
+        out.append(Cluster(key=key, representative_id=cl.representative_id, member_ids=cl.member_ids,
+                           duplicate_of=cl.duplicate_of))
+    return out

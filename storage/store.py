@@ -533,6 +533,21 @@ class Store:
                                 fetched_at=r.fetched_at, norm_title=r.norm_title, norm_body=r.norm_body)
                     for r in c.execute(q)]
 
+    def cluster_keys(self, article_ids: Iterable[int]) -> dict[int, str]:
+        """The story key each of these articles belongs to now (articles in no story are left out)."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(article_ids, BATCH_ROWS):
+            with self._read() as c:
+                out.update((r.article_id, r.cluster_key) for r in c.execute(
+                    select(cluster_members.c.article_id, cluster_members.c.cluster_key)
+                    .where(cluster_members.c.article_id.in_(chunk))))
+        return out
+
+    def cluster_key_set(self) -> set[str]:
+        """Every story key stored (a new story must not take the key of an old one)."""
+        with self._read() as c:
+            return set(c.scalars(select(clusters.c.key)))
+
     def save_clusters(self, clusters_: Iterable[Cluster]) -> None:
         """Store story clusters; each member article's earlier membership is replaced."""
         now = utcnow()
