@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from nlp.features import lexicon_features
+from nlp.features import actor_features, lexicon_features
 from nlp.ngrams import tfidf_transform
 
 MUNICIPAL_DOMAINS = (
@@ -75,6 +75,7 @@ class Model:
         self.char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                                     max_features=CHAR_MAX_FEATURES, dtype=np.float32)
         self.scaler = StandardScaler()
+        self.actor_scaler = StandardScaler()  # who-acts columns, for the municipal model only
         self.municipal_model = None
         self.domain_model = None
         self.concern_model = None
@@ -88,6 +89,14 @@ class Model:
         return (hstack([*grams, csr_matrix(scaled * LEXICON_WEIGHT)]).tocsr(),
                 hstack([*grams, csr_matrix(scaled * CONCERN_LEXICON_WEIGHT)]).tocsr())
 
+    def _municipal_matrix(self, x, items: Sequence[tuple[str, str]]):
+        """The domain matrix plus the standardised who-acts columns (models trained before them: x)."""
+        scaler = getattr(self, "actor_scaler", None)
+        if scaler is None or not hasattr(scaler, "mean_"):
+            return x
+        actor = np.nan_to_num(scaler.transform(actor_features(items)))
+        return hstack([x, csr_matrix(actor * LEXICON_WEIGHT)]).tocsr()
+
     # -- training ---------------------------------------------------------------------------------
     def fit(self, items: Sequence[tuple[str, str]], labels: Sequence[dict]) -> Model:
         """Fit every model on normalised (title, text) items and their label dicts."""
@@ -98,12 +107,13 @@ class Model:
         self.word.stop_words_ = None  # the pruned vocabulary is not needed to predict: keep the file small
         self.char.stop_words_ = None
         self.scaler.fit(lex)
+        self.actor_scaler.fit(actor_features(items))
         x, xc = self._matrices(docs, lex)
         y_mun = np.array([bool(r["municipal"]) for r in labels])
         y_dom = np.array([r["domain"] for r in labels])
         y_con = np.array([bool(r["concern"]) for r in labels])
         y_tone = np.array([r.get("tone") or "neutral" for r in labels])
-        self.municipal_model = _svm(y_mun).fit(x, y_mun)
+        self.municipal_model = _svm(y_mun).fit(self._municipal_matrix(x, items), y_mun)
         mi = np.nonzero(y_mun)[0]
         self.domain_model = _svm(y_dom[mi]).fit(x[mi], y_dom[mi])
         self.concern_model = LogisticRegression(C=CONCERN_C, class_weight="balanced", max_iter=3000).fit(xc, y_con)
@@ -117,7 +127,7 @@ class Model:
         docs = [doc_text(t, x) for t, x in items]
         lex = lexicon_features(items)
         x, xc = self._matrices(docs, lex)
-        mun = _proba_of(self.municipal_model, x, True)
+        mun = _proba_of(self.municipal_model, self._municipal_matrix(x, items), True)
         dom = np.zeros((len(items), len(MUNICIPAL_DOMAINS)))
         p = self.domain_model.predict_proba(x)
         for k, c in enumerate(self.domain_model.classes_):

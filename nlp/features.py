@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,23 +46,55 @@ _PLACES = "places"
 HEAD_CHARS = 400  # the opening (fold() turns newlines into spaces, so "first paragraph" is by length)
 
 
+class ArticleScan(NamedTuple):
+    weighted: dict[str, int]  # hits per list: title 3×, opening 2×, rest 1×
+    title_muni: bool  # a municipal marker in the title
+    actor: tuple[float, ...]  # who acts: see ACTOR_FEATURES
+    places: tuple[str, ...]
+
+
+# Who acts (GUIDELINE §1: a programme run by a governor, ministry or heritage office with no municipal
+# role is not municipal): where the municipality and other public bodies are first named in «title .
+# text» (relative position, 1 = never), whether the municipality comes first, their hits in the title
+# and opening, and the municipality's share of both. Read by the municipal model only.
+ACTOR_FEATURES = ("actor_first_muni", "actor_first_other", "actor_muni_first", "actor_muni_head",
+                  "actor_other_head", "actor_muni_share")
+
+
 @functools.lru_cache(maxsize=8192)
-def _scan_article(title: str, text: str) -> tuple[dict[str, int], bool, tuple[str, ...]]:
-    """(weighted hits per list: title 3×, opening 2×, rest 1×; a municipal marker in the title; the
-    article's places), one pass over the title and one over the text."""
+def _scan_article(title: str, text: str) -> ArticleScan:
+    """Every lexicon, the actors and the places of a normalised article: one pass over the title and
+    one over the text."""
     idx = _index()
-    in_title = idx.scan(fold(title))
-    in_head, in_rest = idx.scan_split(fold(text), HEAD_CHARS)
-    weighted = {name: 3 * len(th) + 2 * len(hh) + len(rh)
-                for name, th, hh, rh in zip(idx.names, in_title, in_head, in_rest, strict=True)}
+    ft, fx = fold(title), fold(text)
+    in_title, in_text = idx.scan_offsets(ft), idx.scan_offsets(fx)
+    weighted = {name: 3 * len(th) + sum(2 if o < HEAD_CHARS else 1 for o, _t in xh)
+                for name, th, xh in zip(idx.names, in_title, in_text, strict=True)}
     k = idx.names.index(_PLACES)
-    places = places_from_names([t for _s, _e, t in in_title[k]] + in_head[k] + in_rest[k])
-    return weighted, bool(in_title[idx.names.index("other:municipal_markers")]), places
+    places = places_from_names([t for _o, t in in_title[k]] + [t for _o, t in in_text[k]])
+    muni, other = idx.names.index("other:municipal_markers"), idx.names.index("other:non_municipal_bodies")
+    shift, size = len(ft) + 3, max(len(ft) + 3 + len(fx), 1)  # offsets in «title . text»
+
+    def first(j: int) -> float:
+        return min([o for o, _t in in_title[j]] + [shift + o for o, _t in in_text[j]], default=size) / size
+
+    def head(j: int) -> int:
+        return len(in_title[j]) + sum(1 for o, _t in in_text[j] if o < HEAD_CHARS)
+
+    n_muni, n_other = len(in_title[muni]) + len(in_text[muni]), len(in_title[other]) + len(in_text[other])
+    actor = (first(muni), first(other), float(first(muni) < first(other)), math.log1p(head(muni)),
+             math.log1p(head(other)), n_muni / (n_muni + n_other + 1))
+    return ArticleScan(weighted, bool(in_title[muni]), actor, places)
+
+
+def actor_features(items: Sequence[tuple[str, str]]) -> np.ndarray:
+    """The ACTOR_FEATURES columns for normalised (title, text) pairs."""
+    return np.asarray([_scan_article(t, x).actor for t, x in items], dtype=np.float64)
 
 
 def article_places(title: str, text: str) -> tuple[str, ...]:
     """The gazetteer places of a normalised article (title, then text), as `find_places` finds them."""
-    return _scan_article(title, text)[2]
+    return _scan_article(title, text).places
 
 
 def feature_names() -> list[str]:
@@ -77,7 +110,7 @@ def feature_names() -> list[str]:
 def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     """Feature row for one normalised (title, text); cached, so CV folds compute each row once."""
     ft = fold(title)
-    weighted, title_muni, places = _scan_article(title, text)
+    weighted, title_muni, _actor, places = _scan_article(title, text)
     row: list[float] = []
     dom = [weighted[f"dom:{d}"] for d in DOMAIN_LISTS]
     total = sum(dom) or 1.0

@@ -87,16 +87,11 @@ class LexiconIndex:
         """Per list (in `names` order): (first token, end token, canonical term) hits in text order."""
         return self._scan(_SPLIT.split(folded))
 
-    def scan_split(self, folded: str, at: int) -> tuple[list[list[str]], list[list[str]]]:
-        """Per list, the terms of the hits that start before character `at` and those that start after."""
+    def scan_offsets(self, folded: str) -> list[list[tuple[int, str]]]:
+        """Per list (in `names` order): (character offset, canonical term) of each hit, in text order."""
         parts = _SPLIT.split(folded)
         starts = list(accumulate(map(len, parts), initial=0))[0::2]  # character offset of each token
-        before: list[list[str]] = []
-        after: list[list[str]] = []
-        for hits in self._scan(parts):
-            before.append([t for s, _e, t in hits if starts[s] < at])
-            after.append([t for s, _e, t in hits if starts[s] >= at])
-        return before, after
+        return [[(starts[s], t) for s, _e, t in hits] for hits in self._scan(parts)]
 
     def _scan(self, parts: list[str]) -> list[list[tuple[int, int, str]]]:
         # parts: token, separator, token, …, token (tokens may be empty at the ends)
