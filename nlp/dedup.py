@@ -351,21 +351,29 @@ def carry_keys(clusters: Sequence[Cluster], previous: Mapping[int, str],
     Stories are regrouped every night over a sliding window; once a story's first report leaves the
     window its representative changes, and a key made from it would present a continuing story as a
     new one. `previous` maps article id → the key it had; `in_use` are the keys stored already (stories
-    older than the window included). Each earlier key goes to the new cluster holding most of its
-    articles (ties: the earliest representative); any other cluster gets its own key, never one that
-    is in use.
+    older than the window included). An earlier key passes to the new cluster holding most of its
+    articles, and only when that is a real continuation: the cluster holds at least half of the key's
+    articles, or they make up at least half of the cluster. Ties go to the older story (the one whose
+    articles came first). Any other cluster gets its own key, never one that is in use.
     """
+    size: dict[str, int] = {}  # old key → its articles in this window
+    oldest: dict[str, int] = {}  # old key → its earliest article id (ids grow with time)
+    for m, key in previous.items():
+        size[key] = size.get(key, 0) + 1
+        oldest[key] = min(oldest.get(key, m), m)
     votes: dict[str, list[tuple[int, int, int]]] = {}  # old key → (members holding it, -rep id, index)
     for k, cl in enumerate(clusters):
+        members = dict.fromkeys((*cl.member_ids, *cl.duplicate_of))
         held: dict[str, int] = {}
-        for m in dict.fromkeys((*cl.member_ids, *cl.duplicate_of)):
+        for m in members:
             if m in previous:
                 held[previous[m]] = held.get(previous[m], 0) + 1
         for key, n in held.items():
-            votes.setdefault(key, []).append((n, -cl.representative_id, k))
-    # Each cluster inherits at most one key: the old key most of its articles held (ties: the oldest).
+            if 2 * n >= size[key] or 2 * n >= len(members):
+                votes.setdefault(key, []).append((n, -cl.representative_id, k))
+    # Each cluster inherits at most one key: the best-supported one first (ties: the older story).
     choice: dict[int, str] = {}
-    for key in sorted(votes, key=lambda key: (-max(votes[key])[0], key)):
+    for key in sorted(votes, key=lambda key: (-max(votes[key])[0], oldest[key])):
         for _n, _rep, k in sorted(votes[key], reverse=True):
             if k not in choice:
                 choice[k] = key

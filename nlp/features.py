@@ -61,7 +61,7 @@ ACTOR_FEATURES = ("actor_first_muni", "actor_first_other", "actor_muni_first", "
                   "actor_other_head", "actor_muni_share")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)  # a batch's features and analyses; keyed by whole texts, so bounded
 def _scan_article(title: str, text: str) -> ArticleScan:
     """Every lexicon, the actors and the places of a normalised article: one pass over the title and
     one over the text."""

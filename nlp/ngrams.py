@@ -68,7 +68,8 @@ class _CharIndex:
         """(document row, vocabulary column) of every n-gram of `docs` found in the vocabulary."""
         padded = [" " + "  ".join(doc.lower().split()) + " " for doc in docs]
         text = _DOC_GAP.join(padded)
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        # surrogatepass: a lone surrogate (broken text) becomes its code point, which is UNK
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = self.table[points].astype(np.int64)
         starts = np.cumsum([0, *(len(p) + 1 for p in padded[:-1])])
         return _hits(codes, starts, self.lo, self.hi, self.bits, self.keys, self.cols)
@@ -140,25 +141,30 @@ def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # vectoriser → index (never pickled)
+# vectoriser → (the vocabulary it was built for, index); never pickled. A refit vectoriser has a new
+# vocabulary_ object, so its index is rebuilt rather than reused.
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _index_for(vec):
     """The packed-key index of a fitted vectoriser, or None when its configuration is not supported."""
-    if vec in _INDEXES:
-        return _INDEXES[vec]
+    cached = _INDEXES.get(vec)
+    if cached is not None and cached[0] is vec.vocabulary_:
+        return cached[1]
     index = None
-    plain = (vec.preprocessor is None and vec.tokenizer is None and not vec.strip_accents and vec.lowercase
-             and vec.stop_words is None and not vec.binary)
+    plain = (vec.input == "content" and vec.preprocessor is None and vec.tokenizer is None
+             and not vec.strip_accents and vec.lowercase and vec.stop_words is None and not vec.binary)
     lo, hi = vec.ngram_range
     try:
-        if plain and vec.analyzer == "char_wb" and lo >= 2:
+        # char_wb: a padded word is ≥ 3 characters, so with lo ≤ 3 scikit-learn never emits a whole
+        # padded word shorter than lo (which the packed keys would not produce).
+        if plain and vec.analyzer == "char_wb" and 2 <= lo <= 3:
             index = _CharIndex(vec.vocabulary_, lo, hi)
         elif plain and vec.analyzer == "word" and not re.compile(vec.token_pattern).groups:
             index = _WordIndex(vec.vocabulary_, vec.token_pattern, lo, hi)
     except ValueError:  # an alphabet too large to pack: scikit-learn's own path
         index = None
-    _INDEXES[vec] = index
+    _INDEXES[vec] = (vec.vocabulary_, index)
     return index
 
 

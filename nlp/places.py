@@ -84,7 +84,7 @@ def rasht_evidence(title: str, text: str, places: tuple[str, ...] | None = None)
     return dict(_evidence(title, text, places))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=2048)
 def _evidence(title: str, text: str, places: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     """`rasht_evidence`, cached: the classifier's features and the Rasht rule ask for the same article."""
     ft, fx = fold(title), fold(text)

@@ -373,12 +373,12 @@ def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: P
     assert "هفتهٔ پیش" in brief.paths[0].read_text(encoding="utf-8")
 
 
-def test_articles_left_unanalysed_are_announced(sqlite_url: str, tmp_path: Path) -> None:
+def test_articles_left_unanalysed_are_announced(store_url: str, tmp_path: Path) -> None:
     """Articles collected in the period but never analysed (a failed night) are missing from the digest:
     it says how many and what to run, instead of looking complete."""
     from mediawatch.records import Article
 
-    s = open_store(sqlite_url)
+    s = open_store(store_url)
     try:
         day = _day()
         _start, end = digest_period(day)

@@ -42,11 +42,28 @@ def test_merged_stories_keep_the_key_most_members_had():
     assert out[0].key == "s3"
 
 
+def test_equal_stories_merged_keep_the_older_key():
+    # "s10" sorts before "s9" as text; the older story is the one whose articles came first.
+    assert carry_keys([_cl("s9", 9, 10)], {9: "s9", 10: "s10"})[0].key == "s9"
+
+
+def test_one_stray_article_does_not_hand_its_story_key_to_a_new_story():
+    # s1 had articles 1–10. Articles 1–9 joined story s20 (11 articles); article 10 now sits with five
+    # new reports. That mostly new story must not be presented as the continuation of s1.
+    previous = {i: "s1" for i in range(1, 11)} | {i: "s20" for i in range(20, 31)}
+    big = _cl("s1", 1, *range(2, 10), *range(20, 31))
+    small = _cl("s10", 10, *range(40, 45))
+    out = carry_keys([big, small], previous, in_use={"s1", "s20"})
+    assert out[0].key == "s20"
+    assert out[1].key not in {"s1", "s20"}
+
+
 @pytest.fixture()
-def store(tmp_path):
+def store(store_url):
+    """A real Store: on SQLite, then on PostgreSQL."""
     from storage import open_store
 
-    s = open_store(f"sqlite:///{tmp_path / 'mw.sqlite'}")
+    s = open_store(store_url)
     s.sync_sources([Source("a", "خبرگزاری الف", "https://a.example", SourceKind.news_site, Scope.rasht)])
     yield s
     s.close()

@@ -75,3 +75,20 @@ def test_minhash_signature_equals_datasketch():
         m = MinHash(num_perm=64, seed=1, hashfunc=int, scheme="affine32")
         m.update_batch(shingles.tolist())
         assert np.array_equal(minhash_signature(shingles), m.hashvalues.astype(np.uint32))
+
+
+def test_a_refitted_vectoriser_is_not_served_its_old_index():
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(_docs(7, 100))
+    docs = _docs(8, 30)
+    tfidf_transform(vec, docs)  # builds and caches the index of the first vocabulary
+    vec.fit(["کاملاً متن دیگری با واژه‌های تازه", "another vocabulary entirely"])
+    assert abs(tfidf_transform(vec, docs) - vec.transform(docs)).max() < 1e-6
+
+
+def test_broken_text_and_unsupported_ranges_still_match_scikit_learn():
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(_docs(9, 100))
+    docs = ["سلام \ud800 دنیا", *_docs(10, 5)]  # a lone surrogate, as broken scraped text can hold
+    assert abs(tfidf_transform(vec, docs) - vec.transform(docs)).max() < 1e-6
+    # char_wb from 4: scikit-learn emits a short padded word whole; the fast path must not be used.
+    wide = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5)).fit(["a b c d", *_docs(11, 50)])
+    assert abs(tfidf_transform(wide, ["a b c d"]) - wide.transform(["a b c d"])).max() < 1e-9
