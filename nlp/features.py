@@ -27,7 +27,10 @@ DOMAIN_LISTS = {
     "management": "domain_management",
 }
 OTHER_LISTS = ("municipal_markers", "concern_markers", "concern_actors", "pr_markers", "non_municipal_bodies")
-_TITLE_PATTERNS = re.compile(r"[؟?!]|چرا|تا کی|کجاست|هنوز|همچنان|باز هم|دوباره|پاسخگوست")
+@functools.cache
+def _title_patterns() -> re.Pattern[str]:
+    """A title that asks or insists («چرا», «تا کی», «باز هم», «؟»): lexicons/concern_title_patterns.txt."""
+    return re.compile("|".join(re.escape(t) for t in load_terms("concern_title_patterns")))
 
 @functools.cache
 def _index() -> LexiconIndex:
@@ -117,7 +120,7 @@ def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     row += [math.log1p(v) for v in dom] + [v / total for v in dom]
     row += [math.log1p(weighted.get(f"org:{d}", 0.0)) for d in DOMAIN_LISTS if d != "management"]
     row += [math.log1p(weighted[f"other:{n}"]) for n in OTHER_LISTS]
-    row.append(float(bool(_TITLE_PATTERNS.search(ft))))
+    row.append(float(bool(_title_patterns().search(ft))))
     row.append(float(title_muni))
     row.append(math.log1p(len(fold(text))) / 10)
     ev = rasht_evidence(title, text, places)

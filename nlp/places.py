@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from mediawatch.gazetteer import gilan_place_names
-from nlp.lexicon import Matcher, load_terms
+from nlp.lexicon import LEXICON_DIR, Matcher, load_terms
 from nlp.normalize import fold, normalize
 
 __all__ = ["RASHT", "find_places", "gazetteer_names", "is_rasht", "places_from_names", "rasht_evidence"]
@@ -43,13 +43,10 @@ def _gazetteer() -> tuple[Matcher, frozenset[str], frozenset[str], frozenset[str
 
 @functools.cache
 def _datelines() -> re.Pattern[str]:
-    """Rasht datelines («رشت - ایرنا -», «به گزارش … از رشت»): REFERENCE.md §2.8, folded."""
-    lines = [
-        r"رشت\s*[-–]\s*\S{2,20}\s*[-–]",
-        r"به گزارش [^\n،,]{0,50}? از رشت",
-        r"گیلان\s*[-–]\s*ایسنا",
-        r"به گزارش خبرنگار مهر",  # Mehr's Gilan bureau writes from Rasht; only counted with «رشت» nearby
-    ]
+    """Rasht datelines («رشت - ایرنا -», «به گزارش … از رشت»): lexicons/rasht_datelines.txt."""
+    path = LEXICON_DIR / "rasht_datelines.txt"
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
     return re.compile("|".join(f"(?:{p})" for p in lines))
 
 
