@@ -113,6 +113,8 @@ def test_gilan_filter(text: str, gilan: bool) -> None:
 def test_gilan_places_and_datelines() -> None:
     assert gilan_places("از رشت تا لاهیجان و رشته‌کوه") == ["رشت", "لاهیجان"]
     assert has_gilan_dateline("به گزارش ایلنا از رشت، …") and not has_gilan_dateline("به گزارش ایلنا، …")
+    assert has_gilan_dateline("رشت - مهر - شهردار رشت گفت …")  # «رشت - <any agency> -»
+    assert not has_gilan_dateline("مسابقات دو رشته - شنا - در تهران")  # «رشته» is not «رشت»
 
 
 def test_charset_order() -> None:
