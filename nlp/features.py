@@ -109,7 +109,7 @@ def feature_names() -> list[str]:
     return names
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=2048)  # CV folds reuse rows (611 items); bounded, as keys are whole texts
 def lexicon_features_one(title: str, text: str) -> tuple[float, ...]:
     """Feature row for one normalised (title, text); cached, so CV folds compute each row once."""
     ft = fold(title)
