@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+from mediawatch.listfile import read_list
+
 DATA_DIR = Path(__file__).parent / "data"
 GILAN_PLACES_FILE = DATA_DIR / "gilan_places.txt"
 
@@ -12,9 +14,4 @@ GILAN_PLACES_FILE = DATA_DIR / "gilan_places.txt"
 @functools.cache
 def gilan_place_names(path: Path = GILAN_PLACES_FILE) -> tuple[str, ...]:
     """The names in `path` in file order, without comments, blank lines or repeats (not normalised)."""
-    names: dict[str, None] = {}
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            names.setdefault(line, None)
-    return tuple(names)
+    return read_list(path)

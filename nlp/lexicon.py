@@ -13,6 +13,7 @@ from itertools import accumulate, chain, compress
 from operator import add, or_
 from pathlib import Path
 
+from mediawatch.listfile import read_list
 from nlp.normalize import fold, normalize
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
@@ -24,29 +25,17 @@ _LETTER = "\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff\u200cA-Za-z"
 @functools.cache
 def load_terms(name: str, directory: Path = LEXICON_DIR) -> tuple[str, ...]:
     """The terms of lexicon `name` (file `<name>.txt`), normalised and folded, in file order."""
-    path = directory / f"{name}.txt"
-    terms: list[str] = []
-    seen: set[str] = set()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        term = fold(normalize(line))
-        if term and term not in seen:
-            seen.add(term)
-            terms.append(term)
-    return tuple(terms)
+    terms = (fold(normalize(line)) for line in read_list(directory / f"{name}.txt"))
+    return tuple(dict.fromkeys(t for t in terms if t))
 
 
 def load_pairs(name: str, directory: Path = LEXICON_DIR) -> tuple[tuple[str, str], ...]:
     """`term|value` lines of lexicon `name` (e.g. org_to_group), the term folded."""
     out = []
-    for raw in (directory / f"{name}.txt").read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "|" not in line:
-            continue
-        term, value = line.rsplit("|", 1)
-        out.append((fold(normalize(term.strip())), value.strip()))
+    for line in read_list(directory / f"{name}.txt"):
+        if "|" in line:
+            term, value = line.rsplit("|", 1)
+            out.append((fold(normalize(term.strip())), value.strip()))
     return tuple(out)
 
 

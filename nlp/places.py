@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from mediawatch.gazetteer import gilan_place_names
+from mediawatch.listfile import read_list
 from nlp.lexicon import LEXICON_DIR, Matcher, load_terms
 from nlp.normalize import fold, normalize
 
@@ -44,10 +45,7 @@ def _gazetteer() -> tuple[Matcher, frozenset[str], frozenset[str], frozenset[str
 @functools.cache
 def _datelines() -> re.Pattern[str]:
     """Rasht datelines («رشت - ایرنا -», «به گزارش … از رشت»): lexicons/rasht_datelines.txt."""
-    path = LEXICON_DIR / "rasht_datelines.txt"
-    lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.lstrip().startswith("#")]
-    return re.compile("|".join(f"(?:{p})" for p in lines))
+    return re.compile("|".join(f"(?:{p})" for p in read_list(LEXICON_DIR / "rasht_datelines.txt")))
 
 
 def gazetteer_names() -> tuple[str, ...]:

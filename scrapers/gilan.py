@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from mediawatch.gazetteer import GILAN_PLACES_FILE, gilan_place_names
+from mediawatch.listfile import read_list
 from mediawatch.text import persian_letters
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -22,16 +23,12 @@ DATELINES_FILE = DATA_DIR / "gilan_datelines.txt"
 _LETTER = r"\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF"
 
 
-def _lines(path: Path) -> list[str]:
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-
-
 @functools.cache
 def _patterns(places_file: Path = PLACES_FILE, datelines_file: Path = DATELINES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
     names = sorted({persian_letters(p) for p in gilan_place_names(places_file)}, key=len, reverse=True)
     alts = "|".join(r"[\s\u200c]?".join(re.escape(w) for w in name.split()) for name in names)
     places = re.compile(rf"(?<![{_LETTER}])(?:{alts})(?![{_LETTER}])")
-    datelines = re.compile("|".join(f"(?:{persian_letters(p)})" for p in _lines(datelines_file)))
+    datelines = re.compile("|".join(f"(?:{persian_letters(p)})" for p in read_list(datelines_file)))
     return places, datelines
 
 
