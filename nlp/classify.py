@@ -92,7 +92,7 @@ class Model:
     def _municipal_matrix(self, x, items: Sequence[tuple[str, str]]):
         """The domain matrix plus the standardised who-acts columns (models trained before them: x)."""
         scaler = getattr(self, "actor_scaler", None)
-        if scaler is None or not hasattr(scaler, "mean_"):
+        if scaler is None:
             return x
         actor = np.nan_to_num(scaler.transform(actor_features(items)))
         return hstack([x, csr_matrix(actor * LEXICON_WEIGHT)]).tocsr()

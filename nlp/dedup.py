@@ -12,10 +12,12 @@ characters, else the earliest); every member that copies another names the earli
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import re
 import zlib
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import chain
@@ -26,7 +28,7 @@ from datasketch import MinHash, MinHashLSH
 from mediawatch.records import Cluster, ClusterItem
 from nlp.normalize import fold
 
-__all__ = ["carry_keys", "cluster_stories", "exact_key", "item_shingles", "near_duplicate_pairs", "story_pairs"]
+__all__ = ["carry_keys", "cluster_stories", "item_shingles", "near_duplicate_pairs", "story_pairs"]
 
 # 64 permutations: ±0.06 error on the Jaccard estimate, enough to separate copies (≥0.6) from
 # same-story rewrites (<0.3), and 4× cheaper than the default 128.
@@ -47,12 +49,8 @@ _WORD = re.compile(r"[\w\u200c]+")
 _FOLDED_WORD = re.compile(r"\w+")  # folded text has no half-spaces left
 
 
-def exact_key(title: str, body: str) -> str:
+def _exact_key(folded_title: str, folded_body: str) -> str:
     """Hash of the folded title and body: identical copies share it."""
-    return _folded_key(fold(title), fold(body))
-
-
-def _folded_key(folded_title: str, folded_body: str) -> str:
     return hashlib.sha1(f"{folded_title}\n{folded_body}".encode()).hexdigest()
 
 
@@ -96,11 +94,6 @@ def item_shingles(norm_title: str, norm_body: str) -> np.ndarray:
     """What `near_duplicate_pairs` hashes for one item; compute it where the text is (e.g. in worker
     processes) and pass the list as `shingles=` to skip that work in the clustering process."""
     return _shingle_hashes(norm_body or norm_title)
-
-
-def _shingles(text: str) -> set[int]:
-    """The shingle hashes of a text as a set (for exact Jaccard and containment)."""
-    return set(_shingle_hashes(text).tolist())
 
 
 @functools.cache
@@ -153,7 +146,7 @@ def near_duplicate_pairs(items: Sequence[ClusterItem], shingles: Sequence[np.nda
     pairs: set[tuple[int, int]] = set()
     by_hash: dict[str, int] = {}
     for i, (ft, fb) in enumerate(folded if folded is not None else _folded(items)):
-        k = _folded_key(ft, fb)
+        k = _exact_key(ft, fb)
         if k in by_hash:
             pairs.add((by_hash[k], i))
         else:
@@ -207,6 +200,7 @@ def _story_vectors(items: Sequence[ClusterItem], folded: Sequence[tuple[str, str
     from collections import defaultdict
 
     from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
 
     ids: defaultdict[str, int] = defaultdict()
     ids.default_factory = ids.__len__  # a new word gets the next id, inside the C-level map below
@@ -231,9 +225,7 @@ def _story_vectors(items: Sequence[ClusterItem], folded: Sequence[tuple[str, str
     mask = keep[x.col]
     x = csr_matrix(((1.0 + np.log(x.data[mask])) * idf[x.col[mask]], (x.row[mask], x.col[mask])),
                    shape=(n, len(ids)))
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return csr_matrix(x.multiply(1.0 / norms[:, None]))
+    return normalize(x)  # L2 rows, as TfidfVectorizer's norm="l2"
 
 
 def story_pairs(items: Sequence[ClusterItem], window_days: int = 7, vectors=None) -> set[tuple[int, int]]:
@@ -356,18 +348,14 @@ def carry_keys(clusters: Sequence[Cluster], previous: Mapping[int, str],
     articles, or they make up at least half of the cluster. Ties go to the older story (the one whose
     articles came first). Any other cluster gets its own key, never one that is in use.
     """
-    size: dict[str, int] = {}  # old key → its articles in this window
+    size = Counter(previous.values())  # old key → its articles in this window
     oldest: dict[str, int] = {}  # old key → its earliest article id (ids grow with time)
     for m, key in previous.items():
-        size[key] = size.get(key, 0) + 1
         oldest[key] = min(oldest.get(key, m), m)
     votes: dict[str, list[tuple[int, int, int]]] = {}  # old key → (members holding it, -rep id, index)
     for k, cl in enumerate(clusters):
-        members = dict.fromkeys((*cl.member_ids, *cl.duplicate_of))
-        held: dict[str, int] = {}
-        for m in members:
-            if m in previous:
-                held[previous[m]] = held.get(previous[m], 0) + 1
+        members = set(cl.member_ids) | set(cl.duplicate_of)
+        held = Counter(previous[m] for m in members if m in previous)
         for key, n in held.items():
             if 2 * n >= size[key] or 2 * n >= len(members):
                 votes.setdefault(key, []).append((n, -cl.representative_id, k))
@@ -388,6 +376,5 @@ def carry_keys(clusters: Sequence[Cluster], previous: Mapping[int, str],
                 n += 1
                 key = f"{cl.key}-{n}"
             taken.add(key)
-        out.append(Cluster(key=key, representative_id=cl.representative_id, member_ids=cl.member_ids,
-                           duplicate_of=cl.duplicate_of))
+        out.append(dataclasses.replace(cl, key=key))
     return out

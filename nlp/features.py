@@ -27,10 +27,15 @@ DOMAIN_LISTS = {
     "management": "domain_management",
 }
 OTHER_LISTS = ("municipal_markers", "concern_markers", "concern_actors", "pr_markers", "non_municipal_bodies")
+_PLACES = "places"
+HEAD_CHARS = 400  # the opening (fold() turns newlines into spaces, so "first paragraph" is by length)
+
+
 @functools.cache
 def _title_patterns() -> re.Pattern[str]:
     """A title that asks or insists («چرا», «تا کی», «باز هم», «؟»): lexicons/concern_title_patterns.txt."""
     return re.compile("|".join(re.escape(t) for t in load_terms("concern_title_patterns")))
+
 
 @functools.cache
 def _index() -> LexiconIndex:
@@ -43,10 +48,6 @@ def _index() -> LexiconIndex:
     lists.update({f"other:{n}": load_terms(n) for n in OTHER_LISTS})
     lists[_PLACES] = gazetteer_names()  # places come out of the same pass
     return LexiconIndex(lists)
-
-
-_PLACES = "places"
-HEAD_CHARS = 400  # the opening (fold() turns newlines into spaces, so "first paragraph" is by length)
 
 
 class ArticleScan(NamedTuple):
@@ -85,7 +86,8 @@ def _scan_article(title: str, text: str) -> ArticleScan:
         return len(in_title[j]) + sum(1 for o, _t in in_text[j] if o < HEAD_CHARS)
 
     n_muni, n_other = len(in_title[muni]) + len(in_text[muni]), len(in_title[other]) + len(in_text[other])
-    actor = (first(muni), first(other), float(first(muni) < first(other)), math.log1p(head(muni)),
+    first_muni, first_other = first(muni), first(other)
+    actor = (first_muni, first_other, float(first_muni < first_other), math.log1p(head(muni)),
              math.log1p(head(other)), n_muni / (n_muni + n_other + 1))
     return ArticleScan(weighted, bool(in_title[muni]), actor, places)
 
@@ -98,15 +100,6 @@ def actor_features(items: Sequence[tuple[str, str]]) -> np.ndarray:
 def article_places(title: str, text: str) -> tuple[str, ...]:
     """The gazetteer places of a normalised article (title, then text), as `find_places` finds them."""
     return _scan_article(title, text).places
-
-
-def feature_names() -> list[str]:
-    """Column names of `lexicon_features`, in order."""
-    names = [f"lex_{d}" for d in DOMAIN_LISTS] + [f"lexshare_{d}" for d in DOMAIN_LISTS]
-    names += [f"org_{d}" for d in DOMAIN_LISTS if d != "management"]
-    names += [f"lex_{n}" for n in OTHER_LISTS] + ["title_concern_pattern", "title_muni", "text_len"]
-    names += list(rasht_evidence("", "", ()).keys())
-    return names
 
 
 @functools.lru_cache(maxsize=2048)  # CV folds reuse rows (611 items); bounded, as keys are whole texts

@@ -136,8 +136,3 @@ class Matcher:
         """Number of occurrences of any term."""
         return len(self._index.scan(folded)[0])
 
-
-@functools.cache
-def matcher(name: str) -> Matcher:
-    """A cached matcher for lexicon `name`."""
-    return Matcher(load_terms(name))

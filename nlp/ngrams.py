@@ -50,19 +50,8 @@ class _CharIndex:
         for code, c in enumerate(chars, start=1):
             table[ord(c)] = code
         self.table = table
-        keys = np.empty(len(vocabulary), dtype=np.int64)
-        cols = np.empty(len(vocabulary), dtype=np.int32)
-        for k, (term, col) in enumerate(vocabulary.items()):
-            keys[k] = self._key(term)
-            cols[k] = col
-        order = np.argsort(keys)
-        self.keys, self.cols = keys[order], cols[order]
-
-    def _key(self, term: str) -> int:
-        key = 0
-        for k, c in enumerate(term):
-            key |= int(self.table[ord(c)]) << (self.bits * (self.hi - 1 - k))
-        return key
+        self.keys, self.cols = _sorted_keys(vocabulary, lambda term: [int(table[ord(c)]) for c in term],
+                                            self.bits, hi)
 
     def rows_cols(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(document row, vocabulary column) of every n-gram of `docs` found in the vocabulary."""
@@ -87,16 +76,8 @@ class _WordIndex:
             raise ValueError("too many distinct words to pack")
         self.unk = (1 << self.bits) - 1
         self.codes = {w: code for code, w in enumerate(words, start=1)}
-        keys = np.empty(len(vocabulary), dtype=np.int64)
-        cols = np.empty(len(vocabulary), dtype=np.int32)
-        for k, (term, col) in enumerate(vocabulary.items()):
-            key = 0
-            for j, w in enumerate(term.split(" ")):
-                key |= self.codes[w] << (self.bits * (hi - 1 - j))
-            keys[k] = key
-            cols[k] = col
-        order = np.argsort(keys)
-        self.keys, self.cols = keys[order], cols[order]
+        self.keys, self.cols = _sorted_keys(vocabulary, lambda term: [self.codes[w] for w in term.split(" ")],
+                                            self.bits, hi)
 
     def rows_cols(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(document row, vocabulary column) of every n-gram of `docs` found in the vocabulary."""
@@ -106,6 +87,21 @@ class _WordIndex:
         codes = np.fromiter(chain.from_iterable(per_doc), dtype=np.int64, count=sum(map(len, per_doc)))
         starts = np.cumsum([0, *(len(c) for c in per_doc[:-1])])
         return _hits(codes, starts, self.lo, self.hi, self.bits, self.keys, self.cols)
+
+
+def _sorted_keys(vocabulary: dict[str, int], codes_of, bits: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """(packed keys sorted, their vocabulary columns): a term's codes left-aligned, `bits` each, in
+    `hi` slots (unused slots 0, so n-grams of different lengths never share a key)."""
+    keys = np.empty(len(vocabulary), dtype=np.int64)
+    cols = np.empty(len(vocabulary), dtype=np.int32)
+    for k, (term, col) in enumerate(vocabulary.items()):
+        key = 0
+        for j, code in enumerate(codes_of(term)):
+            key |= code << (bits * (hi - 1 - j))
+        keys[k] = key
+        cols[k] = col
+    order = np.argsort(keys)
+    return keys[order], cols[order]
 
 
 def _hits(codes: np.ndarray, starts: np.ndarray, lo: int, hi: int, bits: int, keys: np.ndarray,
@@ -169,13 +165,12 @@ def _index_for(vec):
 
 
 def tfidf_transform(vec, docs: Sequence[str]):
-    """`vec.transform(docs)` for a fitted TfidfVectorizer: the same matrix, ~10× faster when supported."""
+    """`vec.transform(docs)` for a fitted TfidfVectorizer: the same matrix, ~4× faster when supported."""
     index = _index_for(vec)
     if index is None or not docs:
         return vec.transform(docs)
     rows, cols = index.rows_cols(docs)
     x = csr_matrix((np.ones(len(rows), dtype=vec.dtype), (rows, cols)),
                    shape=(len(docs), len(vec.vocabulary_)), dtype=vec.dtype)
-    x.sum_duplicates()
-    x.sort_indices()
+    x.sum_duplicates()  # counts per (row, column), indices sorted
     return vec._tfidf.transform(x, copy=False)
