@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from digests.deliver import FORMATS, archive, recipients_for, send_email
 from digests.render import to_dict
@@ -27,7 +27,7 @@ from mediawatch.records import WORKING_GROUPS, DigestItem
 from mediawatch.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from storage import Store
+    from storage import RunRecord, Store
 
 DIGEST_KIND = "morning"
 NIGHTLY_KIND = "nightly"  # the run kind flows/nightly.py records
@@ -61,20 +61,17 @@ class DigestResult:
 # other on one store, so the last reads are kept for a short while and reused when nothing was added since.
 _READ_CACHE_S = 600.0
 _reads: weakref.WeakKeyDictionary[
-    Any, dict[tuple[datetime, datetime], tuple[float, int, list[DigestItem]]]
+    Store, dict[tuple[datetime, datetime], tuple[float, int, list[DigestItem]]]
 ] = weakref.WeakKeyDictionary()
 
 
-def _items(store: Any, since: datetime, until: datetime) -> list[DigestItem]:
+def _items(store: Store, since: datetime, until: datetime) -> list[DigestItem]:
     """store.digest_items(since, until), reused within one run when the store's article count is unchanged."""
-    try:
-        cache = _reads.setdefault(store, {})
-    except TypeError:  # a store that cannot be weakly referenced: no reuse
-        return store.digest_items(since, until)
-    count = store.count_articles() if hasattr(store, "count_articles") else -1
+    cache = _reads.setdefault(store, {})
+    count = store.count_articles()
     hit = cache.get((since, until))
     now = time.monotonic()
-    if hit is not None and count >= 0 and hit[1] == count and now - hit[0] < _READ_CACHE_S:
+    if hit is not None and hit[1] == count and now - hit[0] < _READ_CACHE_S:
         return hit[2]
     items = store.digest_items(since, until)
     for key in [k for k, v in cache.items() if now - v[0] >= _READ_CACHE_S or v[1] != count]:
@@ -83,7 +80,7 @@ def _items(store: Any, since: datetime, until: datetime) -> list[DigestItem]:
     return items
 
 
-def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
+def _daily_period(store: Store, day: date) -> tuple[datetime, datetime]:
     """The period of `day`'s morning digest (and daily briefs), the same however often it is made.
 
     A digest already recorded for this morning keeps its period (a re-run covers what the first run did);
@@ -99,14 +96,12 @@ def _daily_period(store: Any, day: date) -> tuple[datetime, datetime]:
     return digest_period(day, last_digest_end=last.period_end)
 
 
-def _late_finds(store: Any, period: tuple[datetime, datetime]) -> list[DigestItem]:
+def _late_finds(store: Store, period: tuple[datetime, datetime]) -> list[DigestItem]:
     """Articles published within LATE_GRACE before the period but fetched after the previous digest was made.
 
     Without a previous digest there are none (a first run's backfill is history, not late news).
     """
     start = period[0]
-    if not hasattr(store, "late_items"):
-        return []
     prev = store.last_digest(DIGEST_KIND, group=None, ending_by=start)
     if prev is None:
         return []
@@ -114,7 +109,7 @@ def _late_finds(store: Any, period: tuple[datetime, datetime]) -> list[DigestIte
 
 
 def _with_late(
-    store: Any, period: tuple[datetime, datetime], history_start: datetime
+    store: Store, period: tuple[datetime, datetime], history_start: datetime
 ) -> tuple[list[DigestItem], list[DigestItem]]:
     """(the period's items plus late finds, the history before the period without them)."""
     late = _late_finds(store, period)
@@ -124,13 +119,10 @@ def _with_late(
     return items, history
 
 
-def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime, bool]:
-    """(did a nightly run start in the period or a catch-up after it, until when to read run reports,
-    is that run still marked running — killed, or not finished yet)."""
+def _night(run: RunRecord | None, period: tuple[datetime, datetime]) -> tuple[bool | None, datetime, bool]:
+    """Given the latest nightly run: (did it start in the period or as a catch-up after it, until when to
+    read run reports, is it still marked running — killed, or not finished yet)."""
     start, end = period
-    if not hasattr(store, "last_run"):
-        return None, end, False
-    run = store.last_run(NIGHTLY_KIND)
     if run is None:
         return False, end, False
     unfinished = run.status == "running"
@@ -142,16 +134,15 @@ def _night(store: Any, period: tuple[datetime, datetime]) -> tuple[bool | None, 
     return ran, end, unfinished and ran
 
 
-def _current_sources(store: Any, ran: bool | None) -> list[str] | None:
+def _current_sources(run: RunRecord | None, ran: bool | None) -> list[str] | None:
     """The source ids the nightly run that fed the digest was given (its registry), when known."""
-    if not ran or not hasattr(store, "last_run"):
+    if not ran:
         return None
-    run = store.last_run(NIGHTLY_KIND)
     ids = (run.params or {}).get("sources") if run is not None else None
     return [str(i) for i in ids] if isinstance(ids, list) else None
 
 
-def _save(store: Any, result: DigestResult) -> None:
+def _save(store: Store, result: DigestResult) -> None:
     start, end = result.period
     result.digest_id = store.save_digest(
         result.kind,
@@ -178,7 +169,8 @@ def make_morning_digest(
     period = _daily_period(store, day)
     start, end = period
     items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
-    ran, reports_until, unfinished = _night(store, period)
+    run = store.last_run(NIGHTLY_KIND)
+    ran, reports_until, unfinished = _night(run, period)
     doc = build_digest(
         items,
         period=period,
@@ -187,8 +179,8 @@ def make_morning_digest(
         sources=store.sources(),
         collection_ran=ran,
         collection_unfinished=unfinished,
-        current_sources=_current_sources(store, ran),
-        unanalysed=store.count_unanalysed(start, end) if hasattr(store, "count_unanalysed") else 0,
+        current_sources=_current_sources(run, ran),
+        unanalysed=store.count_unanalysed(start, end),
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

@@ -275,13 +275,14 @@ def test_which_nightly_run_fed_the_digest(sqlite_url: str) -> None:
     try:
         now = utcnow()
         day = timedelta(days=1)
-        assert _night(s, (now - day, now + day)) == (False, now + day, False)  # no run at all
+        assert _night(s.last_run("nightly"), (now - day, now + day)) == (False, now + day, False)  # no run
         record_run(s, FAILURES)
-        assert _night(s, (now - day, now + day)) == (True, now + day, False)  # ran within the period
-        ran, until, _ = _night(s, (now - 2 * day, now - timedelta(hours=2)))  # a catch-up two hours late
+        run = s.last_run("nightly")
+        assert _night(run, (now - day, now + day)) == (True, now + day, False)  # ran within the period
+        ran, until, _ = _night(run, (now - 2 * day, now - timedelta(hours=2)))  # a catch-up two hours late
         assert ran is True and until > now - timedelta(seconds=5)
-        assert _night(s, (now - 3 * day, now - 2 * day))[0] is None  # an old digest regenerated later
-        assert _night(s, (now + timedelta(hours=1), now + day)) == (False, now + day, False)  # nothing since
+        assert _night(run, (now - 3 * day, now - 2 * day))[0] is None  # an old digest regenerated later
+        assert _night(run, (now + timedelta(hours=1), now + day)) == (False, now + day, False)  # nothing since
     finally:
         s.close()
 
