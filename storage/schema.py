@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -178,9 +179,22 @@ analyses = Table(
     Column("concern_score", Float, nullable=False),
     Column("key_sentence", Text, nullable=False),
     Column("tone", String(16)),
+    # How much a person should look at this judgement (nlp.analyze.uncertainty); NULL before migration 0002.
+    Column("uncertainty", Float),
     UniqueConstraint("article_id", "model_version", name="uq_analyses_article_version"),
     Index("ix_analyses_version", "model_version"),
     Index("ix_analyses_domain", "domain"),
+    Index("ix_analyses_uncertainty", "uncertainty"),
+)
+
+# One sentence-encoder vector per article (float16 bytes, little-endian), stored once: retraining,
+# story grouping and "similar articles" read it instead of encoding again.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("encoder", String(64), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )
 
 clusters = Table(
@@ -246,6 +260,7 @@ TABLES_IN_ORDER: tuple[Table, ...] = (
     articles,
     article_texts,
     analyses,
+    embeddings,
     clusters,
     cluster_members,
     corrections,

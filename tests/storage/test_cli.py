@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from flows.commands import store as store_commands
 from storage import open_store
+from storage.db import SCHEMA_HEAD
 from tests.storage.factory import SOURCES, T0, analysis, article
 
 runner = CliRunner()
@@ -49,8 +50,8 @@ def test_every_command_has_help(app):
 def test_db_upgrade_info_and_env(app, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'new' / 'mw.sqlite'}"
     r = run(app, "db", "upgrade", "--db", url)
-    assert r.exit_code == 0 and "(empty) → 0001" in r.output
-    assert "already at schema revision 0001" in run(app, "db", "upgrade", "--db", url).output
+    assert r.exit_code == 0 and f"(empty) → {SCHEMA_HEAD}" in r.output
+    assert f"already at schema revision {SCHEMA_HEAD}" in run(app, "db", "upgrade", "--db", url).output
     from mediawatch.settings import get_settings
 
     monkeypatch.setenv("MEDIAWATCH_DB_URL", url)
@@ -59,7 +60,7 @@ def test_db_upgrade_info_and_env(app, tmp_path, monkeypatch):
         r = run(app, "db", "info")
     finally:
         get_settings.cache_clear()
-    assert r.exit_code == 0 and "schema revision: 0001" in r.output and "articles" in r.output
+    assert r.exit_code == 0 and f"schema revision: {SCHEMA_HEAD}" in r.output and "articles" in r.output
 
 
 def test_search_prints_title_outlet_jalali_date_url(app, db):
