@@ -47,6 +47,7 @@ from storage.schema import (
     clusters,
     corrections,
     digests,
+    embeddings,
     feed_state,
     fetch_log,
     run_reports,
@@ -242,6 +243,9 @@ class Store:
                               .returning(analyses.c.id, analyses.c.article_id))
         self._set_current = (update(articles).where(articles.c.id == bindparam("aid"))
                              .values(analysis_id=bindparam("anid")))
+        # An article's vector is stored once: a later analysis (new model) reuses it, never re-encodes.
+        self._ins_embedding = (self._insert(embeddings)
+                               .on_conflict_do_nothing(index_elements=[embeddings.c.article_id]))
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -496,12 +500,17 @@ class Store:
                 "domain_scores": {str(k): float(v) for k, v in a.domain_scores.items()},
                 "secondary": str(a.secondary) if a.secondary else None, "rasht": a.rasht,
                 "places": list(a.places), "concern": a.concern, "concern_score": float(a.concern_score),
-                "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None} for article_id, a in chunk]
+                "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None,
+                "uncertainty": float(a.uncertainty)} for article_id, a in chunk]
+            vectors = [{"article_id": article_id, "encoder": a.encoder, "vector": a.embedding}
+                       for article_id, a in chunk if a.embedding is not None]
             try:
                 with self._write() as c:
                     current = [{"aid": r.article_id, "anid": r.id} for r in c.execute(self._ins_analysis, params)]
                     if current:
                         c.execute(self._set_current, current)
+                    if vectors:
+                        c.execute(self._ins_embedding, vectors)
             except IntegrityError as exc:
                 wanted = {p["article_id"] for p in params}
                 with self._read() as c:
@@ -510,6 +519,17 @@ class Store:
                 raise StoreError(f"cannot save analyses: no such article(s) {missing} ({exc.orig})") from exc
             saved += len(current)
         return saved
+
+    def embeddings(self, article_ids: Iterable[int], *, encoder: str | None = None) -> dict[int, bytes]:
+        """Stored encoder vectors (float16 bytes) of these articles, by id; only `encoder`'s when given."""
+        out: dict[int, bytes] = {}
+        for chunk in _chunks(article_ids, BATCH_ROWS):
+            q = select(embeddings.c.article_id, embeddings.c.vector).where(embeddings.c.article_id.in_(chunk))
+            if encoder:
+                q = q.where(embeddings.c.encoder == encoder)
+            with self._read() as c:
+                out.update({r.article_id: r.vector for r in c.execute(q)})
+        return out
 
     def count_unanalysed(self, since: datetime, until: datetime) -> int:
         """Articles seen in [since, until) that have no analysis yet (absent from digests until analysed)."""
