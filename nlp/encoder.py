@@ -11,16 +11,18 @@ sparse model and says so in `model_version` (suffix `+sparse-only`), the run rep
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-__all__ = ["EMBED_DTYPE", "Encoder", "decode_vector", "encode_vector", "encoder_problem", "get_encoder",
-           "reset_encoder", "window_text"]
+__all__ = ["EMBED_DTYPE", "CachedEncoder", "Encoder", "article_vectors", "decode_vector", "encode_vector",
+           "encoder_problem", "get_encoder", "reset_encoder", "window_text"]
 
 log = logging.getLogger("mediawatch.nlp")
 
@@ -118,6 +120,75 @@ def reset_encoder() -> None:
 def window_text(title: str, body: str, chars: int = WINDOW_CHARS) -> str:
     """What the encoder reads of a normalised article: the title, a newline, the body's opening."""
     return f"{title}\n{body}"[:chars] if title else body[:chars]
+
+
+def article_vectors(encoder: Encoder, cleaned: Sequence[tuple[str, str]],
+                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """The article vector the classifier reads: [title vector, opening-window vector], shape (n, 2·dim).
+
+    The title alone is cheap (~15 tokens) and carries the topic most sharply; the window adds what the
+    title leaves out (CV: title + window 0.866 domain macro-F1 against 0.853 for the window alone).
+    """
+    if not cleaned:
+        return np.zeros((0, 2 * encoder.dim), dtype=np.float32)
+    titles = [t or b[:100] for t, b in cleaned]
+    windows = [window_text(t, b) for t, b in cleaned]
+    return np.hstack([encoder.encode(titles), encoder.encode(windows)]).astype(np.float32)
+
+
+class CachedEncoder:
+    """An encoder with a memory (and optional on-disk) cache keyed by the text's SHA-1.
+
+    Training, cross-validation and the quality gate encode the same label file again and again; the
+    cache file (an .npz beside the user's data, never in the repository) makes the second time free.
+    """
+
+    def __init__(self, encoder: Encoder, path: Path | None = None) -> None:
+        self.inner = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self.path = path
+        self._cache: dict[str, np.ndarray] = {}
+        if path and path.exists():
+            try:
+                with np.load(path) as data:
+                    self._cache = {k: data[k] for k in data.files}
+            except (OSError, ValueError, EOFError):  # a damaged cache only costs a re-encode
+                self._cache = {}
+        self._dirty = False
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        todo = sorted({k: i for i, k in enumerate(keys) if k not in self._cache}.items(), key=lambda kv: kv[1])
+        if todo:
+            if self.inner is None:
+                raise RuntimeError("CachedEncoder: a text missing from the cache in a worker process")
+            fresh = self.inner.encode([texts[i] for _k, i in todo])
+            for (k, _i), v in zip(todo, fresh, strict=True):
+                self._cache[k] = v.astype(np.float32)
+            self._dirty = True
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = self._cache[k]
+        return out
+
+    def __getstate__(self) -> dict:
+        # Sent to CV worker processes with a full cache; the C engine itself cannot be pickled.
+        return {**self.__dict__, "inner": None}
+
+    def save(self) -> None:
+        """Write the cache file (atomically) when something new was encoded."""
+        if not self.path or not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp.npz")
+        np.savez(tmp, **self._cache)
+        os.replace(tmp, self.path)
+        self._dirty = False
 
 
 def encode_vector(v: np.ndarray) -> bytes:
