@@ -10,7 +10,6 @@ import base64
 import dataclasses
 import functools
 import json
-import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import jinja2
 from digests.charts import GROUP_COLOURS, per_group_svg, tone_svg
 from digests.select import UNFINISHED_RUN_FA, ArticleRef, Brief, Digest, Story, safe_url, unanalysed_fa
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
+from mediawatch.text import md_escape, one_line
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime
 
 STATIC = Path(__file__).parent / "static"
@@ -102,14 +102,6 @@ def render_html(doc: Digest | Brief) -> str:
 
 
 # --- Markdown ---------------------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-
-
-def md_escape(text: str) -> str:
-    """Scraped text as inert Markdown: markup characters backslash-escaped, newlines folded."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
 def _md_link(title: str, url: str) -> str:
     url = safe_url(url)
     if not url:
@@ -259,20 +251,16 @@ def render_markdown(doc: Digest | Brief) -> str:
 
 
 # --- plain text (the e-mail alternative) -----------------------------------------------------------
-def _plain(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _text_story(s: Story, rank: int | None) -> list[str]:
     head = f"{fa_digits(rank)}. " if rank else "- "
     lines = [
-        f"{head}{_plain(s.headline)}",
+        f"{head}{one_line(s.headline)}",
         f"   {'تازه' if s.new else 'ادامه‌دار'} · {fa_digits(s.article_count)} خبر",
     ]
     if s.key_sentence:
-        lines.append(f"   «{_plain(s.key_sentence)}»")
+        lines.append(f"   «{one_line(s.key_sentence)}»")
     for a in s.articles:
-        lines.append(f"   * {_plain(a.outlet)}: {_plain(a.title)}{_text_late(a)}")
+        lines.append(f"   * {one_line(a.outlet)}: {one_line(a.title)}{_text_late(a)}")
         if a.url:
             lines.append(f"     {a.url}")
     return [*lines, ""]
@@ -312,7 +300,7 @@ def render_text(doc: Digest | Brief) -> str:
             for s in doc.management:
                 out += _text_story(s, None)
         out += ["منابعی که دیشب در دسترس نبودند", ""]
-        out += [f"- {_plain(x.name)}: {_plain(x.reason)}" for x in doc.failures] or [doc.sources_note]
+        out += [f"- {one_line(x.name)}: {one_line(x.reason)}" for x in doc.failures] or [doc.sources_note]
     else:
         if f.articles == 0:
             out += ["در این بازه خبری در حوزهٔ این کارگروه ثبت نشد.", ""]
@@ -326,7 +314,7 @@ def render_text(doc: Digest | Brief) -> str:
             out += _text_story(s, n)
         out += ["فهرست همهٔ خبرها", ""]
         for a in doc.articles:
-            out.append(f"- {_plain(a.title)}{_text_late(a)} — {_plain(a.outlet)}، {a.date_fa}")
+            out.append(f"- {one_line(a.title)}{_text_late(a)} — {one_line(a.outlet)}، {a.date_fa}")
             if a.url:
                 out.append(f"  {a.url}")
     return "\n".join(out) + "\n"

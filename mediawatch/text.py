@@ -1,8 +1,11 @@
-"""Text folding shared by the search index and search queries.
+"""Text helpers every stage shares: search folding, Persian letters for display, inert one-line text.
 
 `search_fold` maps the spellings a Persian reader treats as the same word onto one form, so that
 «می‌شود», «میشود» and «می شود», or «ي»/«ی» and «ك»/«ک», find each other. It is for matching only:
 the original text is always kept and shown.
+
+`one_line` (the plain-text cleaner) and `md_escape` (the Markdown escaper) are the only ways scraped or
+remote text enters plain text and Markdown: the digests' templates and the nightly run report use them.
 """
 
 from __future__ import annotations
@@ -118,3 +121,24 @@ def persian_letters(text: str) -> str:
 def display_fa(text: str) -> str:
     """Scraped Persian as a reader should see it: Persian ی/ک instead of Arabic ي/ك, trimmed."""
     return persian_letters(text).strip()
+
+
+def one_line(text: str) -> str:
+    """Text on one line: every run of whitespace, newlines included, folded to one space; ends trimmed."""
+    return " ".join(text.split())
+
+
+# Every CommonMark/GFM character that can open or close markup inside a line: backslash escapes, code,
+# emphasis, links and images ([ ] ( ) !), autolinks and raw HTML (< >), headings, entity references (&),
+# table cells (|), strikethrough (~) and braces (attribute syntaxes). Escaping one that needed no escape
+# costs nothing: a backslash before ASCII punctuation renders as that character.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~&])")
+
+
+def md_escape(text: str) -> str:
+    """Remote text as inert Markdown on one line (safe in a paragraph, a heading or a table cell).
+
+    Put it after a marker or other text, never at the very start of a line: a leading `-`, `+`, `=` or
+    `1.` is left alone so that numbers such as «+۳» read as written.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
