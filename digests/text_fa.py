@@ -119,6 +119,10 @@ def previous_period(weekly: bool) -> str:
     return "هفتهٔ پیش" if weekly else "دورهٔ پیش"
 
 
+def trend(weekly: bool) -> str:
+    return f"روند نسبت به {previous_period(weekly)}"
+
+
 # Short names of the working groups for the HTML page's table of contents on a phone.
 SHORT_GROUP_TITLES = {
     "culture_social_tourism": "فرهنگی و اجتماعی",
