@@ -14,14 +14,20 @@ import re
 import unicodedata
 
 ZWNJ = "\u200c"
-# Arabic code points and variants that Persian text uses interchangeably with the Persian letter.
+# The one letter-folding table: Arabic letter forms that old (windows-1256) sites and some agencies
+# print where a Persian reader expects the Persian letter. Display, date parsing, normalisation
+# (nlp.normalize) and search all fold these; each adds only what its own job needs on top.
+ARABIC_TO_PERSIAN: dict[str, str] = {
+    "ي": "ی",  # Arabic yeh
+    "ى": "ی",  # alef maksura
+    "ك": "ک",  # Arabic kaf
+    "ة": "ه",  # teh marbuta
+}
+# For matching only: also the variants a reader treats as the same letter (hamza forms, ezafe heh …).
 _LETTER_MAP: dict[str, str] = {
-        "ي": "ی",  # Arabic yeh
-        "ى": "ی",  # alef maksura
+        **ARABIC_TO_PERSIAN,
         "ئ": "ی",
-        "ك": "ک",  # Arabic kaf
         "ۀ": "ه",  # heh with yeh above (ezafe)
-        "ة": "ه",  # teh marbuta
         "ە": "ه",
         "ھ": "ه",
         "أ": "ا",
@@ -107,10 +113,9 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_join_affixes([p for w in _tokens(text) for p in w.split(ZWNJ) if p])))
 
 
-# Arabic letter forms that old (windows-1256) sites and some agencies print; a Persian reader
-# expects the Persian forms. Only letters change: digits, spacing and punctuation stay as written.
+# For display only the Arabic forms change: digits, spacing and punctuation stay as written.
 # A no-break space becomes a plain one so that word lists match whatever spacing a page used.
-_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\xa0": " "})
+_PERSIAN_LETTERS = str.maketrans({**ARABIC_TO_PERSIAN, "\xa0": " "})
 
 
 def persian_letters(text: str) -> str:
