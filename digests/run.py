@@ -181,6 +181,7 @@ def make_morning_digest(
         collection_unfinished=unfinished,
         current_sources=_current_sources(run, ran),
         unanalysed=store.count_unanalysed(start, end),
+        analysis_fallback=str((run.summary or {}).get("analysis_fallback", "")) if run is not None and ran else "",
     )
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)

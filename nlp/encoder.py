@@ -163,7 +163,11 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         keys = [self._key(t) for t in texts]
-        todo = sorted({k: i for i, k in enumerate(keys) if k not in self._cache}.items(), key=lambda kv: kv[1])
+        first: dict[str, int] = {}
+        for i, k in enumerate(keys):
+            if k not in self._cache:
+                first.setdefault(k, i)  # a text repeated in the batch is encoded once
+        todo = list(first.items())
         if todo:
             if self.inner is None:
                 raise RuntimeError("CachedEncoder: a text missing from the cache in a worker process")

@@ -150,6 +150,9 @@ def process_cmd(db: DbOption = None) -> None:
     store = open_store(db)
     try:
         analyzer = Analyzer.load()
+        if analyzer.fallback:
+            console.print(f"[yellow]warning:[/] analysing without the encoder ({analyzer.fallback}); "
+                          "judgements come from the sparse fallback model")
         with Progress(console=console) as progress:
             task = progress.add_task("analysing", total=None)
             n = steps.analyse_step(store, analyzer, progress=lambda k: progress.advance(task, k))
