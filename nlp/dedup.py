@@ -257,7 +257,8 @@ def _encoder_vectors(items: Sequence[ClusterItem]) -> tuple[np.ndarray, np.ndarr
     has = np.array([it.embedding is not None and len(it.embedding) == size for it in items])
     vectors = np.zeros((len(items), size // 2), dtype=np.float32)  # float16 bytes: 2 per dimension
     idx = np.flatnonzero(has)
-    vectors[idx] = np.stack([decode_vector(items[i].embedding) for i in idx])  # type: ignore[arg-type]
+    vectors[idx] = np.stack([decode_vector(it.embedding) for it, ok in zip(items, has, strict=True)
+                             if ok and it.embedding is not None])
     vectors[idx] /= np.maximum(np.linalg.norm(vectors[idx], axis=1, keepdims=True), 1e-6)  # float16 rounding
     return vectors, has
 
