@@ -66,8 +66,9 @@ BATCH_ROWS = 500
 FILTERED_MEMORY_DAYS = 30
 # Rows fetched per query when streaming (articles_to_analyse, export): keeps memory flat.
 STREAM_CHUNK = 1000
-# Vectors read per query by similar_articles: 10,000 × 384 float16 ≈ 7.7 MB of bytes (+ 15 MB as float32)
-# at a time, so a 90-day window of 10^5 articles never sits in memory whole.
+# Vectors read per query by similar_articles: 10,000 × 384 float16 ≈ 7.7 MB of bytes (+ 15 MB as float32;
+# twice both for title + window vectors) at a time, so a 90-day window of 10^5 articles never sits in
+# memory whole.
 VECTOR_CHUNK = 10_000
 # Fields a person may correct, and the values each accepts.
 CORRECTABLE_FIELDS = ("municipal", "domain", "secondary", "rasht", "concern", "tone")
@@ -749,7 +750,8 @@ class Store:
         `SearchHit.score` is the cosine; the snippet is the opening of the text.
 
         Cost: brute force over the window's vectors, read in VECTOR_CHUNK rows: 90 days of ~10^5
-        articles read ~77 MB of float16 vectors, with at most one chunk (~23 MB) in memory at a time.
+        articles read ~77 MB of 384-d float16 vectors (~1 s on SQLite), one chunk (~23 MB) in memory
+        at a time.
         """
         with self._read() as c:
             me = c.execute(select(embeddings.c.encoder, embeddings.c.vector, articles.c.seen_at)
@@ -759,6 +761,7 @@ class Store:
                 return []
             copies = self._copies(c, article_id)
         query = np.frombuffer(me.vector, dtype="<f2").astype(np.float32)
+        query /= max(float(np.linalg.norm(query)), 1e-6)  # vectors may be parts side by side: not unit length
         window = timedelta(days=days)
         best: list[tuple[float, int]] = []  # min-heap of (cosine, -id): the `limit` best so far
         last = 0
@@ -775,7 +778,8 @@ class Store:
             last = rows[-1].article_id
             ids = [r.article_id for r in rows]
             vectors = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f2").reshape(len(rows), -1)
-            cos = vectors.astype(np.float32) @ query
+            vectors = vectors.astype(np.float32)
+            cos = vectors @ query / np.maximum(np.linalg.norm(vectors, axis=1), 1e-6)
             for k in np.argsort(-cos)[: limit + len(copies)]:
                 if ids[k] not in copies:
                     item = (float(cos[k]), -ids[k])  # equal cosines: the earlier article first

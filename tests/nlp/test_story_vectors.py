@@ -101,6 +101,16 @@ def test_items_without_a_vector_fall_back_to_tfidf():
     assert frozenset({CLOSURE, CLOSURE_REWORDED}) in got and frozenset({FAIR}) in got
 
 
+def test_title_and_window_vectors_side_by_side_are_read_by_their_window_half():
+    # nlp.encoder.article_vectors stores [title vector, window vector]; headlines of one event differ,
+    # so titles that disagree (orthogonal here) must not part the closure reports the windows join
+    window = synthetic_vectors()
+    titles = np.eye(384, dtype=np.float32)[100 : 100 + len(TEXTS)]
+    got = stories(with_vectors(items(), np.hstack([titles, window])))
+    assert got == stories(with_vectors(items(), window))
+    assert frozenset({CLOSURE, CLOSURE_REWORDED}) in got
+
+
 def test_a_vector_of_another_length_counts_as_absent():
     its = with_vectors(items(), synthetic_vectors())
     its[BURGLARY - 1] = dataclasses.replace(its[BURGLARY - 1], embedding=encode_vector(np.ones(8) / np.sqrt(8)))

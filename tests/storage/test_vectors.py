@@ -95,6 +95,15 @@ def test_similar_articles_of_an_article_without_vector_is_empty(st):
     assert st.similar_articles(10**9) == []
 
 
+def test_similar_articles_score_is_the_cosine_of_vectors_not_unit_long(st):
+    # the analyzer may store two unit vectors side by side (title, window): length √2
+    a, b = unit((0, 1.0)), unit((0, 1.0), (1, 1.0))
+    ids = analysed(st, [np.concatenate([a, a]), np.concatenate([b, a])])
+    (hit,) = st.similar_articles(ids[0])
+    assert hit.article_id == ids[1]
+    assert hit.score == pytest.approx((float(a @ b) + 1.0) / 2, abs=2e-3)
+
+
 def test_similar_articles_compare_one_encoders_vectors(st):
     ids = analysed(st, [unit((0, 1.0)), unit((0, 1.0), (1, 0.1))], encoder="a")
     other = st.add_articles([article(20)])
