@@ -66,8 +66,9 @@ def collect_source(source: Source, run_id: int, since: datetime | None, db_url: 
 @task(name="analyse-new-articles", cache_policy=NONE)
 def analyse(db_url: str | None) -> tuple[int, str]:
     from nlp.analyze import Analyzer
+    from nlp.models_registry import active_model_dir
 
-    analyzer = Analyzer.load()
+    analyzer = Analyzer.load(active_model_dir())  # the version `mediawatch model use` chose, else the shipped one
     store = _open(db_url)
     try:
         return steps.analyse_step(store, analyzer), analyzer.model_version
