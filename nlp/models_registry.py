@@ -145,7 +145,7 @@ def use_model(version: str, root: Path | None = None) -> ModelInfo:
         (root / ACTIVE_FILE).unlink(missing_ok=True)
         return _info(MODEL_DIR, active=True, shipped=True)
     if not _VERSION.match(version) or not _has_model(root / version):
-        known = ", ".join(m.version for m in list_models(root))
+        known = ", ".join([m.version for m in list_models(root) if not m.shipped] + [SHIPPED])
         raise ModelNotFoundError(f"no model version {version!r} in {root}: use one of {known}")
     root.mkdir(parents=True, exist_ok=True)
     _write_atomic(root / ACTIVE_FILE, version + "\n")

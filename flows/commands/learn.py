@@ -22,7 +22,7 @@ TITLE_CHARS = 70  # a title cut to this many characters keeps the queue one line
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {escape(message)}")
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)  # one line, however long
     return typer.Exit(code)
 
 
