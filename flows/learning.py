@@ -174,8 +174,10 @@ class RetrainResult:
         for k in (*HEADLINE, "tone_macro_f1"):
             lines.append(f"| {k} | {cell(self.cv_candidate, k)} | {cell(self.cv_current, k)} | "
                          f"{cell(self.holdout_candidate, k)} | {cell(self.holdout_current, k)} |")
-        lines += ["", f"Held-out corrections (last 30 days): {self.holdout_n}. Allowed shortfall: {FOLD_NOISE} "
-                  f"on CV (fold noise), {holdout_margin(self.holdout_n):.3f} on the held-out corrections."]
+        allowed = f"Allowed shortfall: {FOLD_NOISE} on CV (fold noise)"
+        if self.holdout_candidate:
+            allowed += f", {holdout_margin(self.holdout_n):.3f} on the held-out corrections (one item's worth)"
+        lines += ["", f"Corrections of the last 30 days (held out): {self.holdout_n}. {allowed}.", ""]
         lines += [f"- {md_escape(n)}" for n in self.notes]
         return "\n".join(lines) + "\n"
 

@@ -31,6 +31,7 @@ def model_list(
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per model, one per line.")] = False,
 ) -> None:
     """Every trained version (newest first) and the shipped model, with their CV figures; * = in use."""
+    from rich import box
     from rich.table import Table
 
     from nlp.models_registry import list_models
@@ -42,19 +43,30 @@ def model_list(
                                    "active": m.active, "trained_at": m.trained_at, "items": m.items,
                                    "encoder": m.encoder, "cv": m.headline, "path": str(m.path)}))
         return
-    table = Table("", "version", "trained", "items", "encoder", "domain F1", "municipal F1", "concern F1",
-                  "rasht F1")
+    table = Table(title="model versions (* = in use); CV F1: domain macro, municipal, concern, rasht",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False)  # fits 80 columns
+    table.add_column("version", no_wrap=True)
+    table.add_column("trained", no_wrap=True)
+    table.add_column("items", justify="right", no_wrap=True)
+    table.add_column("encoder", overflow="ellipsis", max_width=14)  # the only column that may give way
+    for col in ("dom.", "mun.", "conc.", "rasht"):
+        table.add_column(col, justify="right", no_wrap=True)
+    shipped = ""
     for m in models:
         h = m.headline
 
         def fig(k: str, h: dict = h) -> str:
             return f"{h[k]:.3f}" if isinstance(h.get(k), int | float) else "–"
 
-        name = f"shipped ({m.version})" if m.shipped else m.version
-        table.add_row("*" if m.active else "", name, m.trained_at[:16].replace("T", " "),
+        if m.shipped:
+            shipped = m.version
+        name = "shipped" if m.shipped else m.version
+        table.add_row(f"* {name}" if m.active else f"  {name}", m.trained_at[:10],
                       "" if m.items is None else str(m.items), m.encoder or "sparse", fig("domain_macro_f1"),
                       fig("municipal_f1"), fig("concern_f1"), fig("rasht_f1"))
     console.print(table)
+    console.print(f"shipped = {shipped} (nlp/models/); switch: mediawatch model use VERSION|shipped",
+                  soft_wrap=True)
 
 
 @model_app.command("use")
@@ -123,7 +135,9 @@ def retrain_cmd(
         result = retrain(labels=str(labels) if labels else None, promote=promote, encoder=False if sparse else None)
     except MediawatchError as exc:
         raise _fail(str(exc)) from None
-    console.print(Text(result.markdown()))
+    from rich.markdown import Markdown
+
+    console.print(Markdown(result.markdown()))
 
 
 def register(app: typer.Typer) -> None:
