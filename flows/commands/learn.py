@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from flows.commands.store import DbOpt, _domain, _open
+from flows.commands.store import DbOpt, SinceOpt, _domain, _open, _since
 
 console = Console()
 err = Console(stderr=True)
@@ -89,14 +89,15 @@ def review_queue(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many articles.")] = 20,
     group: Annotated[str | None, typer.Option("--group", help="Only this working group (domain label).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per article, one per line.")] = False,
+    since: SinceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """The articles whose judgement is least certain, first: confirm or correct them (`corrections add`)."""
     from rich.table import Table
 
-    dom = _domain(group)
+    dom, since_dt = _domain(group), _since(since)
     with _open(db) as store:
-        items = store.review_queue(limit, domain=dom)
+        items = store.review_queue(limit, domain=dom, since=since_dt)
     if json_out:
         for it in items:
             typer.echo(json.dumps({"id": it.article_id, "title": it.title, "source_id": it.source_id,

@@ -164,6 +164,8 @@ def test_versions_on_disk_active_pointer_and_shipped_fallback(app, data_dir, lab
     assert [m.active for m in listed].count(True) == 1 and listed[-1].shipped
     assert {m.version for m in listed if not m.shipped} == {first.version, second.version}
 
+    both = run(app, "train", "--labels", labels_file, "--out", data_dir / "x", "--use")
+    assert both.exit_code == 2 and "drop --out" in both.output
     r = run(app, "model", "list")
     assert r.exit_code == 0 and "shipped" in r.output and "0.500" in r.output
     lines = [json.loads(x) for x in run(app, "model", "list", "--json").output.splitlines()]
@@ -344,5 +346,18 @@ def test_review_queue_command(app, data_dir, db, sqlite_url):
     assert r.output.index("0.80") < r.output.index("0.10")
     lines = [json.loads(x) for x in run(app, "review-queue", "--db", sqlite_url, "--json").output.splitlines()]
     assert [x["id"] for x in lines] == ids and lines[0]["title"] == long_title and lines[0]["uncertainty"] == 0.8
+    assert run(app, "review-queue", "--db", sqlite_url, "--since", "2099-01-01").exit_code == 0
+    assert "Nothing to review" in run(app, "review-queue", "--db", sqlite_url, "--since", "2099-01-01").output
     bad = run(app, "review-queue", "--db", sqlite_url, "--group", "parks")
     assert bad.exit_code == 2 and "Unknown domain" in bad.output
+
+
+def test_the_retrain_cv_is_eval_cv_when_there_are_no_corrections(data_dir):
+    from flows.learning import cross_validate_with
+    from nlp.train import cross_validate
+
+    rows = label_rows()
+    assert cross_validate_with(rows, [], encoder=None) == cross_validate(rows, encoder=None)
+    # With corrections only labelled rows are scored: the same items as the recorded figures.
+    extra = [{**rows[6], "id": "mw-1", "domain": "civil_works_traffic"}]
+    assert cross_validate_with(rows, extra, encoder=None).n == len(rows)
