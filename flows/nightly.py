@@ -67,8 +67,9 @@ def collect_source(source: Source, run_id: int, since: datetime | None, db_url: 
 def analyse(db_url: str | None) -> tuple[int, str, str]:
     """(articles analysed, model version, why the encoder was not used or "")."""
     from nlp.analyze import Analyzer
+    from nlp.models_registry import active_model_dir
 
-    analyzer = Analyzer.load()
+    analyzer = Analyzer.load(active_model_dir())  # the version `mediawatch model use` chose, else the shipped one
     if analyzer.fallback:
         get_run_logger().warning("analysis without the encoder: %s", analyzer.fallback)
     store = _open(db_url)

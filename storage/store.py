@@ -122,6 +122,21 @@ class SearchHit:
         return self.published_at or self.fetched_at
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One article in the review queue (`Store.review_queue`)."""
+
+    article_id: int
+    url: str
+    title: str
+    source_id: str
+    source_name: str
+    seen_at: datetime
+    domain: str
+    concern: bool
+    uncertainty: float | None
+
+
 @dataclass(slots=True)
 class RunSink:
     """CrawlState + ArticleSink for one run: passes run_id to every write."""
@@ -865,7 +880,7 @@ class Store:
                 base = {r.id: r for r in c.execute(
                     select(articles.c.id, articles.c.url, articles.c.source_id, articles.c.title, articles.c.lead,
                            article_texts.c.body, analyses.c.municipal, analyses.c.domain, analyses.c.secondary,
-                           analyses.c.rasht, analyses.c.concern, analyses.c.tone)
+                           analyses.c.rasht, analyses.c.concern, analyses.c.tone, analyses.c.domain_scores)
                     .select_from(articles.join(article_texts, article_texts.c.article_id == articles.c.id)
                                  .outerjoin(analyses, analyses.c.id == articles.c.analysis_id))
                     .where(articles.c.id.in_(chunk)))}
@@ -881,20 +896,41 @@ class Store:
                     "municipal": b.municipal, "domain": b.domain, "secondary": b.secondary, "rasht": b.rasht,
                     "concern": b.concern, "tone": b.tone, "confidence": "high",
                 }
-                corrected = set()
-                for f in fixes.get(aid, []):
+                # Oldest first, so a later correction of a field replaces an earlier one.
+                order: dict[str, int] = {}
+                corrected: dict[str, str] = {}
+                for k, f in enumerate(fixes.get(aid, [])):
                     row[f.field] = f.value
-                    corrected.add(f.field)
+                    order[f.field] = k
+                    corrected[f.field] = f.created_at.isoformat()
                     row["who"], row["corrected_at"] = f.who, f.created_at.isoformat()
-                # Keep the row consistent with the guideline: not municipal ⇒ domain other, no tone.
-                if row["municipal"] is False:
-                    if "domain" not in corrected:
-                        row["domain"] = "other"
-                    if "tone" not in corrected:
-                        row["tone"] = None
-                if row["municipal"] is None and row["domain"] is not None:
-                    row["municipal"] = row["domain"] != "other"
+                row["corrected"] = corrected  # field → when it was (last) corrected
+                _consistent(row, order, b.domain_scores)
                 yield row
+
+    def review_queue(self, limit: int = 20, *, domain: str | None = None,
+                     since: datetime | None = None) -> list[ReviewItem]:
+        """Analysed articles a person should confirm or correct first: the highest current-analysis
+        uncertainty (nlp.analyze.uncertainty) first, unscored (NULL) ones last, newest first among equals.
+
+        Articles that already have a correction are left out: someone has looked at them.
+        """
+        corrected = exists().where(corrections.c.article_id == articles.c.id)
+        q = (select(articles.c.id, articles.c.url, articles.c.title, articles.c.source_id,
+                    sources.c.name.label("source_name"), articles.c.seen_at, analyses.c.domain,
+                    analyses.c.concern, analyses.c.uncertainty)
+             .select_from(self._analysed().join(sources, sources.c.id == articles.c.source_id))
+             .where(not_(corrected))
+             .order_by(analyses.c.uncertainty.desc().nulls_last(), articles.c.seen_at.desc(), articles.c.id.desc())
+             .limit(limit))
+        if domain is not None:
+            q = q.where(analyses.c.domain == str(domain))
+        if since is not None:
+            q = q.where(articles.c.seen_at >= since)
+        with self._read() as c:
+            return [ReviewItem(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
+                               source_name=r.source_name, seen_at=r.seen_at, domain=r.domain, concern=r.concern,
+                               uncertainty=r.uncertainty) for r in c.execute(q)]
 
     # --- maintenance ---------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
@@ -937,6 +973,27 @@ class Store:
         return problems
 
 
+def _consistent(row: dict[str, Any], order: dict[str, int], scores: dict[str, float] | None) -> None:
+    """Keep a corrected row true to the guideline (other ⇔ not municipal; no tone outside the municipality).
+
+    municipal and domain are tied: whichever of the two was corrected last decides the other. A person
+    who says "municipal after all" about an article the model put under `other` gets the model's likeliest
+    working group (None when unknown: the row is then incomplete and not used for training).
+    """
+    mun_last = "municipal" in order and order["municipal"] > order.get("domain", -1)
+    if "domain" in order and not mun_last:
+        row["municipal"] = row["domain"] != "other"
+    elif row["municipal"] is True and row["domain"] in (None, "other"):
+        groups = {k: v for k, v in (scores or {}).items() if k != "other"}
+        row["domain"] = max(groups, key=groups.__getitem__) if groups else None
+    elif row["municipal"] is False:
+        row["domain"] = "other"
+    if row["municipal"] is False and "tone" not in order:
+        row["tone"] = None
+    if row["municipal"] is None and row["domain"] is not None:
+        row["municipal"] = row["domain"] != "other"
+
+
 def _check_correction(field_: str, value: str | bool | None) -> str | bool | None:
     if field_ not in CORRECTABLE_FIELDS:
         raise StoreError(f"cannot correct {field_!r}: choose one of {', '.join(CORRECTABLE_FIELDS)}")
@@ -959,4 +1016,4 @@ def _check_correction(field_: str, value: str | bool | None) -> str | bool | Non
     return str(value)
 
 
-__all__ = ["DigestRecord", "RunRecord", "RunSink", "SearchHit", "Store", "open_store"]
+__all__ = ["DigestRecord", "ReviewItem", "RunRecord", "RunSink", "SearchHit", "Store", "open_store"]
