@@ -67,28 +67,6 @@ def read_corrections(db_url: str | None) -> list[dict[str, Any]]:
         store.close()
 
 
-def _vectors(rows: Sequence[dict], encoder: Any):
-    from nlp.encoder import article_vectors
-    from nlp.train import clean_rows, encoder_for_training
-
-    cleaned = clean_rows(rows)
-    enc = encoder_for_training(encoder)
-    vectors = None
-    if enc is not None:
-        vectors = article_vectors(enc, cleaned)
-        enc.save()
-    return cleaned, vectors, enc
-
-
-def _fit_predict(cleaned, rows, vectors, enc, train_idx, test_idx) -> list:
-    from nlp.analyze import Analyzer
-    from nlp.classify import Model
-
-    model = Model().fit([cleaned[i] for i in train_idx], [rows[i] for i in train_idx],
-                        None if vectors is None else vectors[train_idx], enc.name if enc else "")
-    return Analyzer(model, "cv", encoder=enc).analyze_normalized([cleaned[i] for i in test_idx])
-
-
 def cross_validate_with(labelled: Sequence[dict], extra: Sequence[dict] = (), *, folds: int | None = None,
                         seed: int | None = None, encoder: Any = True):
     """5-fold CV over the labelled rows, with `extra` rows (corrections) added to every training fold.
@@ -99,29 +77,29 @@ def cross_validate_with(labelled: Sequence[dict], extra: Sequence[dict] = (), *,
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from nlp.train import CV_FOLDS, CV_SEED, metrics
+    from nlp.train import CV_FOLDS, CV_SEED, fit_predict, metrics, prepare
 
     rows = [*labelled, *extra]
-    cleaned, vectors, enc = _vectors(rows, encoder)
+    cleaned, vectors, enc = prepare(rows, encoder)
     n = len(labelled)
     more = np.arange(n, len(rows))
     y = np.array([r["domain"] for r in labelled])
     skf = StratifiedKFold(n_splits=folds or CV_FOLDS, shuffle=True, random_state=CV_SEED if seed is None else seed)
     preds: list = [None] * n
     for tr, te in skf.split(np.zeros(n), y):
-        for i, a in zip(te, _fit_predict(cleaned, rows, vectors, enc, np.concatenate([tr, more]), te), strict=True):
+        for i, a in zip(te, fit_predict(cleaned, rows, np.concatenate([tr, more]), te, vectors, enc), strict=True):
             preds[i] = a
     return metrics(labelled, preds)
 
 
 def score_holdout(train_rows: Sequence[dict], test_rows: Sequence[dict], encoder: Any = True):
     """Fit on `train_rows` and score on `test_rows` (the corrections held out by time)."""
-    from nlp.train import metrics
+    from nlp.train import fit_predict, metrics, prepare
 
     rows = [*train_rows, *test_rows]
-    cleaned, vectors, enc = _vectors(rows, encoder)
+    cleaned, vectors, enc = prepare(rows, encoder)
     n = len(train_rows)
-    return metrics(test_rows, _fit_predict(cleaned, rows, vectors, enc, np.arange(n), np.arange(n, len(rows))))
+    return metrics(test_rows, fit_predict(cleaned, rows, np.arange(n), np.arange(n, len(rows)), vectors, enc))
 
 
 def worse(candidate: dict[str, float], current: dict[str, float], margin: float) -> list[str]:

@@ -171,6 +171,20 @@ class Model:
                 self.vector.tone = _logistic(EMBED_HEAD_C).fit(vectors[mi], y_tone[mi])
         return self
 
+    def compact(self) -> Model:
+        """Store the linear models' weights as float32 (the features are float32 anyway): halves the
+        shipped file and the memory of a loaded model; predictions change below 1e-6."""
+        for heads in (self, self.joint):
+            if heads is None:
+                continue
+            for name in ("municipal_model", "domain_model", "concern_model", "tone_model",
+                         "municipal", "domain", "concern", "tone"):
+                est = getattr(heads, name, None)
+                for inner in [c.estimator for c in getattr(est, "calibrated_classifiers_", ())] + [est]:
+                    if inner is not None and hasattr(inner, "coef_"):
+                        inner.coef_ = inner.coef_.astype(np.float32)
+        return self
+
     @property
     def uses_encoder(self) -> bool:
         """Whether this model was fitted with encoder vectors (and can use them)."""

@@ -102,13 +102,8 @@ def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequen
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cleaned = clean_rows(rows)
-    enc = encoder_for_training(encoder)
-    vectors = None
-    if enc is not None:
-        vectors = article_vectors(enc, cleaned)
-        enc.save()
-    model = Model().fit(cleaned, rows, vectors, enc.name if enc else "")
+    cleaned, vectors, enc = prepare(rows, encoder)
+    model = Model().fit(cleaned, rows, vectors, enc.name if enc else "").compact()
     path = out_dir / MODEL_FILE
     blob = zlib.compress(pickle.dumps(model, protocol=5), 3)
     digest = hashlib.sha1(blob).hexdigest()[:8]
@@ -185,13 +180,31 @@ def evaluate(analyzer: Analyzer, rows: Sequence[dict]) -> Metrics:
     return metrics(rows, analyzer.analyze_normalized(clean_rows(rows)))
 
 
-def _fold(cleaned: Sequence[tuple[str, str]], rows: Sequence[dict], tr, te,
-          vectors: np.ndarray | None = None, enc: CachedEncoder | None = None) -> list:
-    model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr],
-                        None if vectors is None else vectors[tr], enc.name if enc else "")
-    # The held-out items go through the analyzer as a night's articles would: encoded (from the cache)
-    # only when the sparse model does not rule them out.
-    return Analyzer(model, "cv", encoder=enc).analyze_normalized([cleaned[i] for i in te])
+def prepare(rows: Sequence[dict], encoder: Encoder | bool | None = True):
+    """(cleaned items, their article vectors or None, the cached encoder or None) for label rows.
+
+    The encoder is a fixed, pre-trained function of the text, so every row is encoded once up front
+    (from the cache when seen before); nothing about it is fitted on held-out rows.
+    """
+    cleaned = clean_rows(rows)
+    enc = encoder_for_training(encoder)
+    vectors = None
+    if enc is not None:
+        vectors = article_vectors(enc, cleaned)
+        enc.save()
+    return cleaned, vectors, enc
+
+
+def fit_predict(cleaned: Sequence[tuple[str, str]], rows: Sequence[dict], train_idx, test_idx,
+                vectors: np.ndarray | None = None, enc: CachedEncoder | None = None) -> list:
+    """Fit on the rows `train_idx`, analyse the rows `test_idx` (one CV fold, or a held-out set).
+
+    The held-out items go through the analyzer as a night's articles would: encoded (from the cache)
+    only when the sparse model does not rule them out.
+    """
+    model = Model().fit([cleaned[i] for i in train_idx], [rows[i] for i in train_idx],
+                        None if vectors is None else vectors[train_idx], enc.name if enc else "")
+    return Analyzer(model, "cv", encoder=enc).analyze_normalized([cleaned[i] for i in test_idx])
 
 
 def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_SEED,
@@ -204,12 +217,7 @@ def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_S
     """
     from joblib import Parallel, delayed
 
-    cleaned = clean_rows(rows)
-    enc = encoder_for_training(encoder)
-    vectors = None
-    if enc is not None:
-        vectors = article_vectors(enc, cleaned)
-        enc.save()
+    cleaned, vectors, enc = prepare(rows, encoder)
     y = np.array([r["domain"] for r in rows])
     preds: list = [None] * len(rows)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -217,11 +225,12 @@ def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_S
     if n_jobs == 1:
         results = []
         for k, (tr, te) in enumerate(splits):
-            results.append(_fold(cleaned, rows, tr, te, vectors, enc))
+            results.append(fit_predict(cleaned, rows, tr, te, vectors, enc))
             if progress:
                 progress(k + 1)
     else:
-        results = Parallel(n_jobs=n_jobs)(delayed(_fold)(cleaned, rows, tr, te, vectors, enc) for tr, te in splits)
+        results = Parallel(n_jobs=n_jobs)(delayed(fit_predict)(cleaned, rows, tr, te, vectors, enc)
+                                          for tr, te in splits)
         if progress:
             progress(len(splits))
     for (_tr, te), fold_preds in zip(splits, results, strict=True):
