@@ -77,3 +77,42 @@ def test_deployments_use_tehran_schedules():
         "weekly-briefs": [("30 7 * * 6", "Asia/Tehran")],
         "retrain": [("0 3 * * 5", "Asia/Tehran")],
     }
+
+
+def test_a_night_without_the_encoder_still_analyses_everything_and_says_so(prefect_harness, demo_sites, tmp_path,
+                                                                           monkeypatch):
+    """Where the encoder cannot load, the night runs on the sparse fallback, and the run report and the
+    morning digest say so instead of failing or pretending nothing changed."""
+    from flows.digest import morning_digest
+    from flows.nightly import RUN_REPORT_KEY, nightly
+    from nlp import encoder
+
+    monkeypatch.setenv("MEDIAWATCH_ENCODER", "none")
+    encoder.reset_encoder()
+    try:
+        sources_file = tmp_path / "sources.toml"
+        demo_sites.write_sources_toml(sources_file)
+        one = demo_sites.sources()[0].id
+        db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+        result = nightly(since=tehran_midnight(DEMO_DAY) - timedelta(days=30), db_url=db_url, source_ids=[one],
+                         sources_file=str(sources_file), allow_private=True)
+    finally:
+        monkeypatch.delenv("MEDIAWATCH_ENCODER")
+        encoder.reset_encoder()
+    assert result.new > 0 and result.analysed == result.new
+    assert result.model_version.endswith("+sparse-only")
+    assert "MEDIAWATCH_ENCODER=none" in result.analysis_fallback
+    assert "sparse fallback" in _artifact(RUN_REPORT_KEY)
+    # The notice belongs to the digest this night feeds: the next morning's (an old day's digest rebuilt
+    # later does not know which night fed it).
+    from pathlib import Path
+
+    from digests.select import DIGEST_HOUR
+    from mediawatch.timeutil import TEHRAN, tehran_today, utcnow
+
+    before_digest = utcnow().astimezone(TEHRAN).hour < DIGEST_HOUR
+    fed = tehran_today() + timedelta(days=0 if before_digest else 1)
+    paths = morning_digest(day=fed.isoformat(), db_url=db_url, out_dir=str(tmp_path / "out"))
+    html = next(p for p in paths if p.endswith("/digest.html"))
+
+    assert 'id="sparse-fallback"' in Path(html).read_text(encoding="utf-8")
