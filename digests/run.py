@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -154,21 +154,17 @@ def _save(store: Store, result: DigestResult) -> None:
     )
 
 
-def make_morning_digest(
-    store: Store,
-    day: date,
-    *,
-    out_dir: Path | None = None,
-    formats: Sequence[str] = FORMATS,
-    send: bool = False,
-    settings: Settings | None = None,
-) -> DigestResult:
-    """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
-    settings = settings or get_settings()
-    out_dir = Path(out_dir) if out_dir else settings.digest_root
+def build_morning(store: Store, day: date, *, adjust: Callable[[list[DigestItem]], list[DigestItem]] | None = None
+                  ) -> tuple[tuple[datetime, datetime], Digest]:
+    """`day`'s morning digest built from the store (nothing archived or recorded): (period, digest).
+
+    `adjust` may rewrite the items before selection (the workspace overlays people's corrections).
+    """
     period = _daily_period(store, day)
     start, end = period
     items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
+    if adjust is not None:
+        items, history = adjust(items), adjust(history)
     run = store.last_run(NIGHTLY_KIND)
     ran, reports_until, unfinished = _night(run, period)
     doc = build_digest(
@@ -182,6 +178,22 @@ def make_morning_digest(
         current_sources=_current_sources(run, ran),
         unanalysed=store.count_unanalysed(start, end),
     )
+    return period, doc
+
+
+def make_morning_digest(
+    store: Store,
+    day: date,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    send: bool = False,
+    settings: Settings | None = None,
+) -> DigestResult:
+    """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
+    settings = settings or get_settings()
+    out_dir = Path(out_dir) if out_dir else settings.digest_root
+    period, doc = build_morning(store, day)
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)
     if send:

@@ -224,6 +224,24 @@ def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: in
     return " ".join(words[: before + after]) + (" …" if len(words) > before + after else "")
 
 
+def fts_match(dialect: str, terms: Sequence[str]) -> Any:
+    """A subquery (article_id, score) of the articles whose index holds every term as a prefix.
+
+    Terms are quoted for the backend's query language (FTS5 phrases, tsquery lexemes), so text a person
+    types (quotes, `*`, `NEAR(`, `col:`) is matched as words, never parsed as syntax.
+    """
+    if dialect == "sqlite":
+        fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        matched = text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
+                       "WHERE article_fts MATCH :q").bindparams(q=fts)
+    else:
+        tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
+        matched = text("SELECT article_id, ts_rank(tsv, q) AS score "
+                       "FROM article_search, to_tsquery('simple', :q) AS q "
+                       "WHERE tsv @@ q").bindparams(q=tsq)
+    return matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
+
+
 class Store:
     """The database behind every stage; see the module docstring and docs/storage.md."""
 
@@ -242,6 +260,9 @@ class Store:
                               .returning(analyses.c.id, analyses.c.article_id))
         self._set_current = (update(articles).where(articles.c.id == bindparam("aid"))
                              .values(analysis_id=bindparam("anid")))
+        from storage.workspace import Workspace
+
+        self.workspace = Workspace(self)  # accounts, sessions, referrals, audit log: storage/workspace.py
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -665,16 +686,7 @@ class Store:
         terms = search_terms(query)
         if not terms:
             return []
-        if self.dialect == "sqlite":
-            fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-            matched = text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
-                           "WHERE article_fts MATCH :q").bindparams(q=fts)
-        else:
-            tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
-            matched = text("SELECT article_id, ts_rank(tsv, q) AS score "
-                           "FROM article_search, to_tsquery('simple', :q) AS q "
-                           "WHERE tsv @@ q").bindparams(q=tsq)
-        m = matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
+        m = fts_match(self.dialect, terms)
         # Rank on narrow rows first (the index, plus articles/analyses only to filter and break ties) …
         ranked = m.join(articles, articles.c.id == m.c.article_id)
         if domain is not None:
@@ -707,8 +719,9 @@ class Store:
         return hits
 
     # --- export --------------------------------------------------------------------------------
-    def iter_export(self, *, since: datetime | None = None, domain: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every article (seen since `since`, of primary `domain`) with its current analysis, streamed."""
+    def iter_export(self, *, since: datetime | None = None, domain: str | None = None,
+                    ids: Sequence[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (seen since `since`, of primary `domain`, among `ids`) with its current analysis, streamed."""
         last = 0
         while True:
             q = (select(articles, article_texts.c.body, sources.c.name.label("source_name"),
@@ -725,6 +738,8 @@ class Store:
                 q = q.where(articles.c.seen_at >= since)
             if domain is not None:
                 q = q.where(analyses.c.domain == str(domain))
+            if ids is not None:
+                q = q.where(articles.c.id.in_(sorted(i for i in ids if i > last)[:STREAM_CHUNK]))
             with self._read() as c:
                 rows = c.execute(q).all()
             if not rows:
@@ -861,4 +876,4 @@ def _check_correction(field_: str, value: str | bool | None) -> str | bool | Non
     return str(value)
 
 
-__all__ = ["DigestRecord", "RunRecord", "RunSink", "SearchHit", "Store", "open_store"]
+__all__ = ["DigestRecord", "RunRecord", "RunSink", "SearchHit", "Store", "fts_match", "open_store"]
