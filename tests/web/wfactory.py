@@ -4,10 +4,11 @@ now so that Today, the chairs' pages and the review queue all see it. Also login
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
+from digests.select import DIGEST_HOUR
 from mediawatch.records import Analysis, Article, Cluster, Domain, Tone
-from mediawatch.timeutil import utcnow
+from mediawatch.timeutil import tehran_at, to_tehran, utcnow
 from storage import Store
 from tests.storage.factory import SOURCES
 from web.auth import hash_password
@@ -33,22 +34,42 @@ def _analysis(domain: Domain, *, concern: bool, tone: Tone | None, places: tuple
                     tone=tone, model_version="test-v1")
 
 
+def news_base(now: datetime) -> datetime:
+    """When the newsroom's half hour of news starts: a few hours ago, and never across a 07:00 Tehran
+    digest boundary, so that one morning's digest holds all of it whatever the time of day."""
+    for hours in (3, 6, 9):
+        base = now - timedelta(hours=hours)
+        day = to_tehran(base).date()
+        if not any(base <= tehran_at(d, DIGEST_HOUR) <= base + timedelta(minutes=30)
+                   for d in (day, day + timedelta(days=1))):
+            return base
+    raise AssertionError("unreachable: digest boundaries are a day apart")
+
+
+def live_day(base: datetime) -> date:
+    """The morning whose digest covers `base` (without earlier digests recorded)."""
+    from web.pages.today import next_working_day
+
+    day = to_tehran(base).date()
+    return next_working_day(day) if base >= tehran_at(day, DIGEST_HOUR) else day
+
+
 def populate(store: Store) -> dict[str, int]:
-    """Store the newsroom; the article ids by name."""
-    now = utcnow()
+    """Store the newsroom; the article ids by name (and "base": the news' start, as a timestamp)."""
+    base = news_base(utcnow())
     store.sync_sources(SOURCES)
 
-    def art(n: int, source: str, title: str, body: str, hours: float, url: str | None = None) -> Article:
-        at = now - timedelta(hours=hours)
+    def art(n: int, source: str, title: str, body: str, minutes: float, url: str | None = None) -> Article:
+        at = base + timedelta(minutes=30 - minutes)
         return Article(url=url or f"https://{source}.example/news/{n}", source_id=source, title=title, body=body,
                        fetched_at=at, published_at=at, published_raw="", lead="")
 
     arts = {
-        "waste1": art(1, "gilan_now", "انباشت زباله در گلسار", "زباله در خیابان های گلسار سه روز مانده است", 3),
-        "waste2": art(2, "rasht_news", "زباله گلسار جمع نشد", "گلایه ساکنان گلسار از زباله", 2),
-        "traffic": art(3, "rasht_news", "ترافیک میدان شهدا", "گره ترافیکی میدان شهدا باز نشد", 4),
-        "evil": art(4, "gilan_now", EVIL_TITLE, EVIL_BODY, 5, url="javascript:alert(3)"),
-        "mgmt": art(5, "gilan_now", "جلسه شورای شهر رشت", "شورای شهر درباره بودجه گفت و گو کرد", 6),
+        "waste1": art(1, "gilan_now", "انباشت زباله در گلسار", "زباله در خیابان های گلسار سه روز مانده است", 30),
+        "waste2": art(2, "rasht_news", "زباله گلسار جمع نشد", "گلایه ساکنان گلسار از زباله", 10),
+        "traffic": art(3, "rasht_news", "ترافیک میدان شهدا", "گره ترافیکی میدان شهدا باز نشد", 20),
+        "evil": art(4, "gilan_now", EVIL_TITLE, EVIL_BODY, 25, url="javascript:alert(3)"),
+        "mgmt": art(5, "gilan_now", "جلسه شورای شهر رشت", "شورای شهر درباره بودجه گفت و گو کرد", 5),
     }
     ids = dict(zip(arts, store.add_articles(arts.values()), strict=True))
     store.save_analyses([
@@ -64,7 +85,7 @@ def populate(store: Store) -> dict[str, int]:
         Cluster(key="c-waste", representative_id=ids["waste1"], member_ids=(ids["waste1"], ids["waste2"])),
         Cluster(key="c-traffic", representative_id=ids["traffic"], member_ids=(ids["traffic"],)),
     ])
-    return ids
+    return {**ids, "base": int(base.timestamp())}
 
 
 def add_users(store: Store) -> None:
