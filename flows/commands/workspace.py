@@ -117,6 +117,32 @@ def report_monthly(
         sys.stdout.write(text)
 
 
+DEMO_USER = "demo"
+
+
+def prepare_demo_workspace(db_url: str) -> None:
+    """Give the demo database a secretariat account `demo` with a fresh random password, and say how to
+    open the workspace (run by `mediawatch demo`; a rerun sets a new password)."""
+    import secrets
+
+    from storage import open_store
+    from web.auth import hash_password
+
+    password = secrets.token_urlsafe(12)
+    store = open_store(db_url)
+    try:
+        ws = store.workspace
+        if ws.user(DEMO_USER) is None:
+            ws.add_user(DEMO_USER, role="secretariat", group=None, password_hash=hash_password(password), who="demo")
+        else:
+            ws.set_password_hash(DEMO_USER, hash_password(password), who="demo")
+    finally:
+        store.close()
+    console.print(f"Workspace: [bold]mediawatch web --db {escape(db_url)}[/]", soft_wrap=True)
+    console.print(f"then open http://127.0.0.1:8000/ and log in as [bold]{DEMO_USER}[/], "
+                  f"password: [bold]{escape(password)}[/]", soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("web")(web_cmd)
     users_app.command("add")(users_add)

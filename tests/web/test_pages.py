@@ -213,3 +213,31 @@ def test_static_assets_are_served_and_cacheable(client):
     r = client.get("/static/web.css")
     assert r.status_code == 200 and "Vazirmatn" in r.text and r.headers["cache-control"].startswith("public")
     assert client.get("/static/fonts/Vazirmatn-Regular.woff2").status_code == 200
+
+
+def test_every_page_on_both_backends(store_url, settings):
+    from starlette.testclient import TestClient
+
+    from storage import open_store
+    from tests.web.wfactory import add_users, populate
+    from web.app import create_app
+
+    store = open_store(store_url)
+    try:
+        ids = populate(store)
+        add_users(store)
+        with TestClient(create_app(store, settings)) as c:
+            assert login(c, "sec").status_code == 303
+            day = live_day(datetime.fromtimestamp(ids["base"], UTC))
+            for path in ["/", f"/?date={day.isoformat()}", "/search?q=زباله&place=گلسار&tone=negative",
+                         "/story/c-waste", f"/article/{ids['waste1']}", "/group/urban_services", "/sources",
+                         "/archive", "/review", "/report", "/search.csv?q=' OR 1=1 --"]:
+                r = c.get(path)
+                assert r.status_code == 200, (path, r.text[-2000:])
+            assert "انباشت زباله در گلسار" in c.get("/search", params={"q": "زباله", "place": "گلسار"}).text
+            r = c.post("/story/c-waste/refer", data={"group": "urban_services", "due_date": "1405-09-20",
+                                                     "csrf": csrf_of(c.get("/").text)}, follow_redirects=False)
+            assert r.status_code == 303
+            assert store.workspace.referrals()[0].due_date.isoformat() == "2026-12-11"
+    finally:
+        store.close()
