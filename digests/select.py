@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from digests import text_fa as ui
 from mediawatch.records import (
     DOMAIN_TITLES_FA,
     KIND_TITLES_FA,
@@ -195,10 +196,10 @@ class Digest:
     def sources_note(self) -> str:
         """What the failed-sources section says when it lists nobody (never "all available" when unsure)."""
         if self.collection_unfinished:
-            return UNFINISHED_RUN_FA
+            return ui.UNFINISHED_RUN
         if self.collection_ran is False:
-            return "در این بازه هیچ اجرای جمع‌آوری خبر ثبت نشد."
-        return "همهٔ منابع در دسترس بودند."
+            return ui.SOURCES_NO_RUN
+        return ui.SOURCES_ALL_UP
 
     @property
     def all_sources_down(self) -> bool:
@@ -208,7 +209,7 @@ class Digest:
 
     @property
     def title(self) -> str:
-        return f"گزارش صبحگاهی رصد رسانه‌ها — {format_jalali_date(self.period_end, weekday=True)}"
+        return ui.digest_title(self.period_end)
 
 
 @dataclass(slots=True)
@@ -249,20 +250,7 @@ class Brief:
 
     @property
     def title(self) -> str:
-        span = "هفتگی" if self.weekly else "روزانه"
-        return f"گزارش {span} {self.group_title} — {format_jalali_date(self.period_end, weekday=True)}"
-
-
-def unanalysed_fa(n: int) -> str:
-    """The notice for articles collected in the period that the digest could not include."""
-    return (f"{fa_digits(n)} خبرِ جمع‌آوری‌شده در این بازه هنوز تحلیل نشده و در این گزارش نیامده است؛ "
-            "مسئول فنی با فرمان «mediawatch process» آن‌ها را تحلیل کند و گزارش را دوباره بسازد.")
-
-
-UNFINISHED_RUN_FA = (
-    "اجرای جمع‌آوری خبر دیشب به پایان نرسید (متوقف شد یا هنوز در حال اجراست)؛ "
-    "خبرها و فهرست منابع ناموفق این گزارش ممکن است ناقص باشد."
-)
+        return ui.brief_title(self.group_title, self.period_end, weekly=self.weekly)
 
 
 # --- periods -----------------------------------------------------------------------------------------
@@ -319,7 +307,7 @@ def safe_url(url: str | None) -> str:
 def _ref(item: DigestItem) -> ArticleRef:
     return ArticleRef(
         article_id=item.article_id,
-        title=display_fa(item.title) or "(بی‌عنوان)",
+        title=display_fa(item.title) or ui.UNTITLED,
         url=safe_url(item.url),
         outlet=item.source_name,
         outlet_kind=str(item.source_kind),
@@ -370,8 +358,6 @@ def _first_seen_before(history: Iterable[DigestItem], start: datetime) -> dict[s
 
 def _why(story: Story) -> str:
     """The score explained in one Persian line."""
-    from mediawatch.timeutil import fa_digits
-
     kinds = Counter(o.kind for o in story.outlets)
     kind_text = "، ".join(f"{fa_digits(n)} {KIND_TITLES_FA.get(k, k)}" for k, n in kinds.most_common())
     parts = [f"{fa_digits(story.article_count)} خبر از {fa_digits(len(story.outlets))} رسانه ({kind_text})"]
@@ -432,7 +418,7 @@ def build_stories(
         story = Story(
             key=key,
             domain=domain,
-            headline=display_fa(lead.title) or "(بی‌عنوان)",
+            headline=display_fa(lead.title) or ui.UNTITLED,
             key_sentence=sentence,
             url=safe_url(lead.url),
             articles=[_ref(m) for m in by_time],
@@ -486,8 +472,6 @@ def _failures(failures: Sequence[SourceReport], sources: Mapping[str, Source]) -
         if rep.fatal:
             reason = rep.fatal
         else:
-            from mediawatch.timeutil import fa_digits
-
             first = rep.errors[0] if rep.errors else ""
             reason = f"{fa_digits(rep.failed)} صفحه خوانده نشد" + (f": {first}" if first else "")
         out.append(FailedOutlet(rep.source_id, name, reason, fatal=bool(rep.fatal)))

@@ -7,13 +7,13 @@ tests can run them directly. Each step reads and writes only through the storage
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import Settings
+from mediawatch.text import md_escape
 from mediawatch.timeutil import format_jalali_datetime, utcnow
 
 # Stories are grouped over the last 14 days: long enough that a complaint raised last week and
@@ -125,14 +125,6 @@ def cluster_step(store, *, now: datetime | None = None, window_days: int = CLUST
     return len(clusters)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~])")
-
-
-def _md_inert(text: str) -> str:
-    """Remote text (error messages quote URLs and page content) as plain text inside a table cell."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
 def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -> str:
     """The run report: per source found / new / failed and why. Read by the IT officer each morning."""
     names = {s.id: s.name for s in sources}
@@ -147,14 +139,15 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
         "| source | name | found | new | failed | why |",
         "|---|---|---:|---:|---:|---|",
     ]
+    # Error messages quote URLs and page content: remote text, escaped to stay inside its table cell.
     for r in sorted(result.reports, key=lambda r: (not (r.fatal or r.failed), r.source_id)):
-        why = _md_inert(r.fatal or "; ".join(r.errors[:3]))
+        why = md_escape(r.fatal or "; ".join(r.errors[:3]))
         lines.append(
             f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
         )
     if result.failed_sources:
         lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
     if result.error:
-        lines += ["", f"**The run failed after collecting:** {_md_inert(result.error)}. What was collected is "
+        lines += ["", f"**The run failed after collecting:** {md_escape(result.error)}. What was collected is "
                   "stored; the next run analyses whatever is still unanalysed."]
     return "\n".join(lines) + "\n"

@@ -1,8 +1,11 @@
-"""Text folding shared by the search index and search queries.
+"""Text helpers every stage shares: search folding, Persian letters for display, inert one-line text.
 
 `search_fold` maps the spellings a Persian reader treats as the same word onto one form, so that
 «می‌شود», «میشود» and «می شود», or «ي»/«ی» and «ك»/«ک», find each other. It is for matching only:
 the original text is always kept and shown.
+
+`one_line` (the plain-text cleaner) and `md_escape` (the Markdown escaper) are the only ways scraped or
+remote text enters plain text and Markdown: the digests' templates and the nightly run report use them.
 """
 
 from __future__ import annotations
@@ -11,14 +14,20 @@ import re
 import unicodedata
 
 ZWNJ = "\u200c"
-# Arabic code points and variants that Persian text uses interchangeably with the Persian letter.
+# The one letter-folding table: Arabic letter forms that old (windows-1256) sites and some agencies
+# print where a Persian reader expects the Persian letter. Display, date parsing, normalisation
+# (nlp.normalize) and search all fold these; each adds only what its own job needs on top.
+ARABIC_TO_PERSIAN: dict[str, str] = {
+    "ي": "ی",  # Arabic yeh
+    "ى": "ی",  # alef maksura
+    "ك": "ک",  # Arabic kaf
+    "ة": "ه",  # teh marbuta
+}
+# For matching only: also the variants a reader treats as the same letter (hamza forms, ezafe heh …).
 _LETTER_MAP: dict[str, str] = {
-        "ي": "ی",  # Arabic yeh
-        "ى": "ی",  # alef maksura
+        **ARABIC_TO_PERSIAN,
         "ئ": "ی",
-        "ك": "ک",  # Arabic kaf
         "ۀ": "ه",  # heh with yeh above (ezafe)
-        "ة": "ه",  # teh marbuta
         "ە": "ه",
         "ھ": "ه",
         "أ": "ا",
@@ -104,10 +113,9 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_join_affixes([p for w in _tokens(text) for p in w.split(ZWNJ) if p])))
 
 
-# Arabic letter forms that old (windows-1256) sites and some agencies print; a Persian reader
-# expects the Persian forms. Only letters change: digits, spacing and punctuation stay as written.
+# For display only the Arabic forms change: digits, spacing and punctuation stay as written.
 # A no-break space becomes a plain one so that word lists match whatever spacing a page used.
-_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\xa0": " "})
+_PERSIAN_LETTERS = str.maketrans({**ARABIC_TO_PERSIAN, "\xa0": " "})
 
 
 def persian_letters(text: str) -> str:
@@ -118,3 +126,24 @@ def persian_letters(text: str) -> str:
 def display_fa(text: str) -> str:
     """Scraped Persian as a reader should see it: Persian ی/ک instead of Arabic ي/ك, trimmed."""
     return persian_letters(text).strip()
+
+
+def one_line(text: str) -> str:
+    """Text on one line: every run of whitespace, newlines included, folded to one space; ends trimmed."""
+    return " ".join(text.split())
+
+
+# Every CommonMark/GFM character that can open or close markup inside a line: backslash escapes, code,
+# emphasis, links and images ([ ] ( ) !), autolinks and raw HTML (< >), headings, entity references (&),
+# table cells (|), strikethrough (~) and braces (attribute syntaxes). Escaping one that needed no escape
+# costs nothing: a backslash before ASCII punctuation renders as that character.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|!~&])")
+
+
+def md_escape(text: str) -> str:
+    """Remote text as inert Markdown on one line (safe in a paragraph, a heading or a table cell).
+
+    Put it after a marker or other text, never at the very start of a line: a leading `-`, `+`, `=` or
+    `1.` is left alone so that numbers such as «+۳» read as written.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))

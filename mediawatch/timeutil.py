@@ -66,12 +66,6 @@ def format_jalali_datetime(dt: datetime) -> str:
     return f"{format_jalali_date(local)}، ساعت {fa_digits(local.strftime('%H:%M'))}"
 
 
-def format_jalali_numeric(d: date | datetime) -> str:
-    """«۱۴۰۵/۰۹/۰۵», for tables and file names shown to people."""
-    j = jalali(d)
-    return fa_digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
-
-
 def jalali_iso(d: date | datetime) -> str:
     """«1405-09-05» with Latin digits: archive folder names and machine output."""
     j = jalali(d)

@@ -45,7 +45,6 @@ NEAR_DUP_CONTAINMENT = 0.8  # a shortened copy: 80% of the shorter text's shingl
 STORY_COSINE = 0.25
 MIN_COMPLETE = 400  # a body shorter than this (characters) is a teaser, not a complete article
 
-_WORD = re.compile(r"[\w\u200c]+")
 _FOLDED_WORD = re.compile(r"\w+")  # folded text has no half-spaces left
 
 

@@ -39,12 +39,6 @@ def load_pairs(name: str, directory: Path = LEXICON_DIR) -> tuple[tuple[str, str
     return tuple(out)
 
 
-def term_pattern(term: str) -> str:
-    """Regex source for one folded term: optional separator between tokens, letter boundaries."""
-    tokens = [re.escape(t) for t in term.split(" ") if t]
-    return "[ \u200c]?".join(tokens)
-
-
 _SPLIT = re.compile(rf"([^{_LETTER}0-9]+)")
 _MAX_SPAN = 8  # text tokens one term may cover («آتش نشانی» written «آتش نشانی» or «آتشنشانی»)
 

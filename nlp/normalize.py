@@ -14,6 +14,8 @@ import re
 import threading
 import unicodedata
 
+from mediawatch.text import ARABIC_TO_PERSIAN
+
 __all__ = ["clean_article", "fold", "normalize", "paragraphs", "shared_tokenizer"]
 
 ZWNJ = "\u200c"
@@ -173,11 +175,8 @@ _PRE = (
     ("\u200b", ""), ("\u200e", ""), ("\u200f", ""),  # zero-width space, LRM, RLM
     ("\u202a", ""), ("\u202b", ""), ("\u202c", ""), ("\u202d", ""), ("\u202e", ""), ("\ufeff", ""),
     ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\u2002", " "), ("\u2003", " "),
-    ("\u0643", "\u06a9"),  # Arabic kaf → Persian keheh
-    ("\u064a", "\u06cc"),  # Arabic yeh → Persian yeh
-    ("\u0649", "\u06cc"),  # alef maksura → Persian yeh
+    *ARABIC_TO_PERSIAN.items(),  # Arabic yeh, alef maksura, kaf, teh marbuta → Persian ی ی ک ه
     ("\u06c0", "\u0647"),  # heh with yeh above → heh (REFERENCE.md §2)
-    ("\u0629", "\u0647"),  # teh marbuta → heh
     ("\r", ""),
 )
 
@@ -221,8 +220,8 @@ def normalize(text: str) -> str:
 
 
 _FOLD = (
-    (ZWNJ, " "), ("ـ", ""), ("ۀ", "ه"), ("ة", "ه"), ("أ", "ا"), ("إ", "ا"), ("ٱ", "ا"), ("ؤ", "و"),
-    ("\u0643", "\u06a9"), ("\u064a", "\u06cc"), ("\u0649", "\u06cc"),
+    (ZWNJ, " "), ("ـ", ""), ("ۀ", "ه"), ("أ", "ا"), ("إ", "ا"), ("ٱ", "ا"), ("ؤ", "و"),
+    *ARABIC_TO_PERSIAN.items(),
     *((chr(0x06F0 + i), str(i)) for i in range(10)),
     *((chr(0x0660 + i), str(i)) for i in range(10)),
 )

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import jdatetime
 
+from mediawatch.text import persian_letters
 from mediawatch.timeutil import JALALI_MONTHS, TEHRAN, latin_digits, utcnow
 from scrapers.errors import DateError
 
@@ -48,9 +49,8 @@ _VAGUE = {"لحظاتی": timedelta(0), "دقایقی": timedelta(minutes=5), "�
 
 
 def _clean(text: str) -> str:
-    """Latin digits, Persian yeh/kaf, ZWNJ → space, one space between words."""
-    text = latin_digits(text).replace("ي", "ی").replace("ى", "ی").replace("ك", "ک")
-    text = text.replace("\u200c", " ").replace("\xa0", " ")
+    """Latin digits, Persian letters (mediawatch.text), ZWNJ and no-break space → space, one space between words."""
+    text = persian_letters(latin_digits(text)).replace("\u200c", " ")
     return re.sub(r"\s+", " ", text).strip()
 
 

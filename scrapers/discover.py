@@ -258,9 +258,6 @@ def _next_page(soup: BeautifulSoup, page_url: str) -> str | None:
 
 # --- sitemaps -------------------------------------------------------------------------------------
 
-_SM_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-
-
 def parse_sitemap(body: bytes, base_url: str, *, now: datetime | None = None) -> tuple[list[Item], list[str]]:
     """(article items, child sitemap URLs) of a sitemap or sitemap index."""
     try:

@@ -9,16 +9,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mediawatch.records import WORKING_GROUPS
+
 console = Console()
 err = Console(stderr=True)
 
-_GROUPS = (
-    "culture_social_tourism",
-    "civil_works_traffic",
-    "urban_planning_legal",
-    "urban_services",
-    "economic_budget_it",
-)
+_GROUPS = tuple(map(str, WORKING_GROUPS))  # the chairs' groups, as mediawatch.records defines them
 
 
 def digest(

@@ -12,14 +12,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mediawatch.records import Domain
+
 if TYPE_CHECKING:
     from storage import Store
 
 console = Console()
 err = Console(stderr=True)
 
-_DOMAINS = ("culture_social_tourism", "civil_works_traffic", "urban_planning_legal", "urban_services",
-            "economic_budget_it", "management", "other")
+_DOMAINS = tuple(map(str, Domain))  # the labels, as mediawatch.records defines them
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file in the data dir).")

@@ -83,11 +83,6 @@ def iselect(root: Node, selector: str) -> Iterator[Node]:
     return iter(select(root, selector))
 
 
-def strings(el: Node) -> Iterator[str]:
-    """The text nodes below `el` in document order (comments skipped), as BeautifulSoup's strings."""
-    return el.itertext()
-
-
 def get_text(el: Node) -> str:
     """BeautifulSoup's get_text(" "): every text node joined by a space (not yet folded)."""
     return " ".join(el.itertext())

@@ -13,9 +13,10 @@ from dg_factory import EVIL_SENTENCE, EVIL_TITLE, PERIOD_END, PERIOD_START, SOUR
 from markdown_it import MarkdownIt
 
 from digests.deliver import archive, build_message
-from digests.render import md_escape, render_html, render_json, render_markdown, render_text
+from digests.render import render_html, render_json, render_markdown, render_text
 from digests.select import Digest, build_brief, build_digest
 from mediawatch.records import Domain, SourceReport
+from mediawatch.text import md_escape
 
 
 def assert_inert(html: str) -> None:
@@ -152,7 +153,11 @@ def test_archive_writes_by_jalali_date(digest: Digest, tmp_path: Path) -> None:
 
 
 def test_markdown_escape() -> None:
-    assert md_escape("a*b_[c](d)\n# e <f>") == "a\\*b\\_\\[c\\](d) \\# e \\<f\\>"
+    assert md_escape("a*b_[c](d)\n# e <f>") == "a\\*b\\_\\[c\\]\\(d\\) \\# e \\<f\\>"
+    # One escaper for the digests and the run report: a table cell, an image, an entity stay text.
+    assert md_escape("x | y ![i](u) &lt; {a} ~b~ `c`") == (
+        "x \\| y \\!\\[i\\]\\(u\\) \\&lt; \\{a\\} \\~b\\~ \\`c\\`"
+    )
 
 
 def test_domain_titles_in_figures(digest: Digest) -> None:
