@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from digests.render import SHORT_TITLES_FA
+from digests import text_fa
 from digests.select import safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA, WORKING_GROUPS
 from mediawatch.settings import Settings
@@ -62,7 +62,7 @@ def make_env() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    short = lambda g: SHORT_TITLES_FA.get(g, DOMAIN_TITLES_FA.get(g, g)) if g else "—"  # noqa: E731
+    short = lambda g: text_fa.SHORT_GROUP_TITLES.get(g, DOMAIN_TITLES_FA.get(g, g)) if g else "—"  # noqa: E731
     env.filters.update(
         fa=fa_digits,
         jdate=format_jalali_date,
@@ -81,6 +81,7 @@ def make_env() -> jinja2.Environment:
         pct=lambda v: f"{fa_digits(round(v * 100))}٪",
     )
     env.globals.update(
+        ui=text_fa,  # the digests' Persian wording, shared
         GROUPS=GROUPS,
         ALL_DOMAINS=tuple(DOMAIN_TITLES_FA),
         KINDS=tuple(KIND_TITLES_FA),

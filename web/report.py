@@ -12,8 +12,8 @@ from pathlib import Path
 
 import jdatetime
 
-from digests.render import md_escape
 from mediawatch.records import DOMAIN_TITLES_FA
+from mediawatch.text import md_escape
 from mediawatch.timeutil import JALALI_MONTHS, fa_digits, jalali, latin_digits, tehran_midnight, utcnow
 from storage import Store
 from web.pages.common import overlay
