@@ -152,6 +152,8 @@ def load(db_url: str, stories: int, seconds: float) -> tuple[dict[str, list[floa
 
     async def main() -> None:
         clients = [await _login(base) for _ in range(CLIENTS)]
+        for url in ("/", f"/search?q={bs.VOCAB[20]}", "/story/b0"):  # one warm-up each: steady state is timed
+            await clients[0].get(url)  # type: ignore[attr-defined]
         until = time.monotonic() + seconds
         await asyncio.gather(*(_client(c, stories, until, times, errors, n) for n, c in enumerate(clients)))
 

@@ -327,46 +327,51 @@ class Workspace:
             q = q.where(cluster_members.c.cluster_key == key)
         return self.store._digest_rows(q)
 
+    def _matching(self, f: Filters) -> tuple[Any, list[Any], Any]:
+        """(the FROM clause, the WHERE conditions, the rank column or None) for the articles `f` selects.
+
+        Only the tables a filter needs are joined: ranking tens of thousands of matches of a common word
+        stays on the narrow index rows.
+        """
+        from storage.store import fts_match
+
+        terms = search_terms(f.query)
+        m = fts_match(self.store.dialect, terms) if terms else None
+        base = articles if m is None else m.join(articles, articles.c.id == m.c.article_id)
+        if f.source_kind:
+            base = base.join(sources, sources.c.id == articles.c.source_id)
+        if f.domain or f.concern is not None or f.tone or f.place:
+            base = base.join(analyses, analyses.c.id == articles.c.analysis_id)
+        return base, self._conditions(f), (m.c.score if m is not None else None)
+
     def search(self, f: Filters, *, offset: int = 0, limit: int = 20) -> tuple[list[Hit], int]:
         """Articles matching the query (every word, as prefixes) and the filters, best (or newest) first;
         and how many match in all."""
-        from storage.store import fts_match, make_snippet
+        from storage.store import make_snippet
 
-        terms = search_terms(f.query)
-        base = articles.join(sources, sources.c.id == articles.c.source_id).outerjoin(
-            analyses, analyses.c.id == articles.c.analysis_id)
-        m = None
-        if terms:
-            m = fts_match(self.store.dialect, terms)
-            base = base.join(m, m.c.article_id == articles.c.id)
-        conds = self._conditions(f)
-        count_q = select(func.count()).select_from(base).where(*conds)
-        order = ([m.c.score.desc()] if m is not None else []) + [articles.c.seen_at.desc(), articles.c.id.desc()]
-        q = (select(articles.c.id, articles.c.title, articles.c.url, articles.c.lead, articles.c.seen_at,
-                    sources.c.name.label("source_name"), sources.c.kind.label("source_kind"),
-                    analyses.c.domain, analyses.c.tone, analyses.c.concern)
-             .select_from(base).where(*conds).order_by(*order).offset(offset).limit(limit))
+        base, conds, score = self._matching(f)
+        order = ([score.desc()] if score is not None else []) + [articles.c.seen_at.desc(), articles.c.id.desc()]
+        page = select(articles.c.id).select_from(base).where(*conds).order_by(*order).offset(offset).limit(limit)
+        details = (select(articles.c.id, articles.c.title, articles.c.url, articles.c.lead, articles.c.seen_at,
+                          article_texts.c.body, sources.c.name.label("source_name"),
+                          sources.c.kind.label("source_kind"), analyses.c.domain, analyses.c.tone, analyses.c.concern)
+                   .select_from(articles.join(sources, sources.c.id == articles.c.source_id)
+                                .join(article_texts, article_texts.c.article_id == articles.c.id)
+                                .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)))
         with self._read() as c:
-            total = int(c.scalar(count_q) or 0)
-            rows = c.execute(q).all()
-            bodies = dict(c.execute(select(article_texts.c.article_id, article_texts.c.body)
-                                    .where(article_texts.c.article_id.in_([r.id for r in rows]))).all())
+            total = int(c.scalar(select(func.count()).select_from(base).where(*conds)) or 0)
+            ids = list(c.scalars(page))
+            rows = {r.id: r for r in c.execute(details.where(articles.c.id.in_(ids)))}
+        terms = search_terms(f.query)
         hits = [Hit(article_id=r.id, title=r.title, url=r.url, source_name=r.source_name, source_kind=r.source_kind,
                     seen_at=r.seen_at, domain=r.domain, tone=r.tone, concern=r.concern,
-                    snippet=make_snippet(f"{r.lead}\n{bodies.get(r.id, '')}", terms)) for r in rows]
+                    snippet=make_snippet(f"{r.lead}\n{r.body}", terms)) for r in (rows[i] for i in ids)]
         return hits, total
 
     def search_ids(self, f: Filters, *, limit: int = EXPORT_MAX_ROWS) -> list[int]:
         """The ids of the articles the search page would list (for the export), newest first."""
-        from storage.store import fts_match
-
-        terms = search_terms(f.query)
-        base = articles.join(sources, sources.c.id == articles.c.source_id).outerjoin(
-            analyses, analyses.c.id == articles.c.analysis_id)
-        if terms:
-            m = fts_match(self.store.dialect, terms)
-            base = base.join(m, m.c.article_id == articles.c.id)
-        q = (select(articles.c.id).select_from(base).where(*self._conditions(f))
+        base, conds, _ = self._matching(f)
+        q = (select(articles.c.id).select_from(base).where(*conds)
              .order_by(articles.c.seen_at.desc(), articles.c.id.desc()).limit(limit))
         with self._read() as c:
             return list(c.scalars(q))

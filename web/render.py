@@ -4,8 +4,10 @@ first, then the digests'), the session guard with its CSRF check, and error page
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,14 +34,58 @@ FIELD_TITLES_FA = {"municipal": "مربوط به شهرداری", "domain": "ک�
                    "rasht": "مربوط به رشت", "concern": "نگرانی شهروندان", "tone": "لحن"}
 
 
+class PageCache:
+    """Pages built from many rows (Today) are kept for a short while and rebuilt when the store gains an
+    article or a person changes something here (`changed()`); another process re-analysing without adding
+    articles shows after CACHE_S at most."""
+
+    # Thirty seconds: the secretariat reloading Today sees its own corrections at once (changed()), and
+    # 20 people opening it at 07:00 cost one build, not 20.
+    CACHE_S = 30.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._building = threading.Lock()
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._generation = 0
+
+    def changed(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._items.clear()
+
+    def _fresh(self, key: Any) -> tuple[bool, Any]:
+        with self._lock:
+            hit = self._items.get(key)
+        return (True, hit[1]) if hit is not None and time.monotonic() - hit[0] < self.CACHE_S else (False, None)
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The cached value for `key`, or `build()` — once, while concurrent requests for it wait."""
+        key = (self._generation, key)
+        found, value = self._fresh(key)
+        if found:
+            return value
+        with self._building:
+            found, value = self._fresh(key)
+            if found:
+                return value
+            value = build()
+        with self._lock:
+            if key[0] == self._generation:
+                self._items = {k: v for k, v in self._items.items() if time.monotonic() - v[0] < self.CACHE_S}
+                self._items[key] = (time.monotonic(), value)
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class Ctx:
-    """What every route needs: the store, the settings, session handling, the templates."""
+    """What every route needs: the store, the settings, session handling, the templates, the page cache."""
 
     store: Store
     settings: Settings
     auth: Auth
     env: jinja2.Environment
+    cache: PageCache = field(default_factory=PageCache)
 
 
 def _value_fa(value: Any) -> str:

@@ -72,6 +72,7 @@ def correct(request: Request) -> Response:
                                 note=form_value(request, "note"))
     except StoreError as exc:
         return error(request, 400, str(exc))
+    ctx_of(request).cache.changed()  # pages built from many rows show the correction at once
     return RedirectResponse(f"/article/{aid}#judgement", status_code=303)
 
 
