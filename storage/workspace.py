@@ -131,6 +131,13 @@ def _referral(r: Any) -> Referral:
     return Referral(**{f.name: getattr(r, f.name) for f in fields(Referral)})
 
 
+def _user_id(c: Any, name: str) -> int:
+    uid = c.scalar(select(users.c.id).where(users.c.name == name))
+    if uid is None:
+        raise StoreError(f"no user named {name!r}: see `mediawatch users list`")
+    return int(uid)
+
+
 def _audit(c: Any, who: str, action: str, target: str, old: Any, new: Any) -> None:
     c.execute(audit_log.insert().values(at=utcnow(), who=who, action=action, target=target, old=old, new=new))
 
@@ -176,9 +183,7 @@ class Workspace:
     def set_disabled(self, name: str, disabled: bool, *, who: str) -> None:
         """Disable (or enable) an account; disabling ends its sessions at once."""
         with self._write() as c:
-            uid = c.scalar(select(users.c.id).where(users.c.name == name))
-            if uid is None:
-                raise StoreError(f"no user named {name!r}: see `mediawatch users list`")
+            uid = _user_id(c, name)
             c.execute(update(users).where(users.c.id == uid).values(disabled=disabled))
             if disabled:
                 c.execute(delete(sessions).where(sessions.c.user_id == uid))
@@ -187,9 +192,7 @@ class Workspace:
     def set_password_hash(self, name: str, password_hash: str, *, who: str) -> None:
         """Replace an account's password hash (ends its sessions)."""
         with self._write() as c:
-            uid = c.scalar(select(users.c.id).where(users.c.name == name))
-            if uid is None:
-                raise StoreError(f"no user named {name!r}: see `mediawatch users list`")
+            uid = _user_id(c, name)
             c.execute(update(users).where(users.c.id == uid).values(password_hash=password_hash))
             c.execute(delete(sessions).where(sessions.c.user_id == uid))
             _audit(c, who, "user.password", f"user:{name}", None, None)

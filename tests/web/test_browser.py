@@ -4,35 +4,19 @@ blocks nothing the pages need and no request leaves the application."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from mediawatch.timeutil import jalali_iso
+from tests.browser import ARTIFACTS
 from tests.web.wfactory import PASSWORD, live_day
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-def _chromium() -> str:
-    path = os.environ.get("MEDIAWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {path}: CI must install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {path}: apt-get install chromium, or set MEDIAWATCH_CHROMIUM")
-    return path
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -55,17 +39,6 @@ def server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    path = _chromium()
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
 
 
 class Watch:

@@ -4,7 +4,6 @@ story, refer it to a working group and follow the referral."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,11 +28,17 @@ def _items(request: Request, key: str) -> list[DigestItem]:
     return overlay(store, store.workspace.story_items(key))
 
 
-def story(request: Request) -> Response:
+def _story(request: Request) -> tuple[str, list[DigestItem], Response | None]:
+    """(the story key, its articles as corrected, a 404 page when it has none)."""
     key = request.path_params["key"]
     items = _items(request, key)
-    if not items:
-        return error(request, 404, "این ماجرا پیدا نشد (شاید خبرهایش دوباره گروه‌بندی شده‌اند).")
+    return key, items, None if items else error(request, 404, "این ماجرا پیدا نشد (شاید خبرهایش دوباره گروه‌بندی شده‌اند).")
+
+
+def story(request: Request) -> Response:
+    key, items, missing = _story(request)
+    if missing:
+        return missing
     s = build_stories(items, period_end=utcnow(), first_before={}, only_concerns=False)[0]
     places = Counter(p for i in items for p in i.places)
     tones = Counter(str(i.tone) for i in items if i.tone is not None)
@@ -48,11 +53,10 @@ def story(request: Request) -> Response:
 
 def correct_story(request: Request) -> Response:
     """One correction applied to every article of the story (a chair: only their own group's stories)."""
-    key = request.path_params["key"]
+    key, items, missing = _story(request)
+    if missing:
+        return missing
     user = request.state.user
-    items = _items(request, key)
-    if not items:
-        return error(request, 404, "این ماجرا پیدا نشد.")
     if not can_change(user, story_group(items)):
         return error(request, 403, "رئیس کارگروه فقط ماجراهای کارگروه خود را اصلاح می‌کند.")
     try:
@@ -65,24 +69,19 @@ def correct_story(request: Request) -> Response:
     return RedirectResponse(f"/story/{key}", status_code=303)
 
 
-def _due(text: str) -> date | None:
-    return date_param(text)
-
-
 def refer(request: Request) -> Response:
     """Refer a story to a working group (new → referred → answered → closed)."""
-    key = request.path_params["key"]
+    key, items, missing = _story(request)
+    if missing:
+        return missing
     user = request.state.user
-    items = _items(request, key)
-    if not items:
-        return error(request, 404, "این ماجرا پیدا نشد.")
     group = form_value(request, "group") or story_group(items)
     if group not in GROUPS:
         return error(request, 400, "کارگروه را از فهرست برگزینید.")
     if not (can_change(user, group) and can_change(user, story_group(items))):
         return error(request, 403, "رئیس کارگروه فقط ماجراهای کارگروه خود را ارجاع می‌دهد.")
     due_text = form_value(request, "due_date")
-    due = _due(due_text)
+    due = date_param(due_text)
     if due_text and due is None:
         return error(request, 400, "تاریخ مهلت را مانند ۱۴۰۵/۰۹/۲۰ بنویسید.")
     answer = form_value(request, "answer_url")
@@ -119,7 +118,7 @@ def update_referral(request: Request) -> Response:
             changes[name] = form_value(request, name)
     if "due_date" in request.state.form:
         due_text = form_value(request, "due_date")
-        changes["due_date"] = _due(due_text)
+        changes["due_date"] = date_param(due_text)
         if due_text and changes["due_date"] is None:
             return error(request, 400, "تاریخ مهلت را مانند ۱۴۰۵/۰۹/۲۰ بنویسید.")
     if changes.get("answer_url") and not safe_url(str(changes["answer_url"])):
