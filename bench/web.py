@@ -107,23 +107,30 @@ async def _login(base: str) -> object:
 
 async def _client(c, stories: int, until: float, times: dict[str, list[float]], errors: list[str],
                   seed: int) -> None:
+    rnd = random.Random(seed)
+    try:
+        await _loop(c, rnd, stories, until, times, errors)
+    finally:
+        await c.aclose()
+
+
+async def _loop(c, rnd: random.Random, stories: int, until: float, times: dict[str, list[float]],
+                errors: list[str]) -> None:
     import httpx
 
-    rnd = random.Random(seed)
-    async with c:
-        while time.monotonic() < until:
-            which = rnd.choice(PAGES)
-            url = {"today": "/", "search": f"/search?q={rnd.choice(bs.VOCAB[20:400])}",
-                   "story": f"/story/b{rnd.randrange(stories)}"}[which]
-            t = time.perf_counter()
-            try:
-                r = await c.get(url)
-                if r.status_code != 200:
-                    errors.append(f"{url} {r.status_code}")
-            except httpx.HTTPError as exc:
-                errors.append(f"{url} {exc!r}")
-                continue
-            times[which].append((time.perf_counter() - t) * 1000)
+    while time.monotonic() < until:
+        which = rnd.choice(PAGES)
+        url = {"today": "/", "search": f"/search?q={rnd.choice(bs.VOCAB[20:400])}",
+               "story": f"/story/b{rnd.randrange(stories)}"}[which]
+        t = time.perf_counter()
+        try:
+            r = await c.get(url)
+            if r.status_code != 200:
+                errors.append(f"{url} {r.status_code}")
+        except httpx.HTTPError as exc:
+            errors.append(f"{url} {exc!r}")
+            continue
+        times[which].append((time.perf_counter() - t) * 1000)
 
 
 def load(db_url: str, stories: int, seconds: float) -> tuple[dict[str, list[float]], list[str]]:
@@ -182,13 +189,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000, help="articles to generate (default 100,000)")
     ap.add_argument("--seconds", type=float, default=30.0, help="how long the clients run per backend")
     ap.add_argument("--pg", metavar="URL", help="also on this PostgreSQL server (a scratch database is made)")
+    ap.add_argument("--sqlite-file", type=Path, help="keep the SQLite database here (reused when it exists)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="mw-bench-web-") as tmp:
-        url = f"sqlite:///{tmp}/bench.sqlite"
+        path = args.sqlite_file or Path(tmp) / "bench.sqlite"
+        url = f"sqlite:///{path}"
         with open_store(url) as store:
-            stories = build(store, args.n)
-        report(f"SQLite, {args.n:,} articles", *load(url, stories, args.seconds), args.seconds)
+            n = store.count_articles()
+            stories = build(store, args.n) if n == 0 else n // STORY_SIZE
+        report(f"SQLite, {n or args.n:,} articles", *load(url, stories, args.seconds), args.seconds)
     if args.pg:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url

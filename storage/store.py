@@ -224,19 +224,22 @@ def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: in
     return " ".join(words[: before + after]) + (" …" if len(words) > before + after else "")
 
 
-def fts_match(dialect: str, terms: Sequence[str]) -> Any:
+def fts_match(dialect: str, terms: Sequence[str], *, ranked: bool = True) -> Any:
     """A subquery (article_id, score) of the articles whose index holds every term as a prefix.
 
     Terms are quoted for the backend's query language (FTS5 phrases, tsquery lexemes), so text a person
-    types (quotes, `*`, `NEAR(`, `col:`) is matched as words, never parsed as syntax.
+    types (quotes, `*`, `NEAR(`, `col:`) is matched as words, never parsed as syntax. Unranked, the score
+    is 0 and not computed (ranking every match of a common word is most of a search's cost).
     """
     if dialect == "sqlite":
         fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-        matched = text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
+        score = "-bm25(article_fts)" if ranked else "0.0"
+        matched = text(f"SELECT rowid AS article_id, {score} AS score FROM article_fts "
                        "WHERE article_fts MATCH :q").bindparams(q=fts)
     else:
         tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
-        matched = text("SELECT article_id, ts_rank(tsv, q) AS score "
+        score = "ts_rank(tsv, q)" if ranked else "0.0"
+        matched = text(f"SELECT article_id, {score} AS score "
                        "FROM article_search, to_tsquery('simple', :q) AS q "
                        "WHERE tsv @@ q").bindparams(q=tsq)
     return matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")

@@ -43,6 +43,8 @@ ROLES = ("admin", "secretariat", "chair", "viewer")
 REFERRAL_STATES = ("new", "referred", "answered", "closed")
 # Login attempts older than a day are never read (throttling looks back minutes): they are deleted.
 LOGIN_ATTEMPTS_KEEP = timedelta(days=1)
+# The search page counts matches up to this many; beyond, it says "more than 1,000".
+COUNT_CAP = 1000
 # Rows an export from the search page may hold: a spreadsheet beyond this is no longer read by a person.
 EXPORT_MAX_ROWS = 50_000
 
@@ -106,6 +108,7 @@ class Filters:
     place: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    sort: str = "new"  # "new": newest first; "best": best match first (slower on common words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,17 +342,25 @@ class Workspace:
         from storage.store import fts_match
 
         terms = search_terms(f.query)
-        m = fts_match(self.store.dialect, terms) if terms else None
-        base = articles if m is None else m.join(articles, articles.c.id == m.c.article_id)
+        ranked = bool(terms) and f.sort == "best"
+        conds = self._conditions(f)
+        base: Any = articles
+        score = None
+        if ranked:
+            m = fts_match(self.store.dialect, terms)
+            base, score = m.join(articles, articles.c.id == m.c.article_id), m.c.score
+        elif terms:  # newest first: walk the date index, keeping the matches
+            conds.append(articles.c.id.in_(select(fts_match(self.store.dialect, terms, ranked=False).c.article_id)))
         if f.source_kind:
             base = base.join(sources, sources.c.id == articles.c.source_id)
         if f.domain or f.concern is not None or f.tone or f.place:
             base = base.join(analyses, analyses.c.id == articles.c.analysis_id)
-        return base, self._conditions(f), (m.c.score if m is not None else None)
+        return base, conds, score
 
     def search(self, f: Filters, *, offset: int = 0, limit: int = 20) -> tuple[list[Hit], int]:
-        """Articles matching the query (every word, as prefixes) and the filters, best (or newest) first;
-        and how many match in all."""
+        """Articles matching the query (every word, as prefixes) and the filters, newest (or best) first;
+        and how many match, counted up to COUNT_CAP + 1 (more than COUNT_CAP: "more than" is all a person
+        needs to narrow the search, and counting every match of a common word costs as much as the page)."""
         from storage.store import make_snippet
 
         base, conds, score = self._matching(f)
@@ -361,8 +372,9 @@ class Workspace:
                    .select_from(articles.join(sources, sources.c.id == articles.c.source_id)
                                 .join(article_texts, article_texts.c.article_id == articles.c.id)
                                 .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)))
+        counted = select(articles.c.id).select_from(base).where(*conds).limit(COUNT_CAP + 1).subquery()
         with self._read() as c:
-            total = int(c.scalar(select(func.count()).select_from(base).where(*conds)) or 0)
+            total = int(c.scalar(select(func.count()).select_from(counted)) or 0)
             ids = list(c.scalars(page))
             rows = {r.id: r for r in c.execute(details.where(articles.c.id.in_(ids)))}
         terms = search_terms(f.query)
@@ -541,5 +553,5 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in values.items()}
 
 
-__all__ = ["EXPORT_MAX_ROWS", "REFERRAL_STATES", "ROLES", "Filters", "Hit", "Referral", "SessionRecord",
+__all__ = ["COUNT_CAP", "EXPORT_MAX_ROWS", "REFERRAL_STATES", "ROLES", "Filters", "Hit", "Referral", "SessionRecord",
            "UserRecord", "Workspace"]

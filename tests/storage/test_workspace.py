@@ -92,6 +92,20 @@ def test_search_with_filters_and_hostile_input(store):
     assert ws.search_ids(Filters(query="ترافیک")) == [ids[1]]
     hits, total = ws.search(Filters(), offset=1, limit=1)
     assert total == 2 and [h.article_id for h in hits] == [ids[1]]  # newest first
+    # Best match first: the article saying «زباله» twice outranks the one saying it once, though older.
+    more = store.add_articles([article(3, title="زباله زباله", body="زباله و زباله", published_at=T0 - timedelta(days=9))])
+    assert [h.article_id for h in ws.search(Filters(query="زباله"))[0]] == [ids[0], more[0]]
+    assert [h.article_id for h in ws.search(Filters(query="زباله", sort="best"))[0]] == [more[0], ids[0]]
+
+
+def test_search_counts_up_to_the_cap(store, monkeypatch):
+    import storage.workspace
+
+    store.sync_sources(SOURCES)
+    store.add_articles([article(n) for n in range(5)])
+    monkeypatch.setattr(storage.workspace, "COUNT_CAP", 3)
+    hits, total = store.workspace.search(Filters(query="خبر"), limit=2)
+    assert total == 4 and len(hits) == 2  # "more than 3"
 
 
 def test_corrections_history_and_overlay(store):

@@ -133,7 +133,7 @@ def test_search_filters_page_and_export(client, ids):
     assert client.get("/search.pdf").status_code == 404
 
 
-def test_search_pages(client, web_store):
+def test_search_pages(client, web_store, monkeypatch):
     from datetime import timedelta
 
     from mediawatch.records import Article
@@ -148,6 +148,17 @@ def test_search_pages(client, web_store):
     assert "۴۵ خبر یافت شد" in html and "صفحهٔ ۱ از ۳" in html and "page=2" in html
     assert "پسماند شماره 44" not in html
     assert "پسماند شماره 44" in client.get("/search", params={"q": "پسماند", "page": 3}).text
+    import storage.workspace
+    import web.pages.search
+
+    for module in (storage.workspace, web.pages.search):
+        module.COUNT_CAP = 30
+    try:
+        html = client.get("/search", params={"q": "پسماند", "sort": "best"}).text
+        assert "بیش از ۳۰ خبر" in html and "صفحهٔ ۱ از ۲" in html
+    finally:
+        for module in (storage.workspace, web.pages.search):
+            module.COUNT_CAP = 1000
 
 
 def test_review_queue_least_certain_first_and_corrected_leave(client, ids, web_store):

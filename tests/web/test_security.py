@@ -228,3 +228,17 @@ def test_archived_file_is_sandboxed_and_only_from_the_record(client, web_store, 
     assert client.get(f"/archive/{did}/1").status_code == 404  # not a digest format
     assert client.get(f"/archive/{did}/7").status_code == 404
     assert client.get("/archive").status_code == 200
+
+
+def test_secret_key_file_is_made_once_and_private(tmp_path):
+    import stat
+
+    from mediawatch.settings import Settings
+    from web.auth import secret_key
+
+    settings = Settings(data_dir=tmp_path / "d", _env_file=None)
+    key = secret_key(settings)
+    path = tmp_path / "d" / "web-secret-key"
+    assert len(key) >= 40 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert secret_key(settings) == key
+    assert secret_key(Settings(data_dir=tmp_path / "e", secret_key="from-env", _env_file=None)) == "from-env"

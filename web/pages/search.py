@@ -16,13 +16,13 @@ from starlette.routing import Route
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import jalali_iso, tehran_today
 from storage.export import write_export
-from storage.workspace import Filters
+from storage.workspace import COUNT_CAP, Filters
 from web.pages.common import PAGE_SIZE, date_param, day_start, int_param
 from web.render import ctx_of, error, render, view
 
 # What a search box may hold: longer input is cut (a query is a few words, not a page).
 MAX_QUERY = 200
-PARAMS = ("q", "group", "source", "kind", "concern", "tone", "place", "from", "to")
+PARAMS = ("q", "group", "source", "kind", "concern", "tone", "place", "from", "to", "sort")
 
 
 def filters(request: Request) -> tuple[Filters, dict[str, str]]:
@@ -39,6 +39,7 @@ def filters(request: Request) -> tuple[Filters, dict[str, str]]:
         place=p["place"] or None,
         since=day_start(start),
         until=day_start(end + timedelta(days=1)) if end else None,
+        sort="best" if p["sort"] == "best" else "new",
     )
     return f, {k: v for k, v in p.items() if v}
 
@@ -48,8 +49,9 @@ def search(request: Request) -> Response:
     f, params = filters(request)
     page = max(1, int_param(request, "page", 1))
     hits, total = ctx.store.workspace.search(f, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-min(total, COUNT_CAP) // PAGE_SIZE))
     return render(request, "search.html.j2", f=f, params=params, hits=hits, total=total, page=page, pages=pages,
+                  cap=COUNT_CAP,
                   qs=urlencode(params), page_qs=lambda n: urlencode({**params, "page": n}),
                   sources=sorted(ctx.store.sources().values(), key=lambda s: s.name),
                   places=ctx.store.workspace.places())
