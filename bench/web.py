@@ -7,8 +7,8 @@ Search and Story; prints p50 and p95 per page and the error count.
 
 Articles are bench/storage.py's synthetic ones (its vocabulary, 12 outlets, Zipf word frequencies), spread
 over the last 60 days so that Today and the charts see a month of them, grouped five to a story. The
-server is `mediawatch web`'s app under uvicorn (one process, as deployed) in a child process, so the
-clients' event loop does not share its interpreter. Goal (issue 11): p95 ≤ 300 ms on SQLite, zero errors.
+server is `mediawatch web [--workers N]` itself, started as a child process, so the clients' event loop
+does not share its interpreter. Goal (issue 11): p95 ≤ 300 ms on SQLite, zero errors.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import multiprocessing
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +30,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mediawatch.records import Cluster
-from mediawatch.settings import Settings
 from mediawatch.timeutil import utcnow
 from storage import Store, open_store
 
@@ -80,16 +79,6 @@ def _store_batch(store: Store, batch: list) -> list[int]:
     return [i for i in new if i is not None]
 
 
-def _serve(db_url: str, port: int, data_dir: str) -> None:
-    import uvicorn
-
-    from web.app import create_app
-
-    store = open_store(db_url)
-    settings = Settings(data_dir=Path(data_dir), secret_key="bench-only-secret", _env_file=None)
-    uvicorn.run(create_app(store, settings), host="127.0.0.1", port=port, log_level="warning")
-
-
 async def _login(base: str) -> object:
     """An httpx client logged in through the real form (argon2 verify included, outside the timed part)."""
     import re
@@ -102,7 +91,10 @@ async def _login(base: str) -> object:
     r = await c.post("/login", data={"username": "bench", "password": PASSWORD, "csrf": token})
     if r.status_code != 303:
         raise SystemExit(f"bench login failed: HTTP {r.status_code}")
-    return c
+    # A fresh connection pool with the session: the login's connection may idle past uvicorn's keep-alive.
+    fresh = httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=False, cookies=c.cookies)
+    await c.aclose()
+    return fresh
 
 
 async def _client(c, stories: int, until: float, times: dict[str, list[float]], errors: list[str],
@@ -133,15 +125,18 @@ async def _loop(c, rnd: random.Random, stories: int, until: float, times: dict[s
         times[which].append((time.perf_counter() - t) * 1000)
 
 
-def load(db_url: str, stories: int, seconds: float) -> tuple[dict[str, list[float]], list[str]]:
+def load(db_url: str, stories: int, seconds: float, workers: int) -> tuple[dict[str, list[float]], list[str]]:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data_dir = tempfile.mkdtemp(prefix="mw-bench-web-")
-    proc = multiprocessing.get_context("spawn").Process(target=_serve, args=(db_url, port, data_dir), daemon=True)
-    proc.start()
+    # The server is `mediawatch web` itself, in its own process(es).
+    env = {**os.environ, "MEDIAWATCH_DATA_DIR": data_dir, "MEDIAWATCH_SECRET_KEY": "bench-only"}
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "web", "--port", str(port), "--workers", str(workers),
+                             "--db", db_url], env=env, cwd=Path(__file__).resolve().parent.parent,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -151,7 +146,7 @@ def load(db_url: str, stories: int, seconds: float) -> tuple[dict[str, list[floa
             httpx.get(base + "/login", timeout=2)
             break
         except httpx.HTTPError:
-            if time.monotonic() > deadline or not proc.is_alive():
+            if time.monotonic() > deadline or proc.poll() is not None:
                 raise SystemExit("the workspace server did not start") from None
             time.sleep(0.2)
     times: dict[str, list[float]] = {p: [] for p in PAGES}
@@ -168,12 +163,12 @@ def load(db_url: str, stories: int, seconds: float) -> tuple[dict[str, list[floa
         asyncio.run(main())
     finally:
         proc.terminate()
-        proc.join(10)
+        proc.wait(10)
     return times, errors
 
 
 def report(label: str, times: dict[str, list[float]], errors: list[str], seconds: float) -> None:
-    print(f"{label}: {CLIENTS} clients for {seconds:.0f} s")
+    print(f"{label}: {CLIENTS} clients for {seconds:.0f} s (load average now {os.getloadavg()[0]:.1f})")
     for page in PAGES:
         t = sorted(times[page])
         if not t:
@@ -189,6 +184,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000, help="articles to generate (default 100,000)")
     ap.add_argument("--seconds", type=float, default=30.0, help="how long the clients run per backend")
     ap.add_argument("--pg", metavar="URL", help="also on this PostgreSQL server (a scratch database is made)")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (mediawatch web --workers)")
     ap.add_argument("--sqlite-file", type=Path, help="keep the SQLite database here (reused when it exists)")
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
@@ -198,7 +194,7 @@ def main() -> None:
         with open_store(url) as store:
             n = store.count_articles()
             stories = build(store, args.n) if n == 0 else n // STORY_SIZE
-        report(f"SQLite, {n or args.n:,} articles", *load(url, stories, args.seconds), args.seconds)
+        report(f"SQLite, {n or args.n:,} articles, {args.workers} worker(s)", *load(url, stories, args.seconds, args.workers), args.seconds)
     if args.pg:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
@@ -214,7 +210,7 @@ def main() -> None:
         try:
             with open_store(url) as store:
                 stories = build(store, args.n)
-            report(f"PostgreSQL, {args.n:,} articles", *load(url, stories, args.seconds), args.seconds)
+            report(f"PostgreSQL, {args.n:,} articles, {args.workers} worker(s)", *load(url, stories, args.seconds, args.workers), args.seconds)
         finally:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -212,8 +212,13 @@ def _search_doc(title: str, kicker: str, lead: str, body: str) -> str:
 
 
 def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: int = 16) -> str:
-    """A few original words around the first word that matches a (folded, prefix) query term."""
+    """A few original words around the first word that matches a (folded, prefix) query term.
+
+    Text in which no folded word matches (the hit was in the title) is not scanned word by word.
+    """
     words = text_.split()
+    if not any(w.startswith(t) for w in search_doc(text_).split() for t in terms):
+        words = words[: before + after + 1]
     for i in range(len(words)):
         folded = search_fold(" ".join(words[i : i + 2])).split()
         if folded and any(folded[0].startswith(t) for t in terms):

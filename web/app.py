@@ -63,6 +63,14 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return error(request, 404, "این صفحه پیدا نشد.")
 
 
+def from_environment() -> Starlette:
+    """The app on MEDIAWATCH_DB_URL (uvicorn's factory for `mediawatch web --workers N`: one store per process)."""
+    from storage import open_store
+
+    settings = get_settings()
+    return create_app(open_store(settings=settings), settings)
+
+
 def create_app(store: Store, settings: Settings | None = None) -> Starlette:
     """The workspace on `store` (the caller keeps and closes it)."""
     settings = settings or get_settings()

@@ -25,22 +25,34 @@ CLI_WHO = "cli"
 def web_cmd(
     host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 behind a reverse proxy.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes; one per CPU core serves more people at once.")] = 1,
     db: DbOpt = None,
 ) -> None:
     """Serve the workspace (the secretariat's and chairs' web pages) on the database."""
+    import os
+
     import uvicorn
 
     from mediawatch.settings import get_settings
     from web.app import create_app
+    from web.auth import secret_key
 
+    if workers < 1:
+        raise _fail("--workers takes 1 or more.", 2)
     settings = get_settings()
+    serve = dict(host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
     with _open(db) as store:
         if not store.workspace.users():
             err.print("[yellow]No accounts yet:[/] add one with "
                       "`mediawatch users add NAME --role secretariat --password-stdin`.")
         console.print(f"Workspace on http://{host}:{port}/ (database {escape(store.display_url)})")
-        uvicorn.run(create_app(store, settings), host=host, port=port, log_level="warning",
-                    proxy_headers=False, server_header=False)
+        if workers == 1:
+            uvicorn.run(create_app(store, settings), **serve)  # type: ignore[arg-type]
+            return
+        secret_key(settings)  # made once here, before the workers race to make it
+        os.environ["MEDIAWATCH_DB_URL"] = store.url
+    get_settings.cache_clear()
+    uvicorn.run("web.app:from_environment", factory=True, workers=workers, **serve)  # type: ignore[arg-type]
 
 
 def users_add(

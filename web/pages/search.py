@@ -54,7 +54,7 @@ def search(request: Request) -> Response:
                   cap=COUNT_CAP,
                   qs=urlencode(params), page_qs=lambda n: urlencode({**params, "page": n}),
                   sources=sorted(ctx.store.sources().values(), key=lambda s: s.name),
-                  places=ctx.store.workspace.places())
+                  places=ctx.cache.get(("places", ctx.store.count_articles()), ctx.store.workspace.places))
 
 
 def export(request: Request) -> Response:
