@@ -10,8 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from digests.charts import per_group_svg
-from digests.select import CHART_DAYS, build_brief
+from digests.select import CHART_DAYS, Brief, build_brief
 from mediawatch.timeutil import tehran_today, utcnow
+from storage import Store
 from web.pages.common import overlay
 from web.render import GROUPS, ctx_of, error, render, view
 
@@ -28,18 +29,24 @@ def groups(request: Request) -> Response:
     return render(request, "groups.html.j2")
 
 
+def _brief(store: Store, g: str) -> tuple[Brief, str]:
+    """The group's last week as a brief (concerns, figures) with its 30-day chart; corrections applied."""
+    end = utcnow()
+    start = end - timedelta(days=WINDOW_DAYS)
+    items = overlay(store, store.digest_items(end - timedelta(days=CHART_DAYS), end))
+    brief = build_brief(g, [i for i in items if i.seen_at >= start], period=(start, end),
+                        history=[i for i in items if i.seen_at < start])
+    return brief, per_group_svg(brief.charts)
+
+
 def group(request: Request) -> Response:
     g = request.path_params["group"]
     if g not in GROUPS:
         return error(request, 404, "چنین کارگروهی نیست.")
-    store = ctx_of(request).store
+    ctx = ctx_of(request)
+    store = ctx.store
+    brief, chart = ctx.cache.get(("group", g, store.count_articles()), lambda: _brief(store, g))
     end = utcnow()
-    start = end - timedelta(days=WINDOW_DAYS)
-    history_start = end - timedelta(days=CHART_DAYS)
-    items = overlay(store, store.digest_items(history_start, end))
-    recent = [i for i in items if i.seen_at >= start]
-    older = [i for i in items if i.seen_at < start]
-    brief = build_brief(g, recent, period=(start, end), history=older)
     refs = store.workspace.referrals(group=g)
     today = tehran_today()
     since = end - timedelta(days=ANSWERED_DAYS)
@@ -47,7 +54,7 @@ def group(request: Request) -> Response:
     done = [r for r in refs if not r.open and (r.answered_at or r.closed_at or r.updated_at) >= since]
     referred = {r.cluster_key for r in refs}
     return render(request, "group.html.j2", g=g, brief=brief, open_refs=open_refs, done=done, today=today,
-                  referred=referred, chart=per_group_svg(brief.charts),
+                  referred=referred, chart=chart,
                   overdue=sum(1 for r in open_refs if r.overdue(today)))
 
 
