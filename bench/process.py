@@ -1,9 +1,19 @@
-"""Throughput of nlp: normalise + dedupe + classify 5,000 articles of ~3,000 characters on 2 cores.
+"""Throughput of nlp on 2 cores: the cheap path, the encoder, and a night of `mediawatch process`.
+
+1. The cheap path (sparse model, no encoder): normalise + dedupe + classify 5,000 articles of ~3,000
+   characters; prints articles/s and its ratio to hazm's Normalizer alone on one core.
+2. The encoder (`--enc-n` articles): the encoder alone on exactly the windows the analysis encodes,
+   then the full analysis (clean, sparse model, encoder, joint model, rules) of the same articles:
+   `encoder alone: X articles/s` and `full analysis: Y articles/s (ratio to encoder alone: R×)`.
+3. A night (`--night` articles stored in a fresh SQLite file, then `mediawatch process` in a child
+   process, as the nightly flow's analyse + stories steps): `night of N articles: S s` and
+   `peak RSS: M MB` of that process.
 
 Reads ../shared/data/corpus.jsonl texts when present (cut or repeated to ~3,000 characters), otherwise
-builds synthetic Persian text. Prints articles/s and its ratio to hazm's Normalizer alone on one core.
+builds synthetic Persian text. A night mixes the local outlets' texts (pages_corpus_excerpts, half)
+with the national ones, as national outlets are filtered down to Gilan items before storage.
 
-    uv run python bench/process.py [--n 5000] [--workers 2]
+    uv run python bench/process.py [--n 5000] [--workers 2] [--enc-n 300] [--night 3000]
 """
 
 from __future__ import annotations
@@ -24,14 +34,21 @@ TARGET_CHARS = 3000
 _WORDS = ["شهرداری", "رشت", "خیابان", "پارک", "زباله", "پسماند", "آسفالت", "ترافیک", "شورای", "شهر", "شهروندان", "گلسار", "بودجه", "عوارض", "پروانه", "ساختمانی", "فرهنگسرا", "جشنواره", "می\u200cشود", "کرد", "گفت", "این", "آن", "در", "با", "از", "به", "برای", "که", "را", "است", "بود", "خواهد"]
 
 
-def load_texts(n: int) -> tuple[list[tuple[str, str]], str]:
-    """n (title, text) pairs of ~TARGET_CHARS characters, and where they came from."""
+def load_texts(n: int, local_share: float = 0.0) -> tuple[list[tuple[str, str]], str]:
+    """n (title, text) pairs of ~TARGET_CHARS characters, and where they came from; `local_share` of
+    them from the local outlets' pages (a night's make-up), the rest cycled through the corpus."""
     from nlp.train import shared_data_dir
 
     corpus = shared_data_dir() / "corpus.jsonl"
     rng = random.Random(7)
     if corpus.exists():
         rows = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+        if local_share:
+            local = [r for r in rows if r.get("dataset") == "pages_corpus_excerpts"]
+            rest = [r for r in rows if r.get("dataset") != "pages_corpus_excerpts"]
+            k = int(n * local_share)
+            rows = [*(local[i % len(local)] for i in range(k)), *(rest[i % len(rest)] for i in range(n - k))]
+            rng.shuffle(rows)
         out = []
         for i in range(n):
             r = rows[i % len(rows)]
@@ -77,7 +94,7 @@ def _work_analyzer():
     from nlp.analyze import Analyzer
 
     if not hasattr(_work_analyzer, "an"):
-        _work_analyzer.an = Analyzer.load()  # type: ignore[attr-defined]
+        _work_analyzer.an = Analyzer.load(encoder=None)  # type: ignore[attr-defined]  # the cheap path
     return _work_analyzer.an  # type: ignore[attr-defined]
 
 
@@ -104,8 +121,84 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk", type=int, default=100)
+    ap.add_argument("--enc-n", type=int, default=300, help="articles for the encoder figures (0: skip)")
+    ap.add_argument("--night", type=int, default=3000, help="articles in the simulated night (0: skip)")
     args = ap.parse_args()
+    cheap_path(args)
+    if args.enc_n:
+        encoder_figures(args.enc_n)
+    if args.night:
+        night(args.night)
 
+
+def encoder_figures(n: int) -> None:
+    """The encoder alone against the full analysis, on the same articles and windows."""
+    from nlp.analyze import ENCODE_MIN_P, Analyzer
+    from nlp.encoder import article_vectors, get_encoder
+    from nlp.normalize import clean_article
+
+    encoder = get_encoder()
+    if encoder is None:
+        from nlp.encoder import encoder_problem
+
+        print(f"encoder: not available ({encoder_problem()}); encoder figures skipped")
+        return
+    texts, origin = load_texts(n, local_share=0.5)
+    analyzer = Analyzer.load()
+    analyzer.analyze_many([("گرم", "گرم کردن شهرداری رشت", "")])  # load hazm, lexicons, the engine
+    t0 = time.perf_counter()
+    results = analyzer.analyze_many([(t, x, "") for t, x in texts])
+    full = time.perf_counter() - t0
+    # The encoder alone on exactly what the analysis encoded (items it did not rule out).
+    cleaned = [clean_article(t, "", x) for t, x in texts]
+    sparse = Analyzer.load(encoder=None).model.predict(cleaned)
+    todo = [c for c, p in zip(cleaned, sparse.municipal, strict=True) if p >= ENCODE_MIN_P]
+    t0 = time.perf_counter()
+    article_vectors(encoder, todo)
+    alone = time.perf_counter() - t0
+    encoded = sum(1 for a in results if a.embedding is not None)
+    print(f"encoder: {encoder.name}; {origin}; {n} articles, {encoded} encoded "
+          f"(the rest ruled out by the sparse model), {len(todo)} by the same rule here")
+    print(f"encoder alone: {n / alone:.1f} articles/s")
+    print(f"full analysis: {n / full:.1f} articles/s (ratio to encoder alone: {alone / full:.2f}×)")
+
+
+def night(n: int) -> None:
+    """`mediawatch process` on a fresh SQLite file holding `n` new articles: wall time and peak RSS."""
+    import resource
+    import subprocess
+    import tempfile
+
+    from mediawatch.records import Article, Scope, Source, SourceKind
+    from storage import open_store
+
+    texts, origin = load_texts(n, local_share=0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'night.sqlite'}"
+        store = open_store(url)
+        store.sync_sources([Source(id="bench", name="bench", homepage="https://bench.example",
+                                   kind=SourceKind.news_site, scope=Scope.gilan)])
+        now = datetime.now(UTC)
+        store.add_articles(Article(url=f"https://bench.example/{i}", source_id="bench", title=t, body=x,
+                                   fetched_at=now, published_at=now - timedelta(minutes=i))
+                           for i, (t, x) in enumerate(texts))
+        store.close()
+        env = {**os.environ, "MEDIAWATCH_DATA_DIR": tmp}
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "process", "--db", url], env=env,
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+        wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        print(f"night: `mediawatch process` failed ({done.returncode}): {done.stderr[-500:]}")
+        return
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"night: {origin}; `mediawatch process` → {done.stdout.strip().splitlines()[-1]}")
+    print(f"night of {n} articles: {wall:.0f} s")
+    print(f"peak RSS: {rss_mb:.0f} MB")
+
+
+def cheap_path(args: argparse.Namespace) -> None:
+    """Normalise + dedupe + classify with the sparse model: the figure against hazm alone."""
     from mediawatch.records import ClusterItem
     from nlp.dedup import cluster_stories
 

@@ -204,6 +204,7 @@ def build_morning(store: Store, day: date, *, adjust: Callable[[list[DigestItem]
         collection_unfinished=unfinished,
         current_sources=_current_sources(run, ran),
         unanalysed=store.count_unanalysed(start, end),
+        analysis_fallback=str((run.summary or {}).get("analysis_fallback", "")) if run is not None and ran else "",
     )
     return period, doc
 

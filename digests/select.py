@@ -190,6 +190,8 @@ class Digest:
     collection_unfinished: bool = False
     # Articles collected in the period but not analysed (a failed or interrupted analysis step): not in it.
     unanalysed: int = 0
+    # Why the night's analysis ran on the sparse fallback without the encoder ("" when it did not).
+    analysis_fallback: str = ""
     kind: str = "digest"
     workspace_url: str = ""  # the workspace's Today page, when MEDIAWATCH_PUBLIC_URL is set
 
@@ -516,6 +518,7 @@ def build_digest(
     collection_unfinished: bool = False,
     current_sources: Collection[str] | None = None,
     unanalysed: int = 0,
+    analysis_fallback: str = "",
 ) -> Digest:
     """The secretariat's morning digest of `items` (the period's analysed articles).
 
@@ -576,6 +579,7 @@ def build_digest(
         collection_ran=collection_ran,
         collection_unfinished=collection_unfinished,
         unanalysed=unanalysed,
+        analysis_fallback=analysis_fallback,
     )
 
 

@@ -46,6 +46,12 @@ SOURCES_NO_RUN = "در این بازه هیچ اجرای جمع‌آوری خب�
 SOURCES_ALL_UP = "همهٔ منابع در دسترس بودند."
 
 
+SPARSE_FALLBACK = (
+    "تحلیل خبرهای این بازه بدون مدل معنایی (رمزگذار جمله) انجام شد و دقت دسته‌بندی و تشخیص دغدغه‌ها "
+    "کمتر از معمول است؛ مسئول فنی گزارش اجرای شبانه را ببیند."
+)
+
+
 def unanalysed(n: int) -> str:
     """The notice for articles collected in the period that the digest could not include."""
     return (f"{fa_digits(n)} خبرِ جمع‌آوری‌شده در این بازه هنوز تحلیل نشده و در این گزارش نیامده است؛ "

@@ -64,13 +64,17 @@ def collect_source(source: Source, run_id: int, since: datetime | None, db_url: 
 
 
 @task(name="analyse-new-articles", cache_policy=NONE)
-def analyse(db_url: str | None) -> tuple[int, str]:
+def analyse(db_url: str | None) -> tuple[int, str, str]:
+    """(articles analysed, model version, why the encoder was not used or "")."""
     from nlp.analyze import Analyzer
+    from nlp.models_registry import active_model_dir
 
-    analyzer = Analyzer.load()
+    analyzer = Analyzer.load(active_model_dir())  # the version `mediawatch model use` chose, else the shipped one
+    if analyzer.fallback:
+        get_run_logger().warning("analysis without the encoder: %s", analyzer.fallback)
     store = _open(db_url)
     try:
-        return steps.analyse_step(store, analyzer), analyzer.model_version
+        return steps.analyse_step(store, analyzer), analyzer.model_version, analyzer.fallback or ""
     finally:
         store.close()
 
@@ -131,7 +135,7 @@ def nightly(
             result.reports.append(report)
             logger.warning("source %s failed: %s", source.id, report.fatal)
         # 3. understand, 4. stories
-        result.analysed, result.model_version = analyse(db_url)
+        result.analysed, result.model_version, result.analysis_fallback = analyse(db_url)
         result.clusters = cluster(db_url)
     except BaseException as exc:
         result.error = f"{type(exc).__name__}: {exc}"

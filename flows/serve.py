@@ -1,6 +1,6 @@
 """Schedules (Asia/Tehran): nightly 02:00 every day; digest 07:00 Saturday–Wednesday; weekly briefs
-Saturday 07:30. `mediawatch serve` serves all three from one process; prefect.yaml declares the same
-deployments for a Prefect server with workers on several machines.
+Saturday 07:30; retrain Friday 03:00. `mediawatch serve` serves all four from one process; prefect.yaml
+declares the same deployments for a Prefect server with workers on several machines.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from prefect.schedules import Cron
 
 from flows.digest import morning_digest, weekly_briefs
 from flows.nightly import nightly
+from flows.retrain import retrain
 
 TZ = "Asia/Tehran"
 # cron day-of-week: 0 = Sunday … 6 = Saturday; the Iranian working week runs Saturday to Wednesday.
@@ -17,11 +18,13 @@ SCHEDULES = {
     "nightly": "0 2 * * *",
     "morning-digest": "0 7 * * 6,0,1,2,3",
     "weekly-briefs": "30 7 * * 6",
+    # Friday (weekend) after the night's run: a promoted model re-analyses the archive on Saturday's night.
+    "retrain": "0 3 * * 5",
 }
 
 
 def deployments():
-    """The three deployments, each limited to one concurrent run so nights never overlap.
+    """The four deployments, each limited to one concurrent run so nights never overlap.
 
     The database comes from MEDIAWATCH_DB_URL in the serving process's environment, never from a
     deployment parameter: parameters are stored and shown by Prefect, and the URL may hold a password.
@@ -36,6 +39,8 @@ def deployments():
         weekly_briefs.to_deployment(name="weekly-briefs",
                                     schedules=[Cron(SCHEDULES["weekly-briefs"], timezone=TZ)],
                                     parameters=params, concurrency_limit=1, tags=["mediawatch"]),
+        retrain.to_deployment(name="retrain", schedules=[Cron(SCHEDULES["retrain"], timezone=TZ)],
+                              parameters=params, concurrency_limit=1, tags=["mediawatch"]),
     ]
 
 

@@ -37,6 +37,9 @@ class NightlyResult:
     analysed: int = 0
     clusters: int = 0
     model_version: str = ""
+    # Why the analysis ran without the encoder (sparse fallback), "" when it had it: said in the report
+    # and the digest, so a weaker night is never mistaken for a normal one.
+    analysis_fallback: str = ""
     error: str = ""  # set when a step after collection crashed: the night failed
 
     @property
@@ -65,6 +68,7 @@ class NightlyResult:
             "analysed": self.analysed,
             "clusters": self.clusters,
             "model_version": self.model_version,
+            **({"analysis_fallback": self.analysis_fallback} if self.analysis_fallback else {}),
             **({"error": self.error} if self.error else {}),
         }
 
@@ -97,7 +101,11 @@ def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: in
         nonlocal done
         if not pending:
             return
-        analyses = analyzer.analyze_many([(a.title, a.body, a.lead) for _, a in pending])
+        ids = [i for i, _ in pending]
+        # A vector stored by an earlier analysis (before a retrain) is reused: never encode twice.
+        stored = store.embeddings(ids, encoder=analyzer.encoder_name) if analyzer.encoder_name else {}
+        analyses = analyzer.analyze_many([(a.title, a.body, a.lead) for _, a in pending],
+                                         vectors=[stored.get(i) for i in ids])
         store.save_analyses(zip((i for i, _ in pending), analyses, strict=True))
         done += len(pending)
         if progress:
@@ -145,6 +153,9 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
         lines.append(
             f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
         )
+    if result.analysis_fallback:
+        lines += ["", f"**Analysed without the encoder (sparse fallback, lower quality):** "
+                  f"{md_escape(result.analysis_fallback)}."]
     if result.failed_sources:
         lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
     if result.error:

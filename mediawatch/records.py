@@ -193,6 +193,12 @@ class Analysis:
     key_sentence: str
     tone: Tone | None  # None when not municipal
     model_version: str
+    # Review priority (nlp.analyze.uncertainty): 0 = sure, 1 = a coin toss; the review queue sorts on it.
+    uncertainty: float = 0.0
+    # The encoder's vector of the article (float16 bytes, nlp.encoder.encode_vector) with the encoder's
+    # name; None when the article was not encoded (encoder unavailable, or surely out of scope).
+    embedding: bytes | None = field(default=None, repr=False, compare=False)
+    encoder: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +211,8 @@ class ClusterItem:
     fetched_at: datetime
     norm_title: str
     norm_body: str
+    # The stored encoder vector (float16 bytes) when the article has one; stories use it where present.
+    embedding: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     # Where digests and briefs are archived, one folder per Jalali date; empty means <data_dir>/digests.
     digest_dir: Path | None = None
 
+    # --- learning from the committee (flows/retrain.py) ------------------------------------------
+    # The labelled file the weekly retrain learns from (with the corrections); empty means
+    # ../shared/data/train.jsonl beside the checkout (nlp.train.shared_data_dir()).
+    labels_file: Path | None = None
+    # Whether the retrain fits the encoder-backed joint model. False (sparse only) is for machines where
+    # the encoder cannot run and for tests: a sparse candidate is then compared with the current model.
+    retrain_encoder: bool = True
+
     # --- politeness (scrapers) -----------------------------------------------------------------
     # Sent with every request so a webmaster can see who we are and reach us.
     contact_url: str = PROJECT_URL

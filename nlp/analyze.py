@@ -17,19 +17,25 @@ import numpy as np
 
 from mediawatch.errors import MediawatchError
 from mediawatch.records import Analysis, Domain, Tone
-from nlp.classify import MUNICIPAL_DOMAINS, MUNICIPAL_THRESHOLD, TONES, Model
+from nlp.classify import MUNICIPAL_DOMAINS, MUNICIPAL_THRESHOLD, TONES, Model, Predictions
+from nlp.encoder import Encoder, article_vectors, decode_vector, encode_vector, encoder_problem, get_encoder
 from nlp.features import article_places
 from nlp.lexicon import LexiconIndex, load_terms
 from nlp.normalize import clean_article, fold
 from nlp.places import is_rasht
 
-__all__ = ["MODEL_DIR", "Analyzer", "ModelNotFoundError", "key_sentence"]
+__all__ = ["MODEL_DIR", "SPARSE_ONLY", "Analyzer", "ModelNotFoundError", "key_sentence", "uncertainty"]
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "model.pkl.zlib"  # pickle (protocol 5) + zlib: C unpickler, ~10× faster to load than joblib's
 LEGACY_MODEL_FILE = "model.joblib"  # models written before the switch still load
 CONCERN_THRESHOLD = 0.5  # P(concern) at or above this → concern
 SECONDARY_MIN = 0.2  # a second domain is named only when its share of the municipal score is ≥ 0.2
+# Items the sparse model gives P(municipal) below this are not encoded: they are out of scope (sport,
+# national politics) and the joint model agrees on them (CV: model card), so a night spends the
+# encoder's ~80 ms per article only where it can change a judgement.
+ENCODE_MIN_P = 0.05
+SPARSE_ONLY = "sparse-only"  # model_version suffix when the encoder could not be used
 
 _SENTENCE = re.compile(r"(?<=[.!؟?])\s+|\n+")
 
@@ -41,6 +47,45 @@ class ModelNotFoundError(MediawatchError):
 @functools.cache
 def _key_sentence_index() -> LexiconIndex:
     return LexiconIndex({"concern": load_terms("concern_markers"), "actors": load_terms("concern_actors")})
+
+
+# How close the two halves of an explicit criticism stand (in words): «انتقاد شدید شهروندان از
+# شهرداری» puts the municipality 4 words after the complaint; further apart, the complaint is usually
+# aimed at someone else (the council criticising the governor, residents at the water company).
+CRITICISM_SPAN = 5
+FAILURE_SPAN = 8
+# Who the criticism must be aimed at: the municipality itself (not the council, which often criticises
+# others, nor «شهروندان», who are usually the critics).
+_CITY_MANAGEMENT = ("شهرداری", "شهرداری ها", "شهردار", "مدیریت شهری")
+_AT = {"از", "به"}  # «انتقاد از شهرداری», «اعتراض به شهرداری»
+
+
+@functools.cache
+def _criticism_index() -> LexiconIndex:
+    return LexiconIndex({"criticism": load_terms("tone_criticism"), "failure": load_terms("tone_failure"),
+                         "municipal": _CITY_MANAGEMENT})
+
+
+def criticises_municipality(title: str, text: str) -> bool:
+    """Rule: explicit criticism of city management in the title (or the opening sentence when there is
+    no title): a complaint word followed within CRITICISM_SPAN words by a municipal marker («انتقاد
+    شدید شهروندان از شهرداری رشت»), or a municipal marker followed within FAILURE_SPAN words by what it
+    failed to do («شهرداری … هیچ کاری نکرده»).
+
+    GUIDELINE §5 makes such an item negative; the tone model, trained on few explicit cases, sometimes
+    read the municipality's name and project words as praise, so the rule decides where it applies.
+    """
+    head = fold(title.strip() or _SENTENCE.split(text.strip(), maxsplit=1)[0][:300])
+    index = _criticism_index()
+    criticism, failure, municipal = index.scan(head)
+    words = index.tokens(head)
+    for m_start, _m_end, _t in municipal:
+        aimed = m_start > 0 and m_start <= len(words) and words[m_start - 1] in _AT
+        if aimed and any(0 < m_start - c_start <= CRITICISM_SPAN for c_start, _e, _c in criticism):
+            return True
+        if any(0 < f_start - m_start <= FAILURE_SPAN for f_start, _e, _f in failure):
+            return True
+    return False
 
 
 def key_sentence(title: str, text: str) -> str:
@@ -81,18 +126,45 @@ def _pool_work(chunk: list[tuple[str, str, str]]) -> list[Analysis]:
 class Analyzer:
     """The shipped model plus the rules around it; thread-safe for prediction."""
 
-    def __init__(self, model: Model, model_version: str) -> None:
+    def __init__(self, model: Model, model_version: str, encoder: Encoder | bool | None = True) -> None:
+        """`encoder`: True = the process-wide one (`nlp.encoder.get_encoder()`), None/False = none, or
+        an Encoder. A model fitted without vectors never uses one.
+
+        `model_version` names the model and how it ran: «<version>+<encoder name>» with the encoder,
+        «<version>+sparse-only» when a model fitted with vectors had to fall back (`fallback` says why).
+        """
         self.model = model
-        self.model_version = model_version
+        self.base_version = model_version
+        self.fallback: str | None = None  # why the encoder is not used, when the model wants one
+        self.encoder: Encoder | None = None
+        if getattr(model, "uses_encoder", False):
+            enc = get_encoder() if encoder is True else (encoder or None)
+            if enc is None:
+                self.fallback = encoder_problem() or "no encoder was given"
+            elif enc.name != model.encoder_name:
+                self.fallback = (f"the model was trained with encoder {model.encoder_name}, "
+                                 f"but {enc.name} is installed")
+            else:
+                self.encoder = enc
+            suffix = enc.name if self.encoder is not None and enc is not None else SPARSE_ONLY
+            self.model_version = f"{model_version}+{suffix}"
+        else:
+            self.model_version = model_version
         self._pool = None  # multiprocessing pool for large batches, made on first use
         self._pool_n = 0
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k != "_pool"} | {"_pool": None, "_pool_n": 0}
 
+    @property
+    def encoder_name(self) -> str:
+        """The encoder in use ("" when none)."""
+        return self.encoder.name if self.encoder is not None else ""
+
     @classmethod
-    def load(cls, model_dir: Path | None = None) -> Analyzer:
-        """Load the model from `model_dir` (default: the one shipped in nlp/models/)."""
+    def load(cls, model_dir: Path | None = None, *, encoder: Encoder | bool | None = True) -> Analyzer:
+        """Load the model from `model_dir` (default: the one shipped in nlp/models/); `encoder` as in
+        `Analyzer(...)` (None: the sparse model only, e.g. for the cheap path's benchmark)."""
         directory = Path(model_dir) if model_dir else MODEL_DIR
         path = directory / MODEL_FILE
         legacy = directory / LEGACY_MODEL_FILE
@@ -114,26 +186,30 @@ class Analyzer:
             ) from exc
         meta_path = directory / "model.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        return cls(model, meta.get("version", "unknown"))
+        return cls(model, meta.get("version", "unknown"), encoder=encoder)
 
     def analyze(self, title: str, text: str, lead: str = "") -> Analysis:
         """Analyse one article (original text; normalised here)."""
         return self.analyze_many([(title, text, lead)])[0]
 
-    def analyze_many(self, items: Sequence[tuple[str, str, str]], *, workers: int | None = None) -> list[Analysis]:
+    def analyze_many(self, items: Sequence[tuple[str, str, str]], *, workers: int | None = None,
+                     vectors: Sequence[bytes | None] | None = None) -> list[Analysis]:
         """Analyse a batch of (title, text, lead) articles; one vectorised pass through the models.
 
         Batches of at least PARALLEL_MIN items are split over `workers` forked processes (default: up
         to 2, the CPU count) when this process is single-threaded (forking a threaded process is unsafe);
         smaller batches and threaded callers run here. `workers=1` forces a single process.
+        `vectors`: stored article vectors aligned with `items` (see `analyze_normalized`).
         """
         if not items:
             return []
-        n = _pool_size(len(items), workers)
+        # With the encoder the batch stays in this process: encoding dominates and the engine already
+        # uses every core; forking would only add copies of the model.
+        n = 1 if self.encoder is not None else _pool_size(len(items), workers)
         if n > 1:
             return self._analyze_in_pool(list(items), n)
         cleaned = [clean_article(t or "", lead or "", x or "") for t, x, lead in items]
-        return self.analyze_normalized(cleaned)
+        return self.analyze_normalized(cleaned, vectors)
 
     def _analyze_in_pool(self, items: list[tuple[str, str, str]], n: int) -> list[Analysis]:
         global _POOL_ANALYZER
@@ -152,19 +228,40 @@ class Analyzer:
         chunks = [items[i : i + step] for i in range(0, len(items), step)]
         return [a for part in self._pool.map(_pool_work, chunks) for a in part]
 
-    def analyze_normalized(self, cleaned: Sequence[tuple[str, str]]) -> list[Analysis]:
-        """Analyse already-cleaned (norm_title, norm_body) pairs."""
+    def analyze_normalized(self, cleaned: Sequence[tuple[str, str]],
+                           vectors: Sequence[bytes | None] | None = None) -> list[Analysis]:
+        """Analyse already-cleaned (norm_title, norm_body) pairs.
+
+        `vectors`: stored article vectors (float16 bytes, or None) aligned with `cleaned`; items without
+        one are encoded here unless the sparse model is sure they are out of scope (ENCODE_MIN_P).
+        """
         if not cleaned:
             return []
-        pred = self.model.predict(cleaned)
+        feats = self.model.features(cleaned)
+        pred = self.model.predict(cleaned, features=feats)
+        blobs: list[bytes | None] = list(vectors) if vectors is not None else [None] * len(cleaned)
+        if self.encoder is not None:
+            todo = [i for i, b in enumerate(blobs) if b is None and pred.municipal[i] >= ENCODE_MIN_P]
+            if todo:
+                fresh = article_vectors(self.encoder, [cleaned[i] for i in todo])
+                for i, v in zip(todo, fresh, strict=True):
+                    blobs[i] = encode_vector(v)
+            have = [i for i, b in enumerate(blobs) if b is not None]
+            if have:
+                mat = np.vstack([decode_vector(blobs[i]) for i in have])  # type: ignore[arg-type]
+                sub = (feats[0][have], feats[1][have], feats[2][have])
+                joint = self.model.predict([cleaned[i] for i in have], mat, features=sub)
+                _assign(pred, joint, have)
+        else:
+            blobs = [None] * len(cleaned)  # vectors of another encoder (or none) are not ours to store
         out = []
         for i, (title, body) in enumerate(cleaned):
             out.append(self._one(title, body, float(pred.municipal[i]), pred.domain[i], float(pred.concern[i]),
-                                 pred.tone[i]))
+                                 pred.tone[i], blobs[i]))
         return out
 
     def _one(self, title: str, body: str, p_mun: float, p_dom: np.ndarray, p_con: float,
-             p_tone: np.ndarray) -> Analysis:
+             p_tone: np.ndarray, blob: bytes | None = None) -> Analysis:
         municipal = p_mun >= MUNICIPAL_THRESHOLD
         scores = {d: round(float(p_mun * p), 4) for d, p in zip(MUNICIPAL_DOMAINS, p_dom, strict=True)}
         scores["other"] = round(1.0 - p_mun, 4)
@@ -173,7 +270,7 @@ class Analyzer:
             domain = Domain(MUNICIPAL_DOMAINS[order[0]])
             second = MUNICIPAL_DOMAINS[order[1]]
             secondary = Domain(second) if p_dom[order[1]] >= SECONDARY_MIN else None
-            tone = Tone(TONES[int(np.argmax(p_tone))])
+            tone = Tone.negative if criticises_municipality(title, body) else Tone(TONES[int(np.argmax(p_tone))])
         else:
             domain, secondary, tone = Domain.other, None, None
         places = article_places(title, body)
@@ -193,4 +290,31 @@ class Analyzer:
             key_sentence=key_sentence(title, body) if concern else "",
             tone=tone,
             model_version=self.model_version,
+            uncertainty=uncertainty(p_mun, p_dom, p_con),
+            embedding=blob,
+            encoder=self.encoder_name if blob is not None else "",
         )
+
+
+def _assign(pred: Predictions, part: Predictions, rows: Sequence[int]) -> None:
+    """Overwrite the rows `rows` of `pred` with `part` (the joint model's scores for those items)."""
+    idx = np.asarray(rows)
+    pred.municipal[idx] = part.municipal
+    pred.domain[idx] = part.domain
+    pred.concern[idx] = part.concern
+    pred.tone[idx] = part.tone
+
+
+def uncertainty(p_mun: float, p_dom: np.ndarray, p_con: float) -> float:
+    """How much a person should look at a judgement: 0 = the model is sure, 1 = a coin toss.
+
+    The largest of three doubts: municipal or not (1 − |2·P(municipal) − 1|); for items that are
+    municipal or nearly so (P ≥ 0.25), the working group (1 − the margin between the two likeliest groups)
+    and the concern (1 − |2·P(concern) − 1|). The review queue lists the highest first.
+    """
+    doubts = [1.0 - abs(2.0 * p_mun - 1.0)]
+    if p_mun >= 0.25:
+        top = np.sort(np.asarray(p_dom, dtype=float))[::-1]
+        doubts.append(1.0 - float(top[0] - (top[1] if len(top) > 1 else 0.0)))
+        doubts.append(1.0 - abs(2.0 * p_con - 1.0))
+    return round(max(doubts), 4)

@@ -1,10 +1,15 @@
-"""The classifier: hierarchical scikit-learn models over word and character n-grams plus lexicon features.
+"""The classifier: hierarchical scikit-learn models over n-grams, lexicon features and encoder vectors.
 
 Representation: TF-IDF of word 1–2-grams and char_wb 2–5-grams of «title title text» (the title counts
 twice), next to the standardised lexicon features of `nlp.features` (working-group vocabulary hits,
-organisation → working group, concern/PR markers, Rasht evidence).
+organisation → working group, concern/PR markers, Rasht evidence) and, when an encoder is available,
+the article's sentence-encoder vector (`nlp.encoder.article_vectors`: the title and the opening window,
+each L2-normalised) as dense columns.
 Models: municipal yes/no (linear SVM, calibrated), then the domain among municipal items (linear SVM,
 calibrated), concern (logistic regression) and tone among municipal items (logistic regression).
+Every model is fitted twice: on the joint matrix (n-grams + lexicon + vector) and on the sparse matrix
+alone, the fallback for machines where the encoder cannot load. Concern and tone also blend in a
+logistic regression on the vector alone (`BLEND`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,15 @@ CONCERN_C = 10.0
 CONCERN_LEXICON_WEIGHT = 0.2  # concern leans more on marker counts than domain does
 TONE_C = 10.0
 MUNICIPAL_THRESHOLD = 0.5  # P(municipal) at or above this → municipal
+# Encoder vectors next to the n-grams (CV on train.jsonl, model card): the vector columns scaled by
+# EMBED_WEIGHT in the municipal/domain/tone matrix (0.3: +0.008 domain F1, 1.0: +0.024, 2.0: +0.004)
+# and by EMBED_WEIGHT_CONCERN in the concern matrix, which leans more on meaning than on words.
+EMBED_WEIGHT = 1.0
+EMBED_WEIGHT_CONCERN = 2.5
+# Share of the joint model in each final probability; the rest comes from a logistic regression on the
+# vector alone (C = EMBED_HEAD_C). 1.0 = joint model only.
+BLEND = {"municipal": 1.0, "domain": 1.0, "concern": 0.7, "tone": 0.85}
+EMBED_HEAD_C = 10.0
 
 
 def _char_doc(doc: str) -> str:
@@ -65,8 +79,22 @@ class Predictions:
     tone: np.ndarray
 
 
+class _Heads:
+    """The four task models fitted on one kind of matrix (sparse, joint, or vector-only)."""
+
+    def __init__(self) -> None:
+        self.municipal = None
+        self.domain = None
+        self.concern = None
+        self.tone = None
+
+
 class Model:
     """The fitted models and vectorisers; pickled (zlib) as the shipped model."""
+
+    encoder_name: str = ""  # the encoder the joint models were fitted with; "" = sparse only
+    joint: _Heads | None = None
+    vector: _Heads | None = None
 
     def __init__(self) -> None:
         self.word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
@@ -98,8 +126,13 @@ class Model:
         return hstack([x, csr_matrix(actor * LEXICON_WEIGHT)]).tocsr()
 
     # -- training ---------------------------------------------------------------------------------
-    def fit(self, items: Sequence[tuple[str, str]], labels: Sequence[dict]) -> Model:
-        """Fit every model on normalised (title, text) items and their label dicts."""
+    def fit(self, items: Sequence[tuple[str, str]], labels: Sequence[dict], vectors: np.ndarray | None = None,
+            encoder_name: str = "") -> Model:
+        """Fit every model on normalised (title, text) items and their label dicts.
+
+        With `vectors` (one row per item, from `nlp.encoder.article_vectors`) the joint and vector-only
+        models are fitted too, and `encoder_name` is recorded: predictions then need the same encoder.
+        """
         docs = [doc_text(t, x) for t, x in items]
         lex = lexicon_features(items)
         self.word.fit(docs)
@@ -113,32 +146,92 @@ class Model:
         y_dom = np.array([r["domain"] for r in labels])
         y_con = np.array([bool(r["concern"]) for r in labels])
         y_tone = np.array([r.get("tone") or "neutral" for r in labels])
-        self.municipal_model = _svm(y_mun).fit(self._municipal_matrix(x, items), y_mun)
         mi = np.nonzero(y_mun)[0]
+        xm = self._municipal_matrix(x, items)
+        self.municipal_model = _svm(y_mun).fit(xm, y_mun)
         self.domain_model = _svm(y_dom[mi]).fit(x[mi], y_dom[mi])
-        self.concern_model = LogisticRegression(C=CONCERN_C, class_weight="balanced", max_iter=3000).fit(xc, y_con)
-        self.tone_model = LogisticRegression(C=TONE_C, class_weight="balanced", max_iter=3000).fit(
-            x[mi], y_tone[mi])
+        self.concern_model = _logistic(CONCERN_C).fit(xc, y_con)
+        self.tone_model = _logistic(TONE_C).fit(x[mi], y_tone[mi])
+        if vectors is not None:
+            self.encoder_name = encoder_name or "unknown"
+            xj, xmj, xcj = _with_vectors(x, xm, xc, vectors)
+            self.joint = _Heads()
+            self.joint.municipal = _svm(y_mun).fit(xmj, y_mun)
+            self.joint.domain = _svm(y_dom[mi]).fit(xj[mi], y_dom[mi])
+            self.joint.concern = _logistic(CONCERN_C).fit(xcj, y_con)
+            self.joint.tone = _logistic(TONE_C).fit(xj[mi], y_tone[mi])
+            self.vector = _Heads()
+            if BLEND["municipal"] < 1:
+                self.vector.municipal = _logistic(EMBED_HEAD_C).fit(vectors, y_mun)
+            if BLEND["domain"] < 1:
+                self.vector.domain = _logistic(EMBED_HEAD_C).fit(vectors[mi], y_dom[mi])
+            if BLEND["concern"] < 1:
+                self.vector.concern = _logistic(EMBED_HEAD_C).fit(vectors, y_con)
+            if BLEND["tone"] < 1:
+                self.vector.tone = _logistic(EMBED_HEAD_C).fit(vectors[mi], y_tone[mi])
         return self
 
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether this model was fitted with encoder vectors (and can use them)."""
+        return self.joint is not None
+
     # -- prediction -------------------------------------------------------------------------------
-    def predict(self, items: Sequence[tuple[str, str]]) -> Predictions:
-        """Scores for normalised (title, text) items."""
+    def features(self, items: Sequence[tuple[str, str]]):
+        """(domain matrix, municipal matrix, concern matrix) of normalised (title, text) items."""
         docs = [doc_text(t, x) for t, x in items]
-        lex = lexicon_features(items)
-        x, xc = self._matrices(docs, lex)
-        mun = _proba_of(self.municipal_model, self._municipal_matrix(x, items), True)
-        dom = np.zeros((len(items), len(MUNICIPAL_DOMAINS)))
-        p = self.domain_model.predict_proba(x)
-        for k, c in enumerate(self.domain_model.classes_):
-            if c in MUNICIPAL_DOMAINS:
-                dom[:, MUNICIPAL_DOMAINS.index(c)] = p[:, k]
-        con = _proba_of(self.concern_model, xc, True)
-        tone = np.zeros((len(items), len(TONES)))
-        pt = self.tone_model.predict_proba(x)
-        for k, c in enumerate(self.tone_model.classes_):
-            tone[:, TONES.index(c)] = pt[:, k]
-        return Predictions(municipal=mun, domain=dom, concern=con, tone=tone)
+        x, xc = self._matrices(docs, lexicon_features(items))
+        return x, self._municipal_matrix(x, items), xc
+
+    def predict(self, items: Sequence[tuple[str, str]], vectors: np.ndarray | None = None,
+                features=None) -> Predictions:
+        """Scores for normalised (title, text) items; with `vectors` (and a model fitted with them) the
+        joint models decide, else the sparse ones. `features` reuses `self.features(items)`."""
+        x, xm, xc = features if features is not None else self.features(items)
+        if vectors is None or self.joint is None:
+            return Predictions(municipal=_proba_of(self.municipal_model, xm, True),
+                               domain=_class_proba(self.domain_model, x, MUNICIPAL_DOMAINS),
+                               concern=_proba_of(self.concern_model, xc, True),
+                               tone=_class_proba(self.tone_model, x, TONES))
+        xj, xmj, xcj = _with_vectors(x, xm, xc, vectors)
+        j, v = self.joint, self.vector
+        return Predictions(
+            municipal=_blend("municipal", _proba_of(j.municipal, xmj, True),
+                             v and v.municipal and _proba_of(v.municipal, vectors, True)),
+            domain=_blend("domain", _class_proba(j.domain, xj, MUNICIPAL_DOMAINS),
+                          v and v.domain and _class_proba(v.domain, vectors, MUNICIPAL_DOMAINS)),
+            concern=_blend("concern", _proba_of(j.concern, xcj, True),
+                           v and v.concern and _proba_of(v.concern, vectors, True)),
+            tone=_blend("tone", _class_proba(j.tone, xj, TONES), v and v.tone and _class_proba(v.tone, vectors, TONES)),
+        )
+
+
+def _with_vectors(x, xm, xc, vectors: np.ndarray):
+    """The joint matrices: the sparse ones with the vector columns appended (weighted)."""
+    dense = csr_matrix(np.asarray(vectors, dtype=np.float32) * EMBED_WEIGHT)
+    dense_c = csr_matrix(np.asarray(vectors, dtype=np.float32) * EMBED_WEIGHT_CONCERN)
+    return hstack([x, dense]).tocsr(), hstack([xm, dense]).tocsr(), hstack([xc, dense_c]).tocsr()
+
+
+def _blend(task: str, joint: np.ndarray, vector_only) -> np.ndarray:
+    w = BLEND[task]
+    if vector_only is None or vector_only is False or w >= 1:
+        return joint
+    return w * joint + (1 - w) * vector_only
+
+
+def _class_proba(model, x, classes: Sequence[str]) -> np.ndarray:
+    """P(class) in the order of `classes` (a class the model never saw gets 0)."""
+    out = np.zeros((x.shape[0], len(classes)))
+    p = model.predict_proba(x)
+    for k, c in enumerate(model.classes_):
+        if c in classes:
+            out[:, classes.index(c)] = p[:, k]
+    return out
+
+
+def _logistic(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
 
 
 def _svm(y: np.ndarray) -> CalibratedClassifierCV:

@@ -66,6 +66,11 @@ class LexiconIndex:
                     entries.append((k, term))
                 self._prefixes.update(key[:i] for i in range(1, len(key) + 1))
 
+    @staticmethod
+    def tokens(folded: str) -> list[str]:
+        """The tokens `scan` counts in (its hit positions index this list)."""
+        return _SPLIT.split(folded)[0::2]
+
     def scan(self, folded: str) -> list[list[tuple[int, int, str]]]:
         """Per list (in `names` order): (first token, end token, canonical term) hits in text order."""
         return self._scan(_SPLIT.split(folded))

@@ -19,6 +19,7 @@ from nlp.normalize import fold, normalize
 __all__ = ["RASHT", "find_places", "gazetteer_names", "is_rasht", "places_from_names", "rasht_evidence"]
 
 RASHT = "رشت"
+_PROVINCE = "گیلان"  # the province's own name is not another town
 
 # Lists whose names are places in or around the city of Rasht itself.
 _RASHT_LISTS = (
@@ -113,10 +114,20 @@ def _muni_re() -> re.Pattern[str]:
 
 
 def is_rasht(title: str, text: str, places: tuple[str, ...] | None = None) -> bool:
-    """Rule: the article concerns Rasht (named in the title, datelined there, or its municipality)."""
+    """Rule: the article concerns Rasht (named in the title, datelined there, or its municipality).
+
+    A single passing «رشت» next to other Gilan towns, with no Rasht street or district, is a list of
+    towns (GUIDELINE §3: other towns are not Rasht unless Rasht is a main subject): not Rasht. On the
+    municipal items of train.jsonl this exception took rasht F1 from 0.974 to 0.980.
+    """
+    if places is None:
+        places = find_places(f"{title}\n{text}")
     ev = rasht_evidence(title, text, places)
-    if ev["rasht_title"] or ev["rasht_municipality"] or ev["rasht_dateline"]:
+    if ev["rasht_title"] or ev["rasht_municipality"] or ev["rasht_dateline"] or ev["rasht_count"] >= 2:
         return True
-    if ev["rasht_count"] >= 2 or ev["rasht_head"]:
+    gilan_towns = _gazetteer()[2] - {_PROVINCE}
+    if ev["rasht_count"] == 1 and not ev["rasht_places_specific"] and any(p in gilan_towns for p in places):
+        return False
+    if ev["rasht_head"]:
         return True
     return bool(ev["rasht_count"] >= 1 and ev["rasht_places_specific"] >= 1)

@@ -22,6 +22,7 @@ from mediawatch.records import Domain, Tone
 from mediawatch.settings import PROJECT_ROOT
 from nlp.analyze import LEGACY_MODEL_FILE, MODEL_DIR, MODEL_FILE, Analyzer
 from nlp.classify import Model
+from nlp.encoder import CachedEncoder, Encoder, article_vectors, get_encoder
 from nlp.normalize import clean_article
 
 __all__ = ["Metrics", "cross_validate", "evaluate", "load_labels", "shared_data_dir", "train_model"]
@@ -77,11 +78,37 @@ def clean_rows(rows: Sequence[dict]) -> list[tuple[str, str]]:
     return [clean_article(r.get("title") or "", r.get("lead") or "", r["text"]) for r in rows]
 
 
-def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequence[str] = ()) -> Path:
-    """Fit on all rows and write model.pkl.zlib + model.json into `out_dir`; the model path."""
+def encoder_for_training(encoder: Encoder | bool | None = True) -> CachedEncoder | None:
+    """The encoder training and CV use, behind a cache file in the data dir (None: sparse only).
+
+    True = the process-wide encoder (None when it cannot load: the model is then sparse only).
+    """
+    enc = get_encoder() if encoder is True else (encoder or None)
+    if enc is None:
+        return None
+    if isinstance(enc, CachedEncoder):
+        return enc
+    from mediawatch.settings import get_settings
+
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in enc.name)
+    return CachedEncoder(enc, get_settings().data_dir / "cache" / f"vectors-{safe}.npz")
+
+
+def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequence[str] = (),
+                encoder: Encoder | bool | None = True) -> Path:
+    """Fit on all rows and write model.pkl.zlib + model.json into `out_dir`; the model path.
+
+    With an encoder (default: the process-wide one, when it loads) the joint models are fitted too.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = Model().fit(clean_rows(rows), rows)
+    cleaned = clean_rows(rows)
+    enc = encoder_for_training(encoder)
+    vectors = None
+    if enc is not None:
+        vectors = article_vectors(enc, cleaned)
+        enc.save()
+    model = Model().fit(cleaned, rows, vectors, enc.name if enc else "")
     path = out_dir / MODEL_FILE
     blob = zlib.compress(pickle.dumps(model, protocol=5), 3)
     digest = hashlib.sha1(blob).hexdigest()[:8]
@@ -90,6 +117,7 @@ def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequen
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "items": len(rows),
         "sources": list(sources),
+        "encoder": model.encoder_name,
     }
     # Written aside then renamed: a run killed half-way leaves the previous model whole, never a torn one.
     _replace(path, blob)
@@ -157,17 +185,31 @@ def evaluate(analyzer: Analyzer, rows: Sequence[dict]) -> Metrics:
     return metrics(rows, analyzer.analyze_normalized(clean_rows(rows)))
 
 
-def _fold(cleaned: Sequence[tuple[str, str]], rows: Sequence[dict], tr, te) -> list:
-    model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr])
-    return Analyzer(model, "cv").analyze_normalized([cleaned[i] for i in te])
+def _fold(cleaned: Sequence[tuple[str, str]], rows: Sequence[dict], tr, te,
+          vectors: np.ndarray | None = None, enc: CachedEncoder | None = None) -> list:
+    model = Model().fit([cleaned[i] for i in tr], [rows[i] for i in tr],
+                        None if vectors is None else vectors[tr], enc.name if enc else "")
+    # The held-out items go through the analyzer as a night's articles would: encoded (from the cache)
+    # only when the sparse model does not rule them out.
+    return Analyzer(model, "cv", encoder=enc).analyze_normalized([cleaned[i] for i in te])
 
 
 def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_SEED,
-                   progress: Callable[[int], None] | None = None, n_jobs: int = 1) -> Metrics:
-    """Stratified k-fold CV: every model, vocabulary and scaler is fitted inside the training folds."""
+                   progress: Callable[[int], None] | None = None, n_jobs: int = 1,
+                   encoder: Encoder | bool | None = True) -> Metrics:
+    """Stratified k-fold CV: every model, vocabulary and scaler is fitted inside the training folds.
+
+    The encoder (default: the process-wide one; None/False = sparse only) is a fixed, pre-trained
+    function of the text, so every item is encoded once up front; nothing is fitted on held-out items.
+    """
     from joblib import Parallel, delayed
 
     cleaned = clean_rows(rows)
+    enc = encoder_for_training(encoder)
+    vectors = None
+    if enc is not None:
+        vectors = article_vectors(enc, cleaned)
+        enc.save()
     y = np.array([r["domain"] for r in rows])
     preds: list = [None] * len(rows)
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -175,11 +217,11 @@ def cross_validate(rows: Sequence[dict], folds: int = CV_FOLDS, seed: int = CV_S
     if n_jobs == 1:
         results = []
         for k, (tr, te) in enumerate(splits):
-            results.append(_fold(cleaned, rows, tr, te))
+            results.append(_fold(cleaned, rows, tr, te, vectors, enc))
             if progress:
                 progress(k + 1)
     else:
-        results = Parallel(n_jobs=n_jobs)(delayed(_fold)(cleaned, rows, tr, te) for tr, te in splits)
+        results = Parallel(n_jobs=n_jobs)(delayed(_fold)(cleaned, rows, tr, te, vectors, enc) for tr, te in splits)
         if progress:
             progress(len(splits))
     for (_tr, te), fold_preds in zip(splits, results, strict=True):

@@ -7,13 +7,16 @@ process killed mid-batch loses only its uncommitted rows and a rerun completes t
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, Select, bindparam, delete, exists, func, not_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
@@ -47,6 +50,7 @@ from storage.schema import (
     clusters,
     corrections,
     digests,
+    embeddings,
     feed_state,
     fetch_log,
     run_reports,
@@ -62,6 +66,10 @@ BATCH_ROWS = 500
 FILTERED_MEMORY_DAYS = 30
 # Rows fetched per query when streaming (articles_to_analyse, export): keeps memory flat.
 STREAM_CHUNK = 1000
+# Vectors read per query by similar_articles: 10,000 × 384 float16 ≈ 7.7 MB of bytes (+ 15 MB as float32;
+# twice both for title + window vectors) at a time, so a 90-day window of 10^5 articles never sits in
+# memory whole.
+VECTOR_CHUNK = 10_000
 # Fields a person may correct, and the values each accepts.
 CORRECTABLE_FIELDS = ("municipal", "domain", "secondary", "rasht", "concern", "tone")
 
@@ -112,6 +120,21 @@ class SearchHit:
     @property
     def seen_at(self) -> datetime:
         return self.published_at or self.fetched_at
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One article in the review queue (`Store.review_queue`)."""
+
+    article_id: int
+    url: str
+    title: str
+    source_id: str
+    source_name: str
+    seen_at: datetime
+    domain: str
+    concern: bool
+    uncertainty: float | None
 
 
 @dataclass(slots=True)
@@ -268,6 +291,9 @@ class Store:
                               .returning(analyses.c.id, analyses.c.article_id))
         self._set_current = (update(articles).where(articles.c.id == bindparam("aid"))
                              .values(analysis_id=bindparam("anid")))
+        # An article's vector is stored once: a later analysis (new model) reuses it, never re-encodes.
+        self._ins_embedding = (self._insert(embeddings)
+                               .on_conflict_do_nothing(index_elements=[embeddings.c.article_id]))
         from storage.workspace import Workspace
 
         self.workspace = Workspace(self)  # accounts, sessions, referrals, audit log: storage/workspace.py
@@ -525,12 +551,17 @@ class Store:
                 "domain_scores": {str(k): float(v) for k, v in a.domain_scores.items()},
                 "secondary": str(a.secondary) if a.secondary else None, "rasht": a.rasht,
                 "places": list(a.places), "concern": a.concern, "concern_score": float(a.concern_score),
-                "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None} for article_id, a in chunk]
+                "key_sentence": a.key_sentence, "tone": str(a.tone) if a.tone else None,
+                "uncertainty": float(a.uncertainty)} for article_id, a in chunk]
+            vectors = [{"article_id": article_id, "encoder": a.encoder, "vector": a.embedding}
+                       for article_id, a in chunk if a.embedding is not None]
             try:
                 with self._write() as c:
                     current = [{"aid": r.article_id, "anid": r.id} for r in c.execute(self._ins_analysis, params)]
                     if current:
                         c.execute(self._set_current, current)
+                    if vectors:
+                        c.execute(self._ins_embedding, vectors)
             except IntegrityError as exc:
                 wanted = {p["article_id"] for p in params}
                 with self._read() as c:
@@ -539,6 +570,17 @@ class Store:
                 raise StoreError(f"cannot save analyses: no such article(s) {missing} ({exc.orig})") from exc
             saved += len(current)
         return saved
+
+    def embeddings(self, article_ids: Iterable[int], *, encoder: str | None = None) -> dict[int, bytes]:
+        """Stored encoder vectors (float16 bytes) of these articles, by id; only `encoder`'s when given."""
+        out: dict[int, bytes] = {}
+        for chunk in _chunks(article_ids, BATCH_ROWS):
+            q = select(embeddings.c.article_id, embeddings.c.vector).where(embeddings.c.article_id.in_(chunk))
+            if encoder:
+                q = q.where(embeddings.c.encoder == encoder)
+            with self._read() as c:
+                out.update({r.article_id: r.vector for r in c.execute(q)})
+        return out
 
     def count_unanalysed(self, since: datetime, until: datetime) -> int:
         """Articles seen in [since, until) that have no analysis yet (absent from digests until analysed)."""
@@ -551,16 +593,23 @@ class Store:
         return articles.join(analyses, analyses.c.id == articles.c.analysis_id)
 
     def cluster_items(self, since: datetime, until: datetime) -> list[ClusterItem]:
-        """Analysed articles seen in [since, until) with their current analysis' normalised text."""
+        """Analysed articles seen in [since, until) with their current analysis' normalised text and
+        stored vector (None when absent). Only one encoder's vectors are given, the one most of these
+        articles have: after an encoder change, older articles keep the previous encoder's vectors,
+        and cosines across two encoders mean nothing."""
         q = (select(articles.c.id, articles.c.source_id, articles.c.published_at, articles.c.fetched_at,
-                    analyses.c.norm_title, analyses.c.norm_body)
-             .select_from(self._analysed())
+                    analyses.c.norm_title, analyses.c.norm_body, embeddings.c.encoder, embeddings.c.vector)
+             .select_from(self._analysed().outerjoin(embeddings, embeddings.c.article_id == articles.c.id))
              .where(articles.c.seen_at >= since, articles.c.seen_at < until)
              .order_by(articles.c.seen_at, articles.c.id))
         with self._read() as c:
-            return [ClusterItem(article_id=r.id, source_id=r.source_id, published_at=r.published_at,
-                                fetched_at=r.fetched_at, norm_title=r.norm_title, norm_body=r.norm_body)
-                    for r in c.execute(q)]
+            rows = c.execute(q).all()
+        main = Counter(r.encoder for r in rows if r.encoder is not None).most_common(1)
+        encoder = main[0][0] if main else None
+        return [ClusterItem(article_id=r.id, source_id=r.source_id, published_at=r.published_at,
+                            fetched_at=r.fetched_at, norm_title=r.norm_title, norm_body=r.norm_body,
+                            embedding=r.vector if encoder is not None and r.encoder == encoder else None)
+                for r in rows]
 
     def cluster_keys(self, article_ids: Iterable[int]) -> dict[int, str]:
         """The story key each of these articles belongs to now (articles in no story are left out)."""
@@ -708,6 +757,12 @@ class Store:
         if source is not None:
             q = q.where(articles.c.source_id == source)
         # … then read titles, outlets and texts for the few hits only.
+        with self._read() as c:
+            top = c.execute(q).all()
+        return self._hits([(t.article_id, float(t.score)) for t in top], terms)
+
+    def _hits(self, scored: Sequence[tuple[int, float]], terms: Sequence[str]) -> list[SearchHit]:
+        """SearchHits for (article id, score) pairs, in that order: titles, outlets and texts read once."""
         details = (select(articles.c.id, articles.c.url, articles.c.title, articles.c.lead, articles.c.source_id,
                           sources.c.name.label("source_name"), articles.c.published_at, articles.c.fetched_at,
                           article_texts.c.body, analyses.c.domain)
@@ -715,16 +770,74 @@ class Store:
                                 .join(article_texts, article_texts.c.article_id == articles.c.id)
                                 .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)))
         with self._read() as c:
-            top = c.execute(q).all()
-            rows = {r.id: r for r in c.execute(details.where(articles.c.id.in_([t.article_id for t in top])))}
-        hits = []
-        for t in top:
-            r = rows[t.article_id]
-            hits.append(SearchHit(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
-                                  source_name=r.source_name, published_at=r.published_at, fetched_at=r.fetched_at,
-                                  snippet=make_snippet(f"{r.lead}\n{r.body}", terms), score=float(t.score),
-                                  domain=r.domain))
-        return hits
+            rows = {r.id: r for r in c.execute(details.where(articles.c.id.in_([a for a, _s in scored])))}
+        return [SearchHit(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
+                          source_name=r.source_name, published_at=r.published_at, fetched_at=r.fetched_at,
+                          snippet=make_snippet(f"{r.lead}\n{r.body}", terms), score=score, domain=r.domain)
+                for a, score in scored if (r := rows.get(a)) is not None]
+
+    def similar_articles(self, article_id: int, *, limit: int = 5, days: int = 90) -> list[SearchHit]:
+        """The articles nearest to this one by the cosine of their stored encoder vectors, best first.
+
+        Candidates are the articles seen within `days` of this one (before or after) that have a vector
+        of the same encoder; the article itself and its copies (the exact and near duplicates its story
+        groups with it) are left out. An article without a vector has no neighbours: [].
+        `SearchHit.score` is the cosine; the snippet is the opening of the text.
+
+        Cost: brute force over the window's vectors, read in VECTOR_CHUNK rows: 90 days of ~10^5
+        articles read ~77 MB of 384-d float16 vectors (~1 s on SQLite), one chunk (~23 MB) in memory
+        at a time.
+        """
+        with self._read() as c:
+            me = c.execute(select(embeddings.c.encoder, embeddings.c.vector, articles.c.seen_at)
+                           .join(articles, articles.c.id == embeddings.c.article_id)
+                           .where(embeddings.c.article_id == article_id)).first()
+            if me is None or limit <= 0:
+                return []
+            copies = self._copies(c, article_id)
+        query = np.frombuffer(me.vector, dtype="<f2").astype(np.float32)
+        query /= max(float(np.linalg.norm(query)), 1e-6)  # vectors may be parts side by side: not unit length
+        window = timedelta(days=days)
+        best: list[tuple[float, int]] = []  # min-heap of (cosine, -id): the `limit` best so far
+        last = 0
+        while True:
+            q = (select(embeddings.c.article_id, embeddings.c.vector)
+                 .join(articles, articles.c.id == embeddings.c.article_id)
+                 .where(embeddings.c.encoder == me.encoder, embeddings.c.article_id > last,
+                        articles.c.seen_at >= me.seen_at - window, articles.c.seen_at <= me.seen_at + window)
+                 .order_by(embeddings.c.article_id).limit(VECTOR_CHUNK))
+            with self._read() as c:
+                rows = [r for r in c.execute(q) if len(r.vector) == len(me.vector)]
+            if not rows:
+                break
+            last = rows[-1].article_id
+            ids = [r.article_id for r in rows]
+            vectors = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f2").reshape(len(rows), -1)
+            vectors = vectors.astype(np.float32)
+            cos = vectors @ query / np.maximum(np.linalg.norm(vectors, axis=1), 1e-6)
+            for k in np.argsort(-cos)[: limit + len(copies)]:
+                if ids[k] not in copies:
+                    item = (float(cos[k]), -ids[k])  # equal cosines: the earlier article first
+                    if len(best) < limit:
+                        heapq.heappush(best, item)
+                    elif item > best[0]:
+                        heapq.heapreplace(best, item)
+        return self._hits([(-neg_id, cos) for cos, neg_id in sorted(best, reverse=True)], ())
+
+    def _copies(self, c: Connection, article_id: int) -> set[int]:
+        """The article and the copies of it its story names (duplicate_of links, followed both ways)."""
+        key = c.scalar(select(cluster_members.c.cluster_key).where(cluster_members.c.article_id == article_id))
+        if key is None:
+            return {article_id}
+        links = c.execute(select(cluster_members.c.article_id, cluster_members.c.duplicate_of)
+                          .where(cluster_members.c.cluster_key == key, cluster_members.c.duplicate_of.is_not(None)))
+        edges = [(r.article_id, r.duplicate_of) for r in links]
+        found = {article_id}
+        while True:  # a story has a handful of members: repeat until no link adds one
+            more = {b for a, b in edges if a in found} | {a for a, b in edges if b in found}
+            if more <= found:
+                return found
+            found |= more
 
     # --- export --------------------------------------------------------------------------------
     def iter_export(self, *, since: datetime | None = None, domain: str | None = None,
@@ -790,7 +903,7 @@ class Store:
                 base = {r.id: r for r in c.execute(
                     select(articles.c.id, articles.c.url, articles.c.source_id, articles.c.title, articles.c.lead,
                            article_texts.c.body, analyses.c.municipal, analyses.c.domain, analyses.c.secondary,
-                           analyses.c.rasht, analyses.c.concern, analyses.c.tone)
+                           analyses.c.rasht, analyses.c.concern, analyses.c.tone, analyses.c.domain_scores)
                     .select_from(articles.join(article_texts, article_texts.c.article_id == articles.c.id)
                                  .outerjoin(analyses, analyses.c.id == articles.c.analysis_id))
                     .where(articles.c.id.in_(chunk)))}
@@ -806,20 +919,41 @@ class Store:
                     "municipal": b.municipal, "domain": b.domain, "secondary": b.secondary, "rasht": b.rasht,
                     "concern": b.concern, "tone": b.tone, "confidence": "high",
                 }
-                corrected = set()
-                for f in fixes.get(aid, []):
+                # Oldest first, so a later correction of a field replaces an earlier one.
+                order: dict[str, int] = {}
+                corrected: dict[str, str] = {}
+                for k, f in enumerate(fixes.get(aid, [])):
                     row[f.field] = f.value
-                    corrected.add(f.field)
+                    order[f.field] = k
+                    corrected[f.field] = f.created_at.isoformat()
                     row["who"], row["corrected_at"] = f.who, f.created_at.isoformat()
-                # Keep the row consistent with the guideline: not municipal ⇒ domain other, no tone.
-                if row["municipal"] is False:
-                    if "domain" not in corrected:
-                        row["domain"] = "other"
-                    if "tone" not in corrected:
-                        row["tone"] = None
-                if row["municipal"] is None and row["domain"] is not None:
-                    row["municipal"] = row["domain"] != "other"
+                row["corrected"] = corrected  # field → when it was (last) corrected
+                _consistent(row, order, b.domain_scores)
                 yield row
+
+    def review_queue(self, limit: int = 20, *, domain: str | None = None,
+                     since: datetime | None = None) -> list[ReviewItem]:
+        """Analysed articles a person should confirm or correct first: the highest current-analysis
+        uncertainty (nlp.analyze.uncertainty) first, unscored (NULL) ones last, newest first among equals.
+
+        Articles that already have a correction are left out: someone has looked at them.
+        """
+        corrected = exists().where(corrections.c.article_id == articles.c.id)
+        q = (select(articles.c.id, articles.c.url, articles.c.title, articles.c.source_id,
+                    sources.c.name.label("source_name"), articles.c.seen_at, analyses.c.domain,
+                    analyses.c.concern, analyses.c.uncertainty)
+             .select_from(self._analysed().join(sources, sources.c.id == articles.c.source_id))
+             .where(not_(corrected))
+             .order_by(analyses.c.uncertainty.desc().nulls_last(), articles.c.seen_at.desc(), articles.c.id.desc())
+             .limit(limit))
+        if domain is not None:
+            q = q.where(analyses.c.domain == str(domain))
+        if since is not None:
+            q = q.where(articles.c.seen_at >= since)
+        with self._read() as c:
+            return [ReviewItem(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
+                               source_name=r.source_name, seen_at=r.seen_at, domain=r.domain, concern=r.concern,
+                               uncertainty=r.uncertainty) for r in c.execute(q)]
 
     # --- maintenance ---------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
@@ -862,6 +996,27 @@ class Store:
         return problems
 
 
+def _consistent(row: dict[str, Any], order: dict[str, int], scores: dict[str, float] | None) -> None:
+    """Keep a corrected row true to the guideline (other ⇔ not municipal; no tone outside the municipality).
+
+    municipal and domain are tied: whichever of the two was corrected last decides the other. A person
+    who says "municipal after all" about an article the model put under `other` gets the model's likeliest
+    working group (None when unknown: the row is then incomplete and not used for training).
+    """
+    mun_last = "municipal" in order and order["municipal"] > order.get("domain", -1)
+    if "domain" in order and not mun_last:
+        row["municipal"] = row["domain"] != "other"
+    elif row["municipal"] is True and row["domain"] in (None, "other"):
+        groups = {k: v for k, v in (scores or {}).items() if k != "other"}
+        row["domain"] = max(groups, key=groups.__getitem__) if groups else None
+    elif row["municipal"] is False:
+        row["domain"] = "other"
+    if row["municipal"] is False and "tone" not in order:
+        row["tone"] = None
+    if row["municipal"] is None and row["domain"] is not None:
+        row["municipal"] = row["domain"] != "other"
+
+
 def _check_correction(field_: str, value: str | bool | None) -> str | bool | None:
     if field_ not in CORRECTABLE_FIELDS:
         raise StoreError(f"cannot correct {field_!r}: choose one of {', '.join(CORRECTABLE_FIELDS)}")
@@ -884,4 +1039,4 @@ def _check_correction(field_: str, value: str | bool | None) -> str | bool | Non
     return str(value)
 
 
-__all__ = ["DigestRecord", "RunRecord", "RunSink", "SearchHit", "Store", "fts_match", "open_store"]
+__all__ = ["DigestRecord", "ReviewItem", "RunRecord", "RunSink", "SearchHit", "Store", "fts_match", "open_store"]

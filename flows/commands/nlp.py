@@ -1,4 +1,4 @@
-"""CLI for the nlp stage: `classify` (stable JSONL contract), `eval`, `train`."""
+"""CLI for the nlp stage: `classify` (stable JSONL contract), `eval`, `train` (models: flows/commands/learn.py)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,15 @@ def _emit(item_id, a) -> str:
 
 def classify(
     path: Annotated[str, typer.Argument(help="JSONL file of {\"id\",\"title\",\"text\"} objects, or - for stdin")] = "-",
-    model_dir: Annotated[Path | None, typer.Option(help="Model directory (default: the shipped model)")] = None,
+    model_dir: Annotated[Path | None, typer.Option(help="Model directory (default: the model in use)")] = None,
 ) -> None:
     """Classify articles: one JSON line per input line on stdout; bad lines reported on stderr."""
     from mediawatch.errors import MediawatchError
     from nlp.analyze import Analyzer
+    from nlp.models_registry import active_model_dir
 
     try:
-        analyzer = Analyzer.load(model_dir)
+        analyzer = Analyzer.load(model_dir or active_model_dir())
     except MediawatchError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
@@ -127,76 +128,126 @@ def _print_metrics(m, title: str) -> None:
     console.print(f"tone macro-F1 (municipal items): {m.tone_macro_f1:.3f}")
 
 
+def _print_agreement(agree: dict, days: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"agreement with the committee's corrections of the last {days} days")
+    for col in ("field", "corrected", "model agrees"):
+        t.add_column(col)
+    for f, v in agree.items():
+        t.add_row(f, str(v["n"]), "–" if v["agree"] is None else f"{v['agree']:.0%}")
+    Console().print(t)
+
+
 def eval_cmd(
     labels: Annotated[Path | None, typer.Option("--labels", help="JSONL label file (train.jsonl format)")] = None,
-    cv: Annotated[bool, typer.Option("--cv", help="5-fold stratified cross-validation instead of the shipped model")] = False,
-    model_dir: Annotated[Path | None, typer.Option(help="Model directory (default: the shipped model)")] = None,
+    cv: Annotated[bool, typer.Option("--cv", help="5-fold stratified cross-validation instead of the model in use")] = False,
+    model_dir: Annotated[Path | None, typer.Option(help="Model directory (default: the model in use)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object")] = False,
     jobs: Annotated[int, typer.Option("--jobs", help="CV folds fitted in parallel (processes)")] = 2,
+    db: Annotated[str | None, typer.Option("--db", help="Database with the corrections (default: the configured one)")] = None,
+    no_corrections: Annotated[bool, typer.Option("--no-corrections", help="Skip the agreement with recent corrections")] = False,
 ) -> None:
-    """Evaluate: the shipped model on --labels, or --cv (default labels ../shared/data/train.jsonl)."""
+    """Evaluate: the model in use on --labels, or --cv (default labels ../shared/data/train.jsonl); and
+    how often the model in use agrees with the committee's corrections of the last 30 days."""
     from rich.progress import Progress
 
+    from flows.learning import read_corrections
     from mediawatch.errors import MediawatchError
+    from mediawatch.timeutil import utcnow
     from nlp.analyze import Analyzer
+    from nlp.feedback import RECENT_DAYS, agreement, recent_cutoff
+    from nlp.models_registry import active_model_dir
     from nlp.train import cross_validate, evaluate, load_labels, shared_data_dir
 
-    if labels is None:
-        if not cv:
-            _err("error: give --labels FILE (or --cv to cross-validate on ../shared/data/train.jsonl)")
-            raise typer.Exit(2)
-        labels = shared_data_dir() / "train.jsonl"
+    m = agree = None
     try:
-        rows = load_labels(labels)
-        if cv:
-            with Progress(transient=True) as prog:
-                task = prog.add_task("cross-validating (5 folds)", total=5)
-                m = cross_validate(rows, progress=lambda k: prog.update(task, completed=k), n_jobs=jobs)
-            title = f"5-fold CV on {labels}"
-        else:
-            m = evaluate(Analyzer.load(model_dir), rows)
-            title = f"shipped model on {labels}"
+        fixes = [] if no_corrections else read_corrections(db)
+        if labels is None and not cv and not fixes:
+            _err("error: give --labels FILE, or --cv to cross-validate on ../shared/data/train.jsonl "
+                 "(with no corrections in the database there is nothing else to compare against)")
+            raise typer.Exit(2)
+        analyzer = Analyzer.load(model_dir or active_model_dir()) if (fixes or not cv) else None
+        if fixes:
+            agree = agreement(analyzer, fixes, since=recent_cutoff(utcnow()))
+        if cv or labels is not None:
+            labels = labels or shared_data_dir() / "train.jsonl"
+            rows = load_labels(labels)
+            if cv:
+                with Progress(transient=True) as prog:
+                    task = prog.add_task("cross-validating (5 folds)", total=5)
+                    m = cross_validate(rows, progress=lambda k: prog.update(task, completed=k), n_jobs=jobs)
+                title = f"5-fold CV on {labels}"
+            else:
+                m = evaluate(analyzer, rows)
+                title = f"model {analyzer.model_version} on {labels}"
     except MediawatchError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
     if json_out:
-        typer.echo(json.dumps({**m.headline(), "tone_macro_f1": m.tone_macro_f1, "n": m.n,
-                               "per_class": m.per_class, "confusion": m.confusion}))
-    else:
+        out: dict = {}
+        if m is not None:
+            out = {**m.headline(), "tone_macro_f1": m.tone_macro_f1, "n": m.n, "per_class": m.per_class,
+                   "confusion": m.confusion}
+        if agree is not None:
+            out["corrections_agreement"] = {"days": RECENT_DAYS, "fields": agree}
+        typer.echo(json.dumps(out))
+        return
+    if m is not None:
         _print_metrics(m, title)
+    if agree is not None:
+        _print_agreement(agree, RECENT_DAYS)
 
 
 def train_cmd(
     labels: Annotated[list[Path], typer.Option("--labels", help="JSONL label file; repeat to combine")],
-    out: Annotated[Path | None, typer.Option("--out", help="Model directory (default: nlp/models/)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Model directory (default: a new version in <data dir>/models/)")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database with the corrections (default: the configured one)")] = None,
+    no_corrections: Annotated[bool, typer.Option("--no-corrections", help="Learn from the label files only")] = False,
+    use: Annotated[bool, typer.Option("--use", help="Make the new version the model in use")] = False,
+    cv: Annotated[bool, typer.Option("--cv", help="Also record 5-fold CV figures with the version (minutes)")] = False,
 ) -> None:
-    """Retrain the model from label files (train.jsonl format or `mediawatch corrections export`)."""
+    """Train a model from label files plus the committee's corrections (a correction overrides the label)."""
     from rich.console import Console
 
+    from flows.learning import cross_validate_with, read_corrections
     from mediawatch.errors import MediawatchError
-    from nlp.analyze import MODEL_DIR
+    from nlp.feedback import merge_labels, trainable
+    from nlp.models_registry import train_version, use_model
     from nlp.train import load_labels, train_model
 
-    rows: list[dict] = []
+    if use and out is not None:
+        _err("error: --use makes a version in the data dir the model in use; drop --out (or --use)")
+        raise typer.Exit(2)
+    console = Console(stderr=True)
     try:
-        for p in labels:
-            rows.extend(load_labels(p))
+        # Later files win: a row with the id of an earlier one replaces it; the corrections come last.
+        labelled = merge_labels(*(load_labels(p) for p in labels))
+        fixes, incomplete = trainable([] if no_corrections else read_corrections(db))
+        rows = merge_labels(labelled, fixes)
+        if fixes or incomplete:
+            console.print(f"{len(fixes)} corrected article(s) from the database"
+                          + (f"; {len(incomplete)} left out (labels incomplete: no analysis)" if incomplete else ""))
+        sources = [p.name for p in labels] + (["corrections"] if fixes else [])
+        with console.status(f"training on {len(rows)} items…"):
+            if out is not None:
+                path = train_model(rows, out, sources=sources)
+                console.print(f"model written to {path}")
+                return
+            figures = None
+            if cv:
+                ids = {r["id"] for r in fixes}
+                m = cross_validate_with([r for r in labelled if r.get("id") not in ids], fixes)
+                figures = {"cv": {**m.headline(), "tone_macro_f1": m.tone_macro_f1}}
+            info = train_version(rows, sources=sources, metrics=figures)
+            if use:
+                use_model(info.version)
     except MediawatchError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(2) from None
-    # Later files win: a correction replaces the training item with the same id.
-    by_id: dict[object, dict] = {}
-    anon: list[dict] = []
-    for r in rows:
-        if r.get("id"):
-            by_id[r["id"]] = r
-        else:
-            anon.append(r)
-    rows = list(by_id.values()) + anon
-    console = Console(stderr=True)
-    with console.status(f"training on {len(rows)} items…"):
-        path = train_model(rows, out or MODEL_DIR, sources=[p.name for p in labels])
-    console.print(f"model written to {path}")
+    console.print(f"model {info.version} written to {info.path}")
+    console.print("it is now the model in use" if use else f"use it: mediawatch model use {info.version}")
 
 
 def register(app: typer.Typer) -> None:

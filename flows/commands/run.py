@@ -148,11 +148,15 @@ def process_cmd(db: DbOption = None) -> None:
 
     from flows import steps
     from nlp.analyze import Analyzer
+    from nlp.models_registry import active_model_dir
     from storage import open_store
 
     store = open_store(db)
     try:
-        analyzer = Analyzer.load()
+        analyzer = Analyzer.load(active_model_dir())
+        if analyzer.fallback:
+            console.print(f"[yellow]warning:[/] analysing without the encoder ({analyzer.fallback}); "
+                          "judgements come from the sparse fallback model")
         with Progress(console=console) as progress:
             task = progress.add_task("analysing", total=None)
             n = steps.analyse_step(store, analyzer, progress=lambda k: progress.advance(task, k))
@@ -179,7 +183,7 @@ def morning_cmd(
 
 
 def serve_cmd(db: DbOption = None) -> None:
-    """Serve the three scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
+    """Serve the four scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
     from flows.serve import SCHEDULES, serve_all
 
     _use_db(db)

@@ -59,6 +59,8 @@ def test_batch_matches_single_and_scores_sum_to_one(analyzer):
 
 
 def test_large_batch_in_worker_processes_matches_one_process(analyzer):
+    """The sparse path (no encoder: the fallback, and the cheap benchmark) splits large batches over
+    worker processes; with the encoder a batch stays in one process (the engine uses every core)."""
     import threading
 
     from nlp.analyze import PARALLEL_MIN, Analyzer
@@ -66,7 +68,7 @@ def test_large_batch_in_worker_processes_matches_one_process(analyzer):
     texts = ["شهرداری رشت خیابان گلسار را آسفالت کرد.", "شهروندان از انباشت زباله در خیابان شکایت دارند؟",
              "تیم فوتبال ملی در تهران تمرین کرد.", "شورای شهر رشت بودجه سال آینده را تصویب کرد."]
     items = [(f"خبر {i}", f"{texts[i % 4]} بند {i}.", "") for i in range(PARALLEL_MIN + 20)]
-    an = Analyzer(analyzer.model, analyzer.model_version)
+    an = Analyzer(analyzer.model, analyzer.model_version, encoder=None)
     try:
         pooled = an.analyze_many(items)
         if threading.active_count() == 1:
