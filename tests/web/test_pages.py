@@ -252,3 +252,31 @@ def test_every_page_on_both_backends(store_url, settings):
             assert store.workspace.referrals()[0].due_date.isoformat() == "2026-12-11"
     finally:
         store.close()
+
+
+def test_article_page_lists_similar_articles_by_stored_vectors(client, ids, web_store):
+    import dataclasses
+
+    import numpy as np
+
+    from mediawatch.records import Domain, Tone
+    from nlp.encoder import encode_vector
+    from tests.web.wfactory import _analysis
+
+    def unit(*parts: tuple[int, float]) -> bytes:
+        v = np.zeros(384, dtype=np.float32)
+        for k, w in parts:
+            v[k] = w
+        return encode_vector(v / np.linalg.norm(v))
+
+    vectors = {"waste1": unit((0, 1.0), (1, 1.0)), "waste2": unit((0, 1.0), (1, 0.8)), "traffic": unit((9, 1.0))}
+    web_store.save_analyses([
+        (ids[name], dataclasses.replace(_analysis(Domain.urban_services, concern=True, tone=Tone.negative),
+                                        model_version="test-v2", encoder="e5-test", embedding=vec))
+        for name, vec in vectors.items()])
+    login(client, "sec")
+    html = client.get(f"/article/{ids['waste1']}").text
+    section = html.split('id="similar"')[1].split("</section>")[0]
+    assert section.index(f'href="/article/{ids["waste2"]}"') < section.index(f'href="/article/{ids["traffic"]}"')
+    assert "شباهت" in section
+    assert 'id="similar"' not in client.get(f"/article/{ids['mgmt']}").text  # no vector: no section
