@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from digests.deliver import FORMATS, archive, recipients_for, send_email
 from digests.render import to_dict
@@ -28,6 +29,7 @@ from mediawatch.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from storage import RunRecord, Store
+    from storage.workspace import Referral
 
 DIGEST_KIND = "morning"
 NIGHTLY_KIND = "nightly"  # the run kind flows/nightly.py records
@@ -142,6 +144,31 @@ def _current_sources(run: RunRecord | None, ran: bool | None) -> list[str] | Non
     return [str(i) for i in ids] if isinstance(ids, list) else None
 
 
+def _add_referrals(store: Store, doc: Brief, public_url: str) -> None:
+    """The group's open referrals (overdue first) and, in a weekly brief, those answered in the week."""
+    from digests.select import ReferralRef, safe_url
+    from mediawatch.timeutil import format_jalali_date, to_tehran
+
+    base = public_url.rstrip("/")
+    today = to_tehran(doc.period_end).date()
+    refs = store.workspace.referrals(group=doc.group)
+
+    def ref(r: Referral) -> ReferralRef:
+        return ReferralRef(
+            headline=r.headline, state=r.state, manager=r.manager,
+            due_fa=format_jalali_date(r.due_date) if r.due_date else "", overdue=r.overdue(today),
+            answered_fa=format_jalali_date(r.answered_at) if r.answered_at else "",
+            answer_url=safe_url(r.answer_url), link=f"{base}/story/{quote(r.cluster_key, safe='')}" if base else "")
+
+    doc.referrals_open = [ref(r) for r in sorted((r for r in refs if r.open and r.created_at < doc.period_end),
+                                                 key=lambda r: (not r.overdue(today), r.due_date or today))]
+    if doc.weekly:
+        doc.referrals_answered = [ref(r) for r in refs
+                                  if r.answered_at and doc.period_start <= r.answered_at < doc.period_end]
+    if base:
+        doc.workspace_url = f"{base}/group/{doc.group}"
+
+
 def _save(store: Store, result: DigestResult) -> None:
     start, end = result.period
     result.digest_id = store.save_digest(
@@ -154,21 +181,17 @@ def _save(store: Store, result: DigestResult) -> None:
     )
 
 
-def make_morning_digest(
-    store: Store,
-    day: date,
-    *,
-    out_dir: Path | None = None,
-    formats: Sequence[str] = FORMATS,
-    send: bool = False,
-    settings: Settings | None = None,
-) -> DigestResult:
-    """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
-    settings = settings or get_settings()
-    out_dir = Path(out_dir) if out_dir else settings.digest_root
+def build_morning(store: Store, day: date, *, adjust: Callable[[list[DigestItem]], list[DigestItem]] | None = None
+                  ) -> tuple[tuple[datetime, datetime], Digest]:
+    """`day`'s morning digest built from the store (nothing archived or recorded): (period, digest).
+
+    `adjust` may rewrite the items before selection (the workspace overlays people's corrections).
+    """
     period = _daily_period(store, day)
     start, end = period
     items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
+    if adjust is not None:
+        items, history = adjust(items), adjust(history)
     run = store.last_run(NIGHTLY_KIND)
     ran, reports_until, unfinished = _night(run, period)
     doc = build_digest(
@@ -183,6 +206,24 @@ def make_morning_digest(
         unanalysed=store.count_unanalysed(start, end),
         analysis_fallback=str((run.summary or {}).get("analysis_fallback", "")) if run is not None and ran else "",
     )
+    return period, doc
+
+
+def make_morning_digest(
+    store: Store,
+    day: date,
+    *,
+    out_dir: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    send: bool = False,
+    settings: Settings | None = None,
+) -> DigestResult:
+    """Build the morning digest of `day` from the store, archive it, record it, e-mail it when asked."""
+    settings = settings or get_settings()
+    out_dir = Path(out_dir) if out_dir else settings.digest_root
+    period, doc = build_morning(store, day)
+    if settings.public_url:
+        doc.workspace_url = settings.public_url.rstrip("/") + "/"
     result = DigestResult(DIGEST_KIND, None, period, doc, archive(doc, out_dir, formats))
     _save(store, result)
     if send:
@@ -225,6 +266,7 @@ def make_briefs(
         doc = build_brief(
             group, items, period=period, previous_period_items=previous, history=history, weekly=weekly
         )
+        _add_referrals(store, doc, settings.public_url)
         result = DigestResult(kind, group, period, doc, archive(doc, out_dir, formats))
         _save(store, result)
         if send:

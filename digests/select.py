@@ -193,6 +193,7 @@ class Digest:
     # Why the night's analysis ran on the sparse fallback without the encoder ("" when it did not).
     analysis_fallback: str = ""
     kind: str = "digest"
+    workspace_url: str = ""  # the workspace's Today page, when MEDIAWATCH_PUBLIC_URL is set
 
     @property
     def sources_note(self) -> str:
@@ -212,6 +213,20 @@ class Digest:
     @property
     def title(self) -> str:
         return ui.digest_title(self.period_end)
+
+
+@dataclass(slots=True)
+class ReferralRef:
+    """A concern story referred to a working group, as a brief lists it."""
+
+    headline: str
+    state: str  # new | referred | answered | closed
+    manager: str
+    due_fa: str  # "" without a due date
+    overdue: bool
+    answered_fa: str  # "" when not answered
+    answer_url: str  # the municipality's published answer (http(s) only), or ""
+    link: str  # the story in the workspace, or "" without MEDIAWATCH_PUBLIC_URL
 
 
 @dataclass(slots=True)
@@ -249,6 +264,11 @@ class Brief:
     articles: list[ArticleRef]
     charts: Charts
     kind: str = "brief"
+    # Concerns referred to this group (the workspace): open ones (overdue first), and those answered in the
+    # period (the weekly brief). Filled by digests.run from the store; empty when nothing was referred.
+    referrals_open: list[ReferralRef] = field(default_factory=list)
+    referrals_answered: list[ReferralRef] = field(default_factory=list)
+    workspace_url: str = ""  # this group's page in the workspace, when MEDIAWATCH_PUBLIC_URL is set
 
     @property
     def title(self) -> str:

@@ -137,3 +137,14 @@ SHORT_GROUP_TITLES = {
     "urban_services": "خدمات شهری",
     "economic_budget_it": "اقتصادی",
 }
+
+
+# --- referrals (the workspace) in the chair's brief ---------------------------------------------------------
+REFERRALS_OPEN = "ارجاع‌های باز به این کارگروه"
+REFERRALS_ANSWERED = "ارجاع‌های پاسخ‌داده‌شده در این هفته"
+OVERDUE = "دیرکرد"
+DUE = "مهلت"
+MANAGER = "مسئول"
+ANSWER = "پاسخ منتشرشده"
+IN_WORKSPACE = "در میز کار"
+REFERRAL_STATES = {"new": "تازه", "referred": "ارجاع‌شده", "answered": "پاسخ‌داده‌شده", "closed": "بسته‌شده"}

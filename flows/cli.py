@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from flows.commands import collect, digest, learn, nlp, run, store
+from flows.commands import collect, digest, learn, nlp, run, store, workspace
 from mediawatch.errors import MediawatchError
 
 app = typer.Typer(
@@ -16,7 +16,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-for module in (run, collect, store, nlp, learn, digest):
+for module in (run, collect, store, nlp, learn, digest, workspace):
     module.register(app)
 
 

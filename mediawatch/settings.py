@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     # Recipients: "secretariat" and each working-group label → comma-separated addresses (JSON object).
     recipients: dict[str, str] = Field(default_factory=dict)
 
+    # --- the workspace (web/) --------------------------------------------------------------------
+    # Where people open the workspace (https://…); digests and e-mails link to it when set.
+    public_url: str = ""
+    # Signs session cookies; empty means a random key kept in <data_dir>/web-secret-key (mode 0600).
+    secret_key: SecretStr = SecretStr("")
+    # Trust X-Forwarded-Proto / X-Forwarded-For from a reverse proxy: only when one is in front.
+    trust_proxy: bool = False
+    # A working day plus margin: a session started in the morning lasts until the evening, not for weeks.
+    session_hours: float = 12.0
+    # Five wrong passwords per account or per address within 15 minutes, then a pause: slows guessing to
+    # 20 tries an hour while a person who mistypes a few times is never locked out for long.
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+
     @property
     def user_agent(self) -> str:
         from importlib.metadata import PackageNotFoundError, version

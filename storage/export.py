@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ XLSX_MAX_CELL = 32_767
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _rows(store: Store, since: datetime | None, domain: str | None) -> Iterator[dict[str, Any]]:
-    for row in store.iter_export(since=since, domain=domain):
+def _rows(store: Store, since: datetime | None, domain: str | None,
+          ids: Sequence[int] | None = None) -> Iterator[dict[str, Any]]:
+    for row in store.iter_export(since=since, domain=domain, ids=ids):
         seen = row["published_at"] or row["fetched_at"]
         row["published_jalali"] = jalali_iso(seen)
         for k in ("published_at", "fetched_at"):
@@ -57,13 +58,13 @@ def _xlsx_cell(ws: Any, value: Any) -> Any:
 
 
 def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = None, domain: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> int:
-    """Write the export to `out`; the number of articles written."""
+                 progress: Callable[[int], None] | None = None, ids: Sequence[int] | None = None) -> int:
+    """Write the export to `out` (only the articles `ids` when given); the number of articles written."""
     if fmt not in FORMATS:
         raise StoreError(f"unknown export format {fmt!r}: choose csv, jsonl or xlsx")
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    rows = _rows(store, since, domain)
+    rows = _rows(store, since, domain, ids)
     if fmt == "csv":
         with out.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
             w = csv.writer(fh)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -250,6 +251,83 @@ article_search = Table(
     Column("doc", Text, nullable=False),
 )
 
+# --- the workspace (web/): accounts, sessions, login throttling, referrals, audit log (migration 0003) ---
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin | secretariat | chair | viewer
+    Column("group", String(64)),  # the working group a chair chairs
+    Column("password_hash", Text, nullable=False),  # argon2id, never the password
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Server-side sessions: the cookie carries a signed random token; only its SHA-256 is stored, so logout
+# and `users disable` end a session for good.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_user", "user_id"),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_attempts_username_at", "username", "at"),
+    Index("ix_login_attempts_address_at", "address", "at"),
+)
+
+# A concern story passed to a working group: new → referred → answered → closed.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("cluster_key", String(64), nullable=False),  # the story (or "a<article id>" for a lone article)
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="SET NULL")),  # the story's lead article
+    Column("headline", Text, nullable=False),
+    Column("group", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("manager", Text, nullable=False),
+    Column("due_date", Date),
+    Column("answer_url", Text, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("referred_at", UTCDateTime),
+    Column("answered_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Index("ix_referrals_group_state", "group", "state"),
+    Index("ix_referrals_cluster", "cluster_key"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("who", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("old", JSON),
+    Column("new", JSON),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_target", "target"),
+)
+
 # Copy order: parents before children.
 TABLES_IN_ORDER: tuple[Table, ...] = (
     sources,
@@ -266,4 +344,9 @@ TABLES_IN_ORDER: tuple[Table, ...] = (
     corrections,
     digests,
     article_search,
+    users,
+    sessions,
+    login_attempts,
+    referrals,
+    audit_log,
 )

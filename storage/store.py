@@ -235,8 +235,13 @@ def _search_doc(title: str, kicker: str, lead: str, body: str) -> str:
 
 
 def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: int = 16) -> str:
-    """A few original words around the first word that matches a (folded, prefix) query term."""
+    """A few original words around the first word that matches a (folded, prefix) query term.
+
+    Text in which no folded word matches (the hit was in the title) is not scanned word by word.
+    """
     words = text_.split()
+    if not any(w.startswith(t) for w in search_doc(text_).split() for t in terms):
+        words = words[: before + after + 1]
     for i in range(len(words)):
         folded = search_fold(" ".join(words[i : i + 2])).split()
         if folded and any(folded[0].startswith(t) for t in terms):
@@ -245,6 +250,27 @@ def make_snippet(text_: str, terms: Sequence[str], *, before: int = 8, after: in
             tail = " …" if i + after < len(words) else ""
             return head + " ".join(words[start : i + after]) + tail
     return " ".join(words[: before + after]) + (" …" if len(words) > before + after else "")
+
+
+def fts_match(dialect: str, terms: Sequence[str], *, ranked: bool = True) -> Any:
+    """A subquery (article_id, score) of the articles whose index holds every term as a prefix.
+
+    Terms are quoted for the backend's query language (FTS5 phrases, tsquery lexemes), so text a person
+    types (quotes, `*`, `NEAR(`, `col:`) is matched as words, never parsed as syntax. Unranked, the score
+    is 0 and not computed (ranking every match of a common word is most of a search's cost).
+    """
+    if dialect == "sqlite":
+        fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+        score = "-bm25(article_fts)" if ranked else "0.0"
+        matched = text(f"SELECT rowid AS article_id, {score} AS score FROM article_fts "
+                       "WHERE article_fts MATCH :q").bindparams(q=fts)
+    else:
+        tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
+        score = "ts_rank(tsv, q)" if ranked else "0.0"
+        matched = text(f"SELECT article_id, {score} AS score "
+                       "FROM article_search, to_tsquery('simple', :q) AS q "
+                       "WHERE tsv @@ q").bindparams(q=tsq)
+    return matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
 
 
 class Store:
@@ -268,6 +294,9 @@ class Store:
         # An article's vector is stored once: a later analysis (new model) reuses it, never re-encodes.
         self._ins_embedding = (self._insert(embeddings)
                                .on_conflict_do_nothing(index_elements=[embeddings.c.article_id]))
+        from storage.workspace import Workspace
+
+        self.workspace = Workspace(self)  # accounts, sessions, referrals, audit log: storage/workspace.py
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -714,16 +743,7 @@ class Store:
         terms = search_terms(query)
         if not terms:
             return []
-        if self.dialect == "sqlite":
-            fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-            matched = text("SELECT rowid AS article_id, -bm25(article_fts) AS score FROM article_fts "
-                           "WHERE article_fts MATCH :q").bindparams(q=fts)
-        else:
-            tsq = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "':*" for t in terms)
-            matched = text("SELECT article_id, ts_rank(tsv, q) AS score "
-                           "FROM article_search, to_tsquery('simple', :q) AS q "
-                           "WHERE tsv @@ q").bindparams(q=tsq)
-        m = matched.columns(article_id=articles.c.id.type, score=analyses.c.concern_score.type).subquery("m")
+        m = fts_match(self.dialect, terms)
         # Rank on narrow rows first (the index, plus articles/analyses only to filter and break ties) …
         ranked = m.join(articles, articles.c.id == m.c.article_id)
         if domain is not None:
@@ -820,8 +840,9 @@ class Store:
             found |= more
 
     # --- export --------------------------------------------------------------------------------
-    def iter_export(self, *, since: datetime | None = None, domain: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every article (seen since `since`, of primary `domain`) with its current analysis, streamed."""
+    def iter_export(self, *, since: datetime | None = None, domain: str | None = None,
+                    ids: Sequence[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (seen since `since`, of primary `domain`, among `ids`) with its current analysis, streamed."""
         last = 0
         while True:
             q = (select(articles, article_texts.c.body, sources.c.name.label("source_name"),
@@ -838,6 +859,8 @@ class Store:
                 q = q.where(articles.c.seen_at >= since)
             if domain is not None:
                 q = q.where(analyses.c.domain == str(domain))
+            if ids is not None:
+                q = q.where(articles.c.id.in_(sorted(i for i in ids if i > last)[:STREAM_CHUNK]))
             with self._read() as c:
                 rows = c.execute(q).all()
             if not rows:
@@ -1016,4 +1039,4 @@ def _check_correction(field_: str, value: str | bool | None) -> str | bool | Non
     return str(value)
 
 
-__all__ = ["DigestRecord", "ReviewItem", "RunRecord", "RunSink", "SearchHit", "Store", "open_store"]
+__all__ = ["DigestRecord", "ReviewItem", "RunRecord", "RunSink", "SearchHit", "Store", "fts_match", "open_store"]

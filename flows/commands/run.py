@@ -92,6 +92,9 @@ def demo(
         finally:
             sites.stop()
     _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started)
+    from flows.commands.workspace import prepare_demo_workspace
+
+    prepare_demo_workspace(db_url)
 
 
 def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, seconds: float) -> None:

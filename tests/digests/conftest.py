@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
 
 from digests.select import Digest, build_digest
+from tests.browser import browser  # noqa: F401
 from tests.pg import pg_database, pg_url, sqlite_template, sqlite_url, store_url  # noqa: F401
 
 

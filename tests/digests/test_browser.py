@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,39 +10,11 @@ from dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 
 from digests.render import render_html
 from digests.select import Digest, build_brief, build_digest, digest_period, window
+from tests.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 A4_WIDTH_PX = 794  # 210 mm at 96 dpi
-
-
-def _chromium() -> str:
-    path = os.environ.get("MEDIAWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium not found at {path}: CI must install Debian's chromium package")
-        pytest.skip(f"Chromium not found at {path}: apt-get install chromium, or set MEDIAWATCH_CHROMIUM")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    path = _chromium()
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, html: str, tmp_path: Path, width: int = 390):

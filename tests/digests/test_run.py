@@ -403,3 +403,51 @@ def test_articles_left_unanalysed_are_announced(store_url: str, tmp_path: Path) 
         assert json.loads(res.paths[2].read_text(encoding="utf-8"))["unanalysed"] == 3
     finally:
         s.close()
+
+
+def test_briefs_list_referrals_and_link_to_the_workspace(store, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from digests.select import weekly_period
+    from storage.schema import referrals
+
+    ws = store.workspace
+    ws.refer(cluster_key="c-waste", article_id=None, headline="انباشت زباله", group="urban_services",
+                    who="sec", manager="معاون خدمات", due_date=date(2020, 1, 1))
+    done = ws.refer(cluster_key="c-other", article_id=None, headline="پاسخ داده شد", group="urban_services",
+                    who="sec")
+    ws.update_referral(done, who="chair", state="answered", answer_url="https://rasht.example/answer")
+    ws.refer(cluster_key="c-traffic", article_id=None, headline="ترافیک", group="civil_works_traffic", who="sec")
+    settings = _settings(tmp_path).model_copy(update={"public_url": "https://ws.rasht.example/"})
+    [brief] = make_briefs(store, _day(), out_dir=tmp_path, groups=["urban_services"], settings=settings)
+    doc = brief.doc
+    assert [(r.headline, r.overdue, r.manager) for r in doc.referrals_open] == [("انباشت زباله", True, "معاون خدمات")]
+    assert doc.referrals_open[0].link == "https://ws.rasht.example/story/c-waste"
+    assert doc.workspace_url == "https://ws.rasht.example/group/urban_services"
+    assert doc.referrals_answered == []  # the daily brief lists what is open
+    html, md = (p.read_text(encoding="utf-8") for p in brief.paths[:2])
+    assert "ارجاع‌های باز به این کارگروه" in html and 'href="https://ws.rasht.example/story/c-waste"' in html
+    assert "دیرکرد" in html and "ترافیک" not in html.split('id="referrals"')[1].split("</section>")[0]
+    assert "[انباشت زباله](https://ws.rasht.example/story/c-waste)" in md and "دیرکرد" in md
+    from digests.render import render_text
+
+    assert "در میز کار: https://ws.rasht.example/story/c-waste" in render_text(doc)
+    # The weekly brief shows what was answered during its week.
+    start, _end = weekly_period(_day())
+    with store.engine.begin() as c:
+        c.execute(update(referrals).where(referrals.c.id == done).values(answered_at=start + timedelta(days=2)))
+    [weekly] = make_briefs(store, _day(), out_dir=tmp_path, weekly=True, groups=["urban_services"],
+                           settings=_settings(tmp_path))
+    assert [r.headline for r in weekly.doc.referrals_answered] == ["پاسخ داده شد"]
+    assert weekly.doc.referrals_answered[0].answer_url == "https://rasht.example/answer"
+    assert weekly.doc.referrals_answered[0].link == "" and weekly.doc.workspace_url == ""  # no public URL
+    assert "ارجاع‌های پاسخ‌داده‌شده در این هفته" in weekly.paths[0].read_text(encoding="utf-8")
+
+
+def test_the_digest_links_to_the_workspace_when_its_url_is_set(store, tmp_path: Path) -> None:
+    settings = _settings(tmp_path).model_copy(update={"public_url": "https://ws.rasht.example"})
+    res = make_morning_digest(store, _day(), out_dir=tmp_path / "out", settings=settings)
+    assert res.doc.workspace_url == "https://ws.rasht.example/"
+    assert 'href="https://ws.rasht.example/"' in res.paths[0].read_text(encoding="utf-8")
+    plain = make_morning_digest(store, _day(), out_dir=tmp_path / "out2", settings=_settings(tmp_path))
+    assert "میز کار" not in plain.paths[0].read_text(encoding="utf-8")

@@ -57,6 +57,23 @@ def test_demo_digest_names_concerns_with_links_in_persian(demo_run):
         assert link in html
 
 
+def test_demo_prepares_the_workspace_with_a_printed_password(demo_run):
+    import re
+
+    from storage import open_store
+    from web.auth import verify_password
+
+    out, proc = demo_run
+    assert f"mediawatch web --db sqlite:///{out / 'demo.sqlite'}" in proc.stdout
+    password = re.search(r"log in as demo, password: (\S+)", proc.stdout).group(1)
+    store = open_store(f"sqlite:///{out / 'demo.sqlite'}")
+    try:
+        user = store.workspace.user("demo")
+        assert user.role == "secretariat" and verify_password(user, password)
+    finally:
+        store.close()
+
+
 def test_demo_twice_duplicates_nothing(demo_run):
     out, _ = demo_run
     db = out / "demo.sqlite"

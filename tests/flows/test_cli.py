@@ -12,7 +12,7 @@ from flows.cli import app
 from mediawatch.records import SourceReport
 
 COMMANDS = ["demo", "nightly", "process", "morning", "serve", "collect", "sources", "digest", "classify",
-            "eval", "train", "search", "export", "db", "corrections"]
+            "eval", "train", "search", "export", "db", "corrections", "web", "users", "report"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

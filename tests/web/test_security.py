@@ -1,0 +1,244 @@
+"""The workspace's security: sessions, CSRF, roles enforced on the server, throttling, escaping, headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.web.wfactory import EVIL_TITLE, csrf_of, login
+
+PRIVATE = ["/", "/search", "/story/c-waste", "/groups", "/group/urban_services", "/sources", "/archive", "/review",
+           "/report"]
+
+
+@pytest.mark.parametrize("path", PRIVATE)
+def test_every_page_needs_a_session(client, path):
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+
+
+def test_post_without_session_is_refused(client, ids):
+    r = client.post(f"/article/{ids['waste1']}/correct", data={"field": "domain", "value": "other"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_login_and_logout_end_the_session(client, web_store):
+    r = login(client, "sec")
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    old_cookie = client.cookies.get("mw_session")
+    page = client.get("/")
+    assert page.status_code == 200 and "sec" in page.text
+    r = client.post("/logout", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).status_code == 303
+    # Replaying the old cookie after logout does not bring the session back (it is ended on the server).
+    client.cookies.set("mw_session", old_cookie)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_and_unknown_user_are_refused_alike(client):
+    assert login(client, "sec", "wrong password!").status_code == 401
+    r = login(client, "nobody", "wrong password!")
+    assert r.status_code == 401
+    assert "نام کاربری یا گذرواژه درست نیست" in r.text
+    assert "mw_session" not in client.cookies
+
+
+def test_disabled_account_cannot_log_in_and_loses_its_session(client, web_store):
+    assert login(client, "view").status_code == 303
+    web_store.workspace.set_disabled("view", True, who="test")
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert login(client, "view").status_code == 401
+
+
+def test_wrong_passwords_throttle_per_account(client):
+    for _ in range(5):
+        assert login(client, "sec", "not the password").status_code == 401
+    r = login(client, "sec")  # even the right password waits now
+    assert r.status_code == 429
+    assert "صبر کنید" in r.text
+
+
+def test_wrong_passwords_throttle_per_address(client):
+    for n in range(5):
+        assert login(client, f"guess{n}", "not the password").status_code == 401
+    assert login(client, "chair_us").status_code == 429
+
+
+def test_login_form_needs_its_csrf_token(client):
+    client.get("/login")
+    r = client.post("/login", data={"username": "sec", "password": "x"}, follow_redirects=False)
+    assert r.status_code == 403
+    r = client.post("/login", data={"username": "sec", "password": "x", "csrf": "forged"}, follow_redirects=False)
+    assert r.status_code == 403
+
+
+def test_login_never_redirects_off_site(client):
+    page = client.get("/login?next=//evil.example/x")
+    r = client.post("/login", data={"username": "sec", "password": "correct horse battery",
+                                    "csrf": csrf_of(page.text), "next": "//evil.example/x"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+def test_post_without_or_with_wrong_csrf_is_403(client, ids, web_store):
+    login(client, "sec")
+    url = f"/article/{ids['waste1']}/correct"
+    assert client.post(url, data={"field": "domain", "value": "other"}).status_code == 403
+    assert client.post(url, data={"field": "domain", "value": "other", "csrf": "x" * 43}).status_code == 403
+    assert web_store.workspace.corrections_for(ids["waste1"]) == []
+
+
+def _csrf(client) -> str:
+    return csrf_of(client.get("/").text)
+
+
+def test_chair_cannot_change_another_groups_items_by_direct_post(client, ids, web_store):
+    login(client, "chair_cw")  # civil works; waste is urban services
+    token = _csrf(client)
+    r = client.post(f"/article/{ids['waste1']}/correct", data={"field": "domain", "value": "civil_works_traffic",
+                                                               "csrf": token})
+    assert r.status_code == 403
+    assert client.post("/story/c-waste/correct", data={"field": "tone", "value": "positive",
+                                                       "csrf": token}).status_code == 403
+    assert client.post("/story/c-waste/refer", data={"group": "civil_works_traffic", "csrf": token}).status_code == 403
+    assert web_store.workspace.corrections_for(ids["waste1"]) == []
+    assert web_store.workspace.referrals() == []
+    # … and the page does not offer the forms either.
+    assert "/story/c-waste/correct" not in client.get("/story/c-waste").text
+    # Their own group's story: allowed.
+    r = client.post("/story/c-traffic/correct", data={"field": "tone", "value": "negative", "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_chair_cannot_move_a_referral_of_another_group(client, web_store):
+    rid = web_store.workspace.refer(cluster_key="c-waste", article_id=None, headline="h", group="urban_services",
+                                    who="sec")
+    login(client, "chair_cw")
+    r = client.post(f"/referral/{rid}", data={"state": "closed", "csrf": _csrf(client)})
+    assert r.status_code == 403
+    assert web_store.workspace.referral(rid).state == "referred"
+
+
+def test_viewer_post_is_refused(client, ids, web_store):
+    login(client, "view")
+    token = _csrf(client)
+    for url, data in [(f"/article/{ids['waste1']}/correct", {"field": "tone", "value": "positive"}),
+                      ("/story/c-waste/refer", {"group": "urban_services"}),
+                      ("/story/c-waste/correct", {"field": "concern", "value": "false"})]:
+        assert client.post(url, data={**data, "csrf": token}).status_code == 403
+    assert web_store.workspace.corrections_for(ids["waste1"]) == []
+    assert web_store.workspace.referrals() == []
+
+
+def test_scraped_markup_stays_inert(client, ids):
+    login(client, "sec")
+    for path in (f"/article/{ids['evil']}", "/", "/search?q=" + "خبر"):
+        html = client.get(path).text
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert 'href="javascript:' not in html
+    html = client.get(f"/article/{ids['evil']}").text
+    assert "&lt;script&gt;alert(" in html and "onerror=&#34;alert(1)&#34;" in html
+    assert EVIL_TITLE not in html
+
+
+@pytest.mark.parametrize("q", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>',
+                               "' OR 1=1 --", '"', "*", "NEAR(", "title:", "زباله*", "AND OR NOT", "\\", "%_",
+                               "a" * 5000, "\x00"])
+def test_search_input_is_harmless(client, q):
+    login(client, "sec")
+    r = client.get("/search", params={"q": q, "place": q, "from": q})
+    assert r.status_code == 200
+    assert "<script>alert(1)" not in r.text and "<img src=x" not in r.text
+    assert client.get("/search.csv", params={"q": q}).status_code == 200
+
+
+def test_private_pages_send_no_store_and_csp(client):
+    login(client, "sec")
+    for path in [*PRIVATE, "/login"]:
+        r = client.get(path)
+        assert r.headers["cache-control"] == "no-store", path
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        # No inline script or style for the CSP to block: everything is served from /static.
+        assert "<script" not in r.text and "<style" not in r.text and " style=" not in r.text, path
+
+
+def test_session_cookie_flags(client):
+    r = login(client, "sec")
+    cookie = r.headers["set-cookie"]
+    assert "mw_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback
+    assert "correct horse" not in cookie
+
+
+def test_cookie_is_secure_over_https(app):
+    with TestClient(app, base_url="https://testserver") as c:
+        r = login(c, "sec")
+        assert re.search(r"mw_session=[^;]+;.*Secure", r.headers["set-cookie"])
+
+
+def test_forwarded_proto_counts_only_behind_a_trusted_proxy(web_store, settings):
+    from web.app import create_app
+
+    for trust, secure in ((False, False), (True, True)):
+        app = create_app(web_store, settings.model_copy(update={"trust_proxy": trust}))
+        with TestClient(app, headers={"x-forwarded-proto": "https"}) as c:
+            r = c.get("/login")  # the login form's cookie gets the same flags as the session's
+            assert ("Secure" in r.headers["set-cookie"]) is secure
+
+
+def test_expired_session_is_refused(client, web_store):
+    from sqlalchemy import update
+
+    from mediawatch.timeutil import utcnow
+    from storage.schema import sessions
+
+    login(client, "sec")
+    with web_store.engine.begin() as c:
+        c.execute(update(sessions).values(expires_at=utcnow()))
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_passwords_are_argon2_hashes_never_stored_plain(web_store):
+    u = web_store.workspace.user("sec")
+    assert u.password_hash.startswith("$argon2id$")
+    assert "correct horse" not in u.password_hash
+
+
+def test_archived_file_is_sandboxed_and_only_from_the_record(client, web_store, tmp_path):
+    from datetime import timedelta
+
+    from mediawatch.timeutil import utcnow
+
+    html = tmp_path / "digest.html"
+    html.write_text("<html><body>digest</body></html>", encoding="utf-8")
+    did = web_store.save_digest("morning", group=None, period_start=utcnow() - timedelta(days=1),
+                                period_end=utcnow(), content={}, paths=[str(html), "/etc/passwd"])
+    login(client, "sec")
+    r = client.get(f"/archive/{did}/0")
+    assert r.status_code == 200 and "sandbox" in r.headers["content-security-policy"]
+    assert client.get(f"/archive/{did}/1").status_code == 404  # not a digest format
+    assert client.get(f"/archive/{did}/7").status_code == 404
+    assert client.get("/archive").status_code == 200
+
+
+def test_secret_key_file_is_made_once_and_private(tmp_path):
+    import stat
+
+    from mediawatch.settings import Settings
+    from web.auth import secret_key
+
+    settings = Settings(data_dir=tmp_path / "d", _env_file=None)
+    key = secret_key(settings)
+    path = tmp_path / "d" / "web-secret-key"
+    assert len(key) >= 40 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert secret_key(settings) == key
+    assert secret_key(Settings(data_dir=tmp_path / "e", secret_key="from-env", _env_file=None)) == "from-env"
