@@ -170,7 +170,6 @@ def encoder_figures(n: int) -> None:
 
 def night(n: int) -> None:
     """`mediawatch process` on a fresh SQLite file holding `n` new articles: wall time and peak RSS."""
-    import resource
     import subprocess
     import tempfile
 
@@ -190,14 +189,24 @@ def night(n: int) -> None:
         store.close()
         env = {**os.environ, "MEDIAWATCH_DATA_DIR": tmp}
         t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "flows.cli", "process", "--db", url], env=env,
+        # The child reports its own peak: RUSAGE_CHILDREN here would also count this process's forked
+        # workers of the cheap-path figure, which inherit its memory.
+        child = ("import atexit, resource, sys\n"
+                 "atexit.register(lambda: sys.stderr.write("
+                 "'\\nPEAK_RSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+                 "from flows.cli import main\n"
+                 f"sys.argv = ['mediawatch', 'process', '--db', {url!r}]\n"
+                 "main()\n")
+        done = subprocess.run([sys.executable, "-c", child], env={**env, "COLUMNS": "200"},
                               capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
         wall = time.perf_counter() - t0
     if done.returncode != 0:
         print(f"night: `mediawatch process` failed ({done.returncode}): {done.stderr[-500:]}")
         return
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"night: {origin}; `mediawatch process` → {done.stdout.strip().splitlines()[-1]}")
+    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK_RSS_KB=")]
+    rss_mb = int(peak[-1].split("=")[1]) / 1024 if peak else float("nan")
+    said = [line for line in done.stdout.splitlines() if "analysed with" in line]
+    print(f"night: {origin}; `mediawatch process` → {said[-1].strip() if said else done.stdout.strip()[-200:]}")
     print(f"night of {n} articles: {wall:.0f} s")
     print(f"peak RSS: {rss_mb:.0f} MB")
 
