@@ -28,7 +28,7 @@ Node = etree._Element
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
 # Blocks inside an article body that are not the article (ads, related links, share bars, scripts).
-_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related|share|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
+_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related\w*|shar(?:e|ing)\w*|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
 NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
 REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
@@ -36,7 +36,16 @@ _BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسند
 _DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
-_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "table")
+# Elements a browser lays out as blocks (each starts a new line); everything else flows inline.
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+))
+CELL_TAGS = frozenset(("td", "th"))
+_LAYOUT_INSIDE = ("table", "h1", "h2", "h3", "article", "section", "form", "main", "nav")
+_BLOCK_NOISE = frozenset(("figure", "form", "iframe", "video", "audio", "noscript"))
 _TRANSLATOR = HTMLTranslator()
 _local = threading.local()  # lxml parsers must not be shared between threads
 
@@ -84,18 +93,38 @@ def iselect(root: Node, selector: str) -> Iterator[Node]:
 
 
 def get_text(el: Node) -> str:
-    """BeautifulSoup's get_text(" "): every text node joined by a space (not yet folded)."""
-    return " ".join(el.itertext())
+    """The element's text as a browser lays it out (not yet folded): inline elements (a, b, span…)
+    join their neighbours with nothing added, so «<b>رشت</b>ه» stays «رشته» and «<a>خبرنگار مهر</a>،»
+    keeps its comma in place; block elements (p, div, li, br, tr…) start a new line; table cells are
+    set apart by a space."""
+    out: list[str] = []
+    _layout(el, out)
+    return "".join(out)
+
+
+def _layout(el: Node, out: list[str]) -> None:
+    """get_text's walk (recursive: libxml2 stops nesting at 256 levels); comments add only their tail."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return
+    opens = "\n" if tag in BLOCK_TAGS else " " if tag in CELL_TAGS else ""
+    out.append(opens + (el.text or ""))
+    for child in el:
+        _layout(child, out)
+        out.append(child.tail or "")
+    if opens == "\n":
+        out.append("\n")
 
 
 def drop_noise(root: Node) -> None:
-    """Remove scripts, styles, forms, figures…; their tail text stays as a separate text node."""
+    """Remove scripts, styles, forms, figures…; what a browser shows of them (nothing) is what stays:
+    inline ones vanish without a trace, block ones (figure, form, video…) still end a line."""
     for el in list(root.iter(*NOISE_TAGS)):
         parent = el.getparent()
         if parent is None:
             continue
         mark = etree.Comment("")
-        mark.tail = el.tail
+        mark.tail = ("\n" if el.tag in _BLOCK_NOISE else "") + (el.tail or "")
         parent.replace(el, mark)
 
 
@@ -104,8 +133,14 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def table_text(table: Node) -> str:
+    """A data table as text: one row per line, every cell (empty ones too) separated by « | »."""
+    rows = (" | ".join(text_of(cell) for cell in tr.iterchildren("td", "th")) for tr in table.iter("tr"))
+    return "\n".join(row for row in rows if row.strip(" |"))
+
+
 def text_of(el: Node | None) -> str:
-    return clean_text(" ".join(el.itertext())) if el is not None else ""
+    return clean_text(get_text(el)) if el is not None else ""
 
 
 @dataclass
@@ -260,20 +295,43 @@ class Parser:
 
 
 def block_texts(elements: Iterable[Node]) -> list[str]:
-    """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote children."""
+    """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote/table
+    children. A table is one paragraph, one row per line, its cells separated by « | » (every cell,
+    whatever it holds: a <p> inside a cell belongs to the table, not to the body's paragraphs)."""
     paras: list[str] = []
     for el in elements:
         if is_noise(el):
             continue
-        children = list(el.iterdescendants(*_BLOCKS)) if el.tag not in _BLOCKS else []
-        blocks = [c for c in children if not any(is_noise(p) for p in c.iterancestors() if p is not el)] if children else [el]
+        container = el.tag not in _BLOCKS or is_layout_table(el)
+        children = [c for c in el.iterdescendants(*_BLOCKS) if not is_layout_table(c)] if container else []
+        blocks = [c for c in children if not _enclosed(c, el)] if children else [el]
         for block in blocks:
             if is_noise(block):
                 continue
-            text = text_of(block)
+            text = table_text(block) if block.tag == "table" else text_of(block)
             if text and text not in paras:
                 paras.append(text)
     return paras
+
+
+def _enclosed(block: Node, container: Node) -> bool:
+    """Is `block` inside noise or inside a table (which is read as a whole) below `container`?"""
+    for parent in block.iterancestors():
+        if parent is container:
+            return False
+        if (parent.tag == "table" and not is_layout_table(parent)) or is_noise(parent):
+            return True
+    return False
+
+
+def is_layout_table(el: Node) -> bool:
+    """A table used to lay out the page (old sites put the whole article in one cell), not data:
+    it holds a heading, a nested table or the like, or a cell of several paragraphs."""
+    if el.tag != "table":
+        return False
+    if next(el.iterdescendants(*_LAYOUT_INSIDE), None) is not None:
+        return True
+    return any(sum(1 for _ in cell.iterdescendants("p", "div", "ul", "ol")) >= 3 for cell in el.iterdescendants("td", "th"))
 
 
 def is_noise(el: Node) -> bool:
@@ -293,7 +351,7 @@ def _jsonld_objects(soup: Node) -> list[dict[str, Any]]:
         if script.get("type") != "application/ld+json":
             continue
         try:
-            data = json.loads(get_text(script))
+            data = json.loads("".join(script.itertext()))
         except ValueError:
             continue
         stack = data if isinstance(data, list) else [data]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.parsers.base import Node, Parser, block_texts, clean_text, get_text, is_noise, select
+from scrapers.parsers.base import (
+    Node,
+    Parser,
+    block_texts,
+    clean_text,
+    is_layout_table,
+    is_noise,
+    select,
+    text_of,
+)
 
 # Containers that hold an article's text on most Persian CMSs, in order of trust.
 BODY_CONTAINERS = (
@@ -44,9 +53,14 @@ def by_structure(root: Node) -> list[str]:
     for parent in root.iterdescendants("div", "section", "main", "td"):
         if is_noise(parent):
             continue
-        score = sum(len(clean_text(get_text(p))) for p in parent.findall("p"))
+        score = sum(len(text_of(p)) for p in _paragraphs(parent))
         if score > best[0]:
             best = (score, parent)
     if best[1] is None:
         return []
-    return [t for p in best[1].findall("p") if len(t := clean_text(get_text(p))) >= MIN_PARAGRAPH_CHARS]
+    return [t for t in block_texts(_paragraphs(best[1])) if len(t) >= MIN_PARAGRAPH_CHARS or "\n" in t]
+
+
+def _paragraphs(parent: Node) -> list[Node]:
+    """The paragraphs and data tables directly in `parent` (a layout table is a container, not text)."""
+    return [c for c in parent.iterchildren("p", "table") if not is_layout_table(c)]
