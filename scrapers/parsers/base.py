@@ -32,7 +32,7 @@ _NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related\w*|shar(?:e|
 NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
 REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
-_BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکس|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
+_BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکاس|عکس|فیلم|تصویربردار|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
 _DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
@@ -204,6 +204,7 @@ class Parser:
     date: ClassVar[str] = ""
     section: ClassVar[str] = ""
     authors: ClassVar[str] = ""
+    captions: ClassVar[str] = ""  # photo/video captions: the body of a story that has no text body
 
     # --- entry points ------------------------------------------------------------------------
     def parse(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
@@ -218,21 +219,27 @@ class Parser:
         """Read every field it can; missing ones stay empty and are explained in `problems`."""
         soup = parse_html(html)
         meta = page_metadata(soup)
-        drop_noise(soup)
         root = next(iselect(soup, self.article), None)
         if root is None:
             root = soup
+        captions = self.all_texts(root, self.captions)  # figures are noise: read their captions first
+        drop_noise(soup)
         art = ParsedArticle(url=url)
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
+        credit = [art.kicker] if _BYLINE.match(art.kicker) else []  # «عکاس: …» in the kicker's place
+        art.kicker = "" if credit else art.kicker
         art.lead = self.first_text(root, self.lead) or meta.get("description", "")
         art.paragraphs = self.body_paragraphs(root, soup, meta)
         if art.lead and art.paragraphs and art.paragraphs[0] == art.lead:
             art.paragraphs = art.paragraphs[1:]
+        if not art.paragraphs and meta.get("media"):
+            # A photo or video story has no text body: its captions are what it says (else its summary).
+            art.paragraphs = [c for c in captions if c != art.lead] or ([art.lead] if art.lead else [])
         # Tags and breadcrumbs often sit outside the article container: look there, then page-wide.
         art.tags = self.all_texts(root, self.tags) or self.all_texts(soup, self.tags) or _dedupe(meta.get("tags", []))
         art.section = self.section_of(root) or self.section_of(soup) or meta.get("section", "")
-        authors = self.all_texts(root, self.authors) or _dedupe(meta.get("authors", []))
+        authors = self.all_texts(root, self.authors) or _dedupe(meta.get("authors", [])) or credit
         art.authors = _dedupe(_BYLINE.sub("", a) for a in authors)
         self.read_date(art, root, soup, meta, now)
         return art
@@ -419,6 +426,7 @@ def page_metadata(soup: Node) -> dict[str, Any]:
         meta["description"] = next(iter(content("og:description", "description")), "")
     meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")
     meta["tags"] += content("article:tag")
+    meta["media"] = any(t.lower() in ("photo", "video") for t in content("nastooh:newsType"))
     if not meta["tags"]:
         kw = content("keywords", "news_keywords")
         meta["tags"] = [k for v in kw for k in re.split(r"[,،]", v)]

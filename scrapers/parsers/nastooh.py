@@ -18,3 +18,5 @@ class NastoohParser(Parser):
     date = ".item-date>span, .item-date, .item-time, .meta-news time"
     section = ".breadcrumb li"
     authors = ".item-author, .author-name, [itemprop=author] [itemprop=name]"
+    # Photo/video stories (meta nastooh:newsType photo|video) have no .item-text: their captions are the body.
+    captions = ".gallery figcaption, #gallery figcaption, .item-img figcaption, figure figcaption, .caption, .photo-caption"

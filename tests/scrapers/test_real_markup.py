@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from scrapers.errors import ParseError
 from scrapers.fixtures import FIXTURES_DIR, parse_fixture
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import get_parser
@@ -48,3 +51,19 @@ def test_a_layout_table_is_a_container_not_a_data_table() -> None:
     html = ("<html><body><table><tr><td><h1>عنوان</h1><div class='news-text'>" + "".join(f"<p>{p}</p>" for p in paras)
             + "</div></td><td>ستون کناری</td></tr></table><time datetime='2026-11-25T10:00:00Z'></time></body></html>")
     assert get_parser("generic").extract(html, "https://a.ir/1", now=FIXTURE_NOW).paragraphs == paras
+
+
+def test_photo_and_video_stories_are_stored_with_their_captions() -> None:
+    photo = page("nastooh/mehr_photo_rasht_rain")  # newsType photo: no .item-text, a gallery of figures
+    assert photo["paragraphs"] == ["شهروندان رشتی زیر چترهای رنگی از میدان شهرداری می‌گذرند.", "آب‌گرفتگی خیابان سعدی پس از دو ساعت بارش."]
+    assert photo["kicker"] == "" and photo["authors"] == ["نسترن یوسفی"]  # the photographer is a credit, not a kicker
+    video = page("nastooh/mehr_video_anzali_port")  # newsType video, no captions: its summary is what it says
+    assert video["paragraphs"] == [video["lead"]] and video["lead"].startswith("کشتی کانتینری روسی")
+    assert video["kicker"] == "" and video["authors"] == ["حمید نیک‌نام"]
+
+
+def test_a_text_story_without_a_body_still_fails_on_its_body() -> None:
+    html = (FIXTURES_DIR / "nastooh" / "mehr_video_anzali_port.html").read_text(encoding="utf-8")
+    with pytest.raises(ParseError) as err:
+        get_parser("nastooh").parse(html.replace('content="video"', 'content="news"'), "https://m.ir/news/1", now=FIXTURE_NOW)
+    assert err.value.field == "body"
