@@ -34,6 +34,9 @@ REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
 _BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکاس|عکس|فیلم|تصویربردار|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
 _DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
+_DATE_ICON = re.compile(r"calendar", re.I)
+# Sign-offs that end a wire story: «انتهای پیام» (ISNA), «پایان خبر»…; what follows is "read also" links.
+_SIGN_OFF = re.compile(r"(?:^|(?<=[.!?؟»/]))[\s/\-–]*(?:انتها|انتهای|پایان)\s+(?:پیام|خبر)[\s/\-–.]*$")
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
 _BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "table")
@@ -233,6 +236,7 @@ class Parser:
         art.paragraphs = self.body_paragraphs(root, soup, meta)
         if art.lead and art.paragraphs and art.paragraphs[0] == art.lead:
             art.paragraphs = art.paragraphs[1:]
+        art.paragraphs = until_sign_off(art.paragraphs)
         if not art.paragraphs and meta.get("media"):
             # A photo or video story has no text body: its captions are what it says (else its summary).
             art.paragraphs = [c for c in captions if c != art.lead] or ([art.lead] if art.lead else [])
@@ -282,6 +286,10 @@ class Parser:
         by_id = [el for el in soup.iter(etree.Element) if _DATE_HINT.search(el.get("id") or "")]
         for el in by_class + by_id:
             yield el.get("datetime") if el.get("datetime") else text_of(el)
+        # ISNA: «<li><i class="fa fa-calendar-o"></i> <span class="text-meta">۹ خرداد ۱۴۰۴ / ۱۹:۳۱</span></li>»
+        for icon in soup.iter(etree.Element):
+            if _DATE_ICON.search(icon.get("class") or "") and icon.getparent() is not None:
+                yield text_of(icon.getparent())
 
     def read_date(self, art: ParsedArticle, root: Node, soup: Node, meta: dict[str, Any], now: datetime | None) -> None:
         first_error = ""
@@ -318,6 +326,16 @@ def block_texts(elements: Iterable[Node]) -> list[str]:
             text = table_text(block) if block.tag == "table" else text_of(block)
             if text and text not in paras:
                 paras.append(text)
+    return paras
+
+
+def until_sign_off(paras: list[str]) -> list[str]:
+    """The body up to its sign-off («انتهای پیام», alone or ending the last sentence), which is dropped."""
+    for i, para in enumerate(paras):
+        m = _SIGN_OFF.search(para)
+        if m:
+            rest = para[: m.start()].strip()
+            return paras[:i] + ([rest] if rest else [])
     return paras
 
 

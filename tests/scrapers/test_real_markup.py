@@ -8,7 +8,7 @@ from scrapers.errors import ParseError
 from scrapers.fixtures import FIXTURES_DIR, parse_fixture
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import get_parser
-from scrapers.parsers.base import parse_html, text_of
+from scrapers.parsers.base import parse_html, text_of, until_sign_off
 
 from .test_fixtures import FIXTURE_NOW
 
@@ -67,3 +67,20 @@ def test_a_text_story_without_a_body_still_fails_on_its_body() -> None:
     with pytest.raises(ParseError) as err:
         get_parser("nastooh").parse(html.replace('content="video"', 'content="news"'), "https://m.ir/news/1", now=FIXTURE_NOW)
     assert err.value.field == "body"
+
+
+def test_isna_date_beside_its_calendar_icon_and_the_sign_off_ends_the_body() -> None:
+    got = page("nastooh/isna_gilan_fishermen")  # no date meta tag, no JSON-LD
+    assert got["published_raw"] == "۴ آذر ۱۴۰۵ / ۱۹:۳۱" and got["published_at"] == "2026-11-25T16:01:00+00:00"
+    assert len(got["paragraphs"]) == 2 and "انتهای پیام" not in "".join(got["paragraphs"])
+    assert "کاهش یافت" not in "".join(got["paragraphs"])  # the link after the sign-off is not the story
+    html = (FIXTURES_DIR / "nastooh" / "isna_gilan_fishermen.html").read_text(encoding="utf-8")
+    generic = get_parser("generic").parse(html, "https://isna.ir/news/1", now=FIXTURE_NOW)  # by the icon alone
+    assert generic.published_raw == "۴ آذر ۱۴۰۵ / ۱۹:۳۱"
+
+
+@pytest.mark.parametrize("last", ["صید شود. انتهای پیام", "صید شود./انتهای پیام/", "صید شود. پایان خبر"])
+def test_a_sign_off_ending_the_last_sentence_is_cut(last: str) -> None:
+    assert until_sign_off(["بند اول.", last, "پیوند خبر دیگر"]) == ["بند اول.", "صید شود."]
+    for kept in ("پیام‌های شهروندان به پایان خبرنامه رسید.", "شهروندان در انتظار پایان خبر"):
+        assert until_sign_off([kept]) == [kept]
