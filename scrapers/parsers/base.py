@@ -290,6 +290,7 @@ class Parser:
         for icon in soup.iter(etree.Element):
             if _DATE_ICON.search(icon.get("class") or "") and icon.getparent() is not None:
                 yield text_of(icon.getparent())
+        yield from meta.get("late_dates", [])
 
     def read_date(self, art: ParsedArticle, root: Node, soup: Node, meta: dict[str, Any], now: datetime | None) -> None:
         first_error = ""
@@ -442,7 +443,10 @@ def page_metadata(soup: Node) -> dict[str, Any]:
         meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(next(soup.iter("title"), None)))
     if not meta.get("description"):
         meta["description"] = next(iter(content("og:description", "description")), "")
-    meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")
+    meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "dc.date", "DC.date.issued")
+    # <meta name="date"> is often when the page was rendered (Nastooh always: never use it there),
+    # so it is the last resort, after every date the article shows itself.
+    meta["late_dates"] = [] if any(k.startswith("nastooh:") for k in metas) else content("date")
     meta["tags"] += content("article:tag")
     meta["media"] = any(t.lower() in ("photo", "video") for t in content("nastooh:newsType"))
     if not meta["tags"]:

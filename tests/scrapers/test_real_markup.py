@@ -84,3 +84,16 @@ def test_a_sign_off_ending_the_last_sentence_is_cut(last: str) -> None:
     assert until_sign_off(["بند اول.", last, "پیوند خبر دیگر"]) == ["بند اول.", "صید شود."]
     for kept in ("پیام‌های شهروندان به پایان خبرنامه رسید.", "شهروندان در انتظار پایان خبر"):
         assert until_sign_off([kept]) == [kept]
+
+
+def test_nastooh_render_time_meta_date_never_wins() -> None:
+    got = page("nastooh/khabaronline_render_date")  # <meta name="date"> is two days after the article's date
+    assert got["published_raw"] == "۳ آذر ۱۴۰۵ - ۲۲:۱۰"
+    html = (FIXTURES_DIR / "nastooh" / "khabaronline_render_date.html").read_text(encoding="utf-8")
+    assert get_parser("generic").parse(html, "https://k.ir/news/1", now=FIXTURE_NOW).published_raw == "۳ آذر ۱۴۰۵ - ۲۲:۱۰"
+    # A Nastooh page showing no date of its own has none (its meta date is when it was rendered)…
+    undated = html.replace('<li class="news-pubdate">۳ آذر ۱۴۰۵ - ۲۲:۱۰</li>', "")
+    assert get_parser("nastooh").extract(undated, "https://k.ir/news/1", now=FIXTURE_NOW).published_at is None
+    # …while on other sites <meta name="date"> is the last resort.
+    other = undated.replace('<meta property="nastooh:newsType" content="news">', "").replace('<meta property="nastooh:pageType" content="news">', "")
+    assert get_parser("generic").parse(other, "https://k.ir/news/1", now=FIXTURE_NOW).published_raw == "2026-11-26T09:40:12+03:30"
