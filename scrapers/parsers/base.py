@@ -28,7 +28,7 @@ Node = etree._Element
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
 # Blocks inside an article body that are not the article (ads, related links, share bars, scripts).
-_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related\w*|shar(?:e|ing)\w*|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
+_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related\w*|shar(?:e|ing)\w*|social|breadcrumbs?|kicker|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
 NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
 REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
@@ -47,6 +47,7 @@ BLOCK_TAGS = frozenset((
     "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
 ))
 CELL_TAGS = frozenset(("td", "th"))
+_HEADINGS = ("h2", "h3", "h4")
 _LAYOUT_INSIDE = ("table", "h1", "h2", "h3", "article", "section", "form", "main", "nav")
 _BLOCK_NOISE = frozenset(("figure", "form", "iframe", "video", "audio", "noscript"))
 _TRANSLATOR = HTMLTranslator()
@@ -315,6 +316,7 @@ def block_texts(elements: Iterable[Node]) -> list[str]:
     children. A table is one paragraph, one row per line, its cells separated by « | » (every cell,
     whatever it holds: a <p> inside a cell belongs to the table, not to the body's paragraphs)."""
     paras: list[str] = []
+    trailing_headings = 0
     for el in elements:
         if is_noise(el):
             continue
@@ -322,12 +324,14 @@ def block_texts(elements: Iterable[Node]) -> list[str]:
         children = [c for c in el.iterdescendants(*_BLOCKS) if not is_layout_table(c)] if container else []
         blocks = [c for c in children if not _enclosed(c, el)] if children else [el]
         for block in blocks:
-            if is_noise(block):
+            if is_noise(block) or (block is not el and _link_only_item(block)):
                 continue
             text = table_text(block) if block.tag == "table" else text_of(block)
             if text and text not in paras:
                 paras.append(text)
-    return paras
+                trailing_headings = trailing_headings + 1 if block.tag in _HEADINGS else 0
+    # A heading with no text after it titles a box of links ("more from Gilan"), not the story.
+    return paras[: len(paras) - trailing_headings]
 
 
 def until_sign_off(paras: list[str]) -> list[str]:
@@ -338,6 +342,14 @@ def until_sign_off(paras: list[str]) -> list[str]:
             rest = para[: m.start()].strip()
             return paras[:i] + ([rest] if rest else [])
     return paras
+
+
+def _link_only_item(block: Node) -> bool:
+    """A list item that is nothing but a link: a menu, breadcrumb or "more news" entry, not text."""
+    if block.tag != "li" or (block.text or "").strip():
+        return False
+    children = list(block)
+    return len(children) == 1 and children[0].tag == "a" and not (children[0].tail or "").strip()
 
 
 def _enclosed(block: Node, container: Node) -> bool:

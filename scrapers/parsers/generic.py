@@ -30,7 +30,7 @@ class GenericParser(Parser):
     name = "generic"
     title = "h1"
     kicker = ".kicker, .rutitr, .rotitr, .uptitle"
-    lead = ".lead, .summary, .introtext, .subtitle"
+    lead = ".lead, .summary, .introtext, .subtitle:not(.kicker)"  # Nastooh's kicker is h4.subtitle.kicker
     tags = "a[rel~=tag]:not([rel~=category]), .tags a"
     section = ".breadcrumb li, .breadcrumb a"
 
@@ -39,11 +39,17 @@ class GenericParser(Parser):
             paras = [clean_text(p) for p in meta["body"].split("\n") if clean_text(p)]
             if paras:
                 return paras
+        short: list[str] = []
         for sel in BODY_CONTAINERS:
+            if sel == "article" and short:
+                # A short story in a container made for text beats the whole <article>, which also
+                # holds the header, the breadcrumbs and the "more news" lists.
+                return short
             for el in select(root, sel):
                 paras = block_texts([el])
                 if sum(len(p) for p in paras) >= 80:
                     return paras
+                short = short or paras
         return by_structure(root)
 
 

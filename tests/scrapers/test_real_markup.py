@@ -97,3 +97,17 @@ def test_nastooh_render_time_meta_date_never_wins() -> None:
     # …while on other sites <meta name="date"> is the last resort.
     other = undated.replace('<meta property="nastooh:newsType" content="news">', "").replace('<meta property="nastooh:pageType" content="news">', "")
     assert get_parser("generic").parse(other, "https://k.ir/news/1", now=FIXTURE_NOW).published_raw == "2026-11-26T09:40:12+03:30"
+
+
+NOT_BODY = ("صفحه نخست", "پس از شش ماه تعمیر", "کپی لینک", "واتس‌اپ", "کوتاه‌شده", "بیشتر از گیلان", "طرح زمستانه", "دوربین ترافیکی")
+
+
+@pytest.mark.parametrize("container", ["item-text", "txt"], ids=["item-text", "whole-article"])
+def test_generic_parser_on_nastooh_markup_keeps_kicker_bars_and_lists_out(container: str) -> None:
+    html = (FIXTURES_DIR / "generic" / "mehr_nastooh_kicker.html").read_text(encoding="utf-8")
+    html = html.replace('class="item-text"', f'class="{container}"')  # "txt": the body is found in <article>
+    got = get_parser("generic").parse(html, "https://m.ir/news/1", now=FIXTURE_NOW)
+    assert got.kicker == "پس از شش ماه تعمیر"
+    assert got.lead == "پل عابر پیاده میدان صیقلان پس از شش ماه تعمیر و نصب پله‌برقی بازگشایی شد."
+    assert got.paragraphs == ["به گزارش خبرنگار مهر، هزینه این تعمیر‌ها ۱۸ میلیارد تومان بود."]
+    assert not [n for n in NOT_BODY if n in got.body]
