@@ -51,6 +51,8 @@ _HEADINGS = ("h2", "h3", "h4")
 _LAYOUT_INSIDE = ("table", "h1", "h2", "h3", "article", "section", "form", "main", "nav")
 _BLOCK_NOISE = frozenset(("figure", "form", "iframe", "video", "audio", "noscript"))
 _TRANSLATOR = HTMLTranslator()
+# Inline formatting tags (start or end), dropped when unclosed ones nest the page too deep (parse_html).
+_INLINE_TAG = re.compile(r"</?(?:span|font|b|i|u|s|em|strong|small|big|mark|sup|sub|o:p)(?:\s[^>]*)?/?>", re.I)
 _local = threading.local()  # lxml parsers must not be shared between threads
 
 
@@ -59,15 +61,26 @@ def parse_html(html: str) -> Node:
 
     The text is handed over as UTF-8 bytes with the encoding named, so a `<meta charset>` or an XML
     declaration left in the already-decoded text cannot make libxml2 decode it a second time.
+
+    Tolerant of what browsers tolerate: every unclosed inline tag (a `<span>` per `<br>` line, as
+    pasted from Word) nests the rest of the page one level deeper, and libxml2 stops reading at its
+    depth limit (256; 2048 with huge_tree), silently losing the rest of the article. Past the limit,
+    the page is read again without its inline formatting tags, which show no text of their own.
     """
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.HTMLParser(encoding="utf-8")
-    try:
-        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
-    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
-        root = None
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
+    root = _parse_with(parser, html)
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        root = _parse_with(parser, _INLINE_TAG.sub("", html))
     return root if root is not None else etree.Element("html")
+
+
+def _parse_with(parser: etree.HTMLParser, html: str) -> Node | None:
+    try:
+        return etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
+        return None
 
 
 @functools.cache
@@ -102,22 +115,22 @@ def get_text(el: Node) -> str:
     keeps its comma in place; block elements (p, div, li, br, tr…) start a new line; table cells are
     set apart by a space."""
     out: list[str] = []
-    _layout(el, out)
+    # Iterative walk: a page of unclosed tags nests thousands deep (see parse_html), past Python's recursion limit.
+    stack: list[tuple[Node, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag
+        block = tag in BLOCK_TAGS
+        if closing:
+            out.append(("\n" if block else "") + ((node.tail or "") if node is not el else ""))
+            continue
+        if not isinstance(tag, str):  # a comment: only its tail shows
+            out.append(node.tail or "")
+            continue
+        out.append(("\n" if block else " " if tag in CELL_TAGS else "") + (node.text or ""))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
     return "".join(out)
-
-
-def _layout(el: Node, out: list[str]) -> None:
-    """get_text's walk (recursive: libxml2 stops nesting at 256 levels); comments add only their tail."""
-    tag = el.tag
-    if not isinstance(tag, str):
-        return
-    opens = "\n" if tag in BLOCK_TAGS else " " if tag in CELL_TAGS else ""
-    out.append(opens + (el.text or ""))
-    for child in el:
-        _layout(child, out)
-        out.append(child.tail or "")
-    if opens == "\n":
-        out.append("\n")
 
 
 def drop_noise(root: Node) -> None:

@@ -297,3 +297,19 @@ async def test_filtered_page_is_not_fetched_again_with_the_real_store(make_site,
             [report] = await collect_all([national], state=sink, sink=sink, settings=settings)
             assert report.ok and report.skipped == 1, (night, report)
     assert site.count("/news/12/c") == 1  # fetched and dropped on the first night only
+
+
+async def test_a_page_of_unclosed_tags_a_browser_shows_is_stored_whole(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12, defect 7: an unclosed <span> per <br> line nested the page past libxml2's depth
+    # limit, which silently dropped the rest: the date after the body was lost and the page not stored.
+    from scrapers.fixtures import FIXTURES_DIR
+
+    site = make_site()
+    page = (FIXTURES_DIR / "iransamaneh" / "tabnakgilan_asphalt_unclosed.html").read_bytes()
+    site.add("/fa/news/912550", page, headers={"Content-Type": "text/html; charset=utf-8"})
+    site.add("/rss", rss([("فهرست کوچه‌های رشت", site.url("/fa/news/912550"), NOW - timedelta(hours=1), "آسفالت")]))
+    reports = await collect_all([make_source(site, parser="iransamaneh")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].failed) == (1, 0), reports[0].errors
+    art = store.articles[site.url("/fa/news/912550")]
+    assert "290- روکش آسفالت کوچه بهار 2 در محله پیربازار" in art.body
+    assert art.body.endswith("سامانه ۱۳۷ در میان بگذارند.") and art.published_raw.endswith("۰۳ آذر ۱۴۰۵ - ۱۰:۰۵")

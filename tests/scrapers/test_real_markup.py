@@ -111,3 +111,12 @@ def test_generic_parser_on_nastooh_markup_keeps_kicker_bars_and_lists_out(contai
     assert got.lead == "پل عابر پیاده میدان صیقلان پس از شش ماه تعمیر و نصب پله‌برقی بازگشایی شد."
     assert got.paragraphs == ["به گزارش خبرنگار مهر، هزینه این تعمیر‌ها ۱۸ میلیارد تومان بود."]
     assert not [n for n in NOT_BODY if n in got.body]
+
+
+@pytest.mark.parametrize("lines", [300, 2500], ids=["past-libxml2-default", "past-huge-tree"])
+def test_unclosed_inline_tags_nesting_too_deep_lose_nothing(lines: int) -> None:
+    body = "".join(f"<span style='font-size:14pt'>سطر {i}<br>" for i in range(lines))
+    html = f"<html><body><h1>عنوان</h1><div class='body'><p>{body}</p><p>بند پایانی</p></div><div class='news_pdate_c'>۳ آذر ۱۴۰۵</div></body></html>"
+    got = get_parser("iransamaneh").parse(html, "https://t.ir/fa/news/1", now=FIXTURE_NOW)
+    assert got.paragraphs[-1] == "بند پایانی" and f"سطر {lines - 1}" in got.paragraphs[0]
+    assert got.published_raw == "۳ آذر ۱۴۰۵"
