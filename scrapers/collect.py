@@ -66,6 +66,7 @@ class _Run:
         self.discovery_errors: list[FetchError | FeedError] = []
         self.max_pages = source.max_pages or client.settings.max_listing_pages
         self.permanent: set[str] = set()  # URLs that failed for good (404, robots)
+        self.canonicals: set[str] = set()  # the URLs stored in this run (each page's canonical)
         self.off_site: dict[str, int] = {}  # feed/sitemap URL → links to other sites skipped in it
 
     def keep_on_site(self, found_in: str, urls: list[str]) -> list[str]:
@@ -229,7 +230,13 @@ class _Run:
                 self.report.skipped += 1
                 self.log(item.url, "skipped", status, "older than --since", elapsed)
                 return True
-            article_id = self.sink.add_article(parsed.to_article(src.id, utcnow(), url=item.url))
+            url = self._canonical_of(parsed, item)
+            if url in self.canonicals or (url != item.url and self.state.known_urls([url])):
+                self.report.skipped += 1  # another link to a page stored already: its <link rel=canonical> says so
+                self.log(item.url, "seen", status, f"same page as {url} (rel=canonical)", elapsed)
+                return True
+            self.canonicals.add(url)
+            article_id = self.sink.add_article(parsed.to_article(src.id, utcnow(), url=url))
             if article_id is None:
                 self.report.skipped += 1
                 self.log(item.url, "seen", status, elapsed_ms=elapsed)
@@ -243,6 +250,14 @@ class _Run:
         finally:
             if self.progress:
                 self.progress(1)
+
+    def _canonical_of(self, parsed: ParsedArticle, item: Item) -> str:
+        """The page's identity, under which it is stored: its <link rel=canonical> when that names a page
+        of this site, else the link it was reached by. A feed link that differs from it is not "known"
+        tomorrow, so it is fetched again while it stays in the feed, and then skipped as the same page."""
+        if parsed.canonical and self.client.same_site(parsed.canonical, self.source, self.source.homepage):
+            return canonical_url(parsed.canonical)
+        return item.url
 
     @staticmethod
     def _complete(parsed: ParsedArticle, item: Item) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 from cssselect import HTMLTranslator
 from lxml import etree
@@ -174,6 +175,7 @@ class ParsedArticle:
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     section: str = ""
+    canonical: str = ""  # the page's <link rel=canonical>, absolute (not part of the fixture form)
     problems: dict[str, str] = field(default_factory=dict)  # field → why it is missing or wrong
 
     @property
@@ -188,6 +190,7 @@ class ParsedArticle:
         """The fixture form (.expected.json): plain JSON types, dates in ISO UTC."""
         data = asdict(self)
         data.pop("problems")
+        data.pop("canonical")
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 
@@ -241,7 +244,7 @@ class Parser:
             root = soup
         captions = self.all_texts(root, self.captions)  # figures are noise: read their captions first
         drop_noise(soup)
-        art = ParsedArticle(url=url)
+        art = ParsedArticle(url=url, canonical=canonical_link(soup, url))
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
         credit = [art.kicker] if _BYLINE.match(art.kicker) else []  # «عکاس: …» in the kicker's place
@@ -425,6 +428,14 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
     return []
+
+
+def canonical_link(soup: Node, url: str) -> str:
+    """The page's <link rel="canonical" href> made absolute against `url` ('' when there is none)."""
+    for el in soup.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and (el.get("href") or "").strip():
+            return urljoin(url, el.get("href").strip())
+    return ""
 
 
 def headline_of_title(title: str) -> str:

@@ -313,3 +313,33 @@ async def test_a_page_of_unclosed_tags_a_browser_shows_is_stored_whole(make_site
     art = store.articles[site.url("/fa/news/912550")]
     assert "290- روکش آسفالت کوچه بهار 2 در محله پیربازار" in art.body
     assert art.body.endswith("سامانه ۱۳۷ در میان بگذارند.") and art.published_raw.endswith("۰۳ آذر ۱۴۰۵ - ۱۰:۰۵")
+
+
+def wordpress_page(title: str, canonical: str) -> str:
+    return f"""<!doctype html><html lang="fa"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="canonical" href="{canonical}"><meta property="article:published_time" content="{(NOW - timedelta(hours=2)).isoformat()}"></head>
+<body><article class="post"><h1 class="entry-title">{title}</h1><div class="entry-content">
+<p>شهرداری رشت بوستان محله گلسار را پس از بازسازی به روی شهروندان گشود و نیمکت‌های تازه نصب کرد.</p></div></article></body></html>"""
+
+
+async def test_trailing_slash_kept_and_rel_canonical_decides_identity(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12, defect 8: a WordPress permalink is fetched as published (no redirect, no 404 for the
+    # slashless form); two links to one page (a shortlink and the permalink) are stored once.
+    site = make_site()
+    permalink = site.url("/1405/09/park/")
+    page = wordpress_page("بوستان گلسار بازگشایی شد", permalink)
+    site.add("/1405/09/park/", page)
+    site.add("/1405/09/park", status=404)  # the server does not know the path without its slash
+    site.add("/shortlink/park", page)  # another link to the same page, as some feeds give
+    site.add("/rss", rss([("بوستان گلسار", permalink, NOW - timedelta(hours=2), "رشت"),
+                          ("بوستان گلسار (کوتاه)", site.url("/shortlink/park"), NOW - timedelta(hours=2), "رشت")]))
+    reports = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].skipped, reports[0].failed) == (1, 1, 0), reports[0].errors
+    assert list(store.articles) == [permalink]
+    assert site.count("/1405/09/park") == 0 and site.count("/1405/09/park/") == 1
+    assert any(e.outcome == "seen" and "rel=canonical" in e.error for e in store.events)
+    # Another night, the shortlink alone: the page it leads to is already stored under its canonical URL.
+    site.add("/rss", rss([("بوستان گلسار (کوتاه)", site.url("/shortlink/park"), NOW - timedelta(hours=1), "رشت")]))
+    again = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (again[0].new, again[0].skipped) == (0, 1) and list(store.articles) == [permalink]
+    assert site.count("/shortlink/park") == 2  # not known by its own URL: fetched, then skipped as the same page
