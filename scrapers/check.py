@@ -17,7 +17,7 @@ from scrapers.collect import looks_truncated
 from scrapers.discover import FeedError, Item, parse_feed, parse_listing
 from scrapers.errors import FetchError
 from scrapers.fetch import PoliteClient
-from scrapers.parsers import get_parser
+from scrapers.registry import parser_for
 
 # Article pages tried per source: enough to see a broken selector, few enough to stay polite.
 DEFAULT_PAGES = 3
@@ -76,7 +76,7 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
     if not items:
         result.problems.append("no article links found in feeds or listings")
         return result
-    parser = get_parser(source.parser)
+    parser = parser_for(source)
     for it in list(items.values())[:pages]:
         result.tried += 1
         if source.feed_fulltext and (it.content or it.summary):

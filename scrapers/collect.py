@@ -25,7 +25,8 @@ from scrapers.discover import FeedError, Item, parse_feed, parse_listing, parse_
 from scrapers.errors import FetchError
 from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
-from scrapers.parsers import ParsedArticle, get_parser
+from scrapers.parsers import ParsedArticle, Parser
+from scrapers.registry import parser_for
 
 Progress = Callable[[int], None]
 # Without --since, sitemap entries older than this are not considered new (a sitemap lists years).
@@ -43,12 +44,12 @@ def looks_truncated(html: str) -> bool:
     return "<html" in html[:4096].lower() and "</html>" not in tail and "</body>" not in tail
 
 
-def _extract_page(parser_name: str, body: bytes, content_type: str | None, url: str, now: datetime) -> ParsedArticle | None:
+def _extract_page(parser: Parser, body: bytes, content_type: str | None, url: str, now: datetime) -> ParsedArticle | None:
     """Decode and parse one page (runs in a worker process when parse_workers > 0); None: truncated."""
     html = decode_html(body, content_type)
     if looks_truncated(html):
         return None
-    return get_parser(parser_name).extract(html, url, now=now)
+    return parser.extract(html, url, now=now)
 
 
 class _Run:
@@ -60,7 +61,7 @@ class _Run:
         self.source, self.state, self.sink, self.since = source, state, sink, since
         self.client, self.progress = client, progress
         self.report = SourceReport(source_id=source.id)
-        self.parser = get_parser(source.parser)
+        self.parser = parser_for(source)
         self.now = utcnow()
         self.discovery_ok = 0
         self.discovery_errors: list[FetchError | FeedError] = []
@@ -203,7 +204,7 @@ class _Run:
                         self.permanent.add(item.url)  # a 404 will not heal: do not hold the feed back for it
                     return False
                 body, ctype, status, elapsed = res.content, res.headers.get("content-type"), res.status, res.elapsed_ms
-            args = (self.parser.name, body, ctype, item.url, self.now)
+            args = (self.parser, body, ctype, item.url, self.now)
             if self.pool is None:
                 maybe = _extract_page(*args)
             else:

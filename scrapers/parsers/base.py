@@ -134,15 +134,16 @@ def get_text(el: Node) -> str:
     return "".join(out)
 
 
-def drop_noise(root: Node) -> None:
-    """Remove scripts, styles, forms, figures…; what a browser shows of them (nothing) is what stays:
-    inline ones vanish without a trace, block ones (figure, form, video…) still end a line."""
-    for el in list(root.iter(*NOISE_TAGS)):
+def drop_noise(root: Node, selector: str = "") -> None:
+    """Remove scripts, styles, forms, figures… and what `selector` matches (a source's own noise);
+    what a browser shows of them (nothing) is what stays: inline ones vanish without a trace, block
+    ones (figure, form, video, a matched box…) still end a line."""
+    for el in [*root.iter(*NOISE_TAGS), *select(root, selector)]:
         parent = el.getparent()
         if parent is None:
             continue
         mark = etree.Comment("")
-        mark.tail = ("\n" if el.tag in _BLOCK_NOISE else "") + (el.tail or "")
+        mark.tail = ("\n" if el.tag in _BLOCK_NOISE or el.tag in BLOCK_TAGS else "") + (el.tail or "")
         parent.replace(el, mark)
 
 
@@ -225,6 +226,7 @@ class Parser:
     section: ClassVar[str] = ""
     authors: ClassVar[str] = ""
     captions: ClassVar[str] = ""  # photo/video captions: the body of a story that has no text body
+    noise: ClassVar[str] = ""  # elements to remove before reading, besides NOISE_TAGS (a source's override)
 
     # --- entry points ------------------------------------------------------------------------
     def parse(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
@@ -243,7 +245,7 @@ class Parser:
         if root is None:
             root = soup
         captions = self.all_texts(root, self.captions)  # figures are noise: read their captions first
-        drop_noise(soup)
+        drop_noise(soup, self.noise)
         art = ParsedArticle(url=url, canonical=canonical_link(soup, url))
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)

@@ -343,3 +343,28 @@ async def test_trailing_slash_kept_and_rel_canonical_decides_identity(make_site,
     again = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
     assert (again[0].new, again[0].skipped) == (0, 1) and list(store.articles) == [permalink]
     assert site.count("/shortlink/park") == 2  # not known by its own URL: fetched, then skipped as the same page
+
+
+async def test_a_source_overrides_its_familys_selectors_in_sources_toml(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # An outlet's redesign: the Nastooh selectors no longer find the body or the date.
+    from scrapers.registry import parse_sources
+
+    site = make_site()
+    page = """<html><head><meta charset="utf-8"><title>x</title></head><body><article id="item">
+<h1 class="title">بازگشایی پل صیقلان رشت</h1><span class="pub-when">۴ آذر ۱۴۰۵ - ۱۰:۰۰</span>
+<div class="story-text"><p>پل عابر پیاده میدان صیقلان رشت پس از تعمیر بازگشایی شد.</p>
+<div class="see-also"><p>ببینید: فیلم بازگشایی پل</p></div><p>هزینه تعمیر ۱۸ میلیارد تومان بود.</p></div>
+</article></body></html>"""
+    site.add("/news/1/x", page)
+    site.add("/rss", rss([("پل صیقلان", site.url("/news/1/x"), NOW - timedelta(hours=3), "رشت")]))
+    entry = {"id": "redesigned", "name": "r", "homepage": site.url("/"), "kind": "agency", "scope": "gilan",
+             "feeds": [site.url("/rss")], "parser": "nastooh"}
+    plain = parse_sources({"sources": [entry]})
+    reports = await collect_all(plain, state=store, sink=store, settings=settings)
+    assert reports[0].failed == 1 and "could not find the body" in reports[0].errors[0]
+    fixed = parse_sources({"sources": [{**entry, "selectors": {"body": ".story-text>*", "date": "span.pub-when", "noise": ".see-also"}}]})
+    reports = await collect_all(fixed, state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].failed) == (1, 0), reports[0].errors
+    art = store.articles[site.url("/news/1/x")]
+    assert art.body == "پل عابر پیاده میدان صیقلان رشت پس از تعمیر بازگشایی شد.\n\nهزینه تعمیر ۱۸ میلیارد تومان بود."
+    assert art.published_raw == "۴ آذر ۱۴۰۵ - ۱۰:۰۰"

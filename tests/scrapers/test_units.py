@@ -237,3 +237,19 @@ def test_select_sources_names_unknown_ids_and_keeps_named_disabled_ones(tmp_path
     assert [s.id for s in select_sources(sources, ["b"])] == ["b"]  # named: asked for, even when disabled
     with pytest.raises(RegistryError, match=r"unknown source id.*zz"):
         select_sources(sources, ["a", "zz"])
+
+
+@pytest.mark.parametrize(
+    ("selectors", "message"),
+    [
+        ({"bdy": "p"}, "field 'selectors': Value error, unknown selector 'bdy'; a source may override: article, title"),
+        ({"body": "div[["}, "selectors.body: 'div[[' is not a CSS selector we can read"),
+    ],
+)
+def test_selector_overrides_are_checked_when_the_file_is_read(selectors: dict[str, str], message: str) -> None:
+    from scrapers.registry import parse_sources
+
+    entry = {"id": "x", "name": "x", "homepage": "https://x.ir/", "kind": "agency", "scope": "gilan", "feeds": ["https://x.ir/rss"]}
+    with pytest.raises(RegistryError) as err:
+        parse_sources({"sources": [{**entry, "selectors": selectors}]}, "sources.toml")
+    assert str(err.value).startswith("sources.toml: entry #1 (id='x'): ") and message in str(err.value)
