@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from html import escape
+from urllib.parse import urlsplit
 
 from mediawatch.ports import ArticleSink, CrawlState
 from mediawatch.records import FetchEvent, Source, SourceReport
@@ -253,12 +254,19 @@ class _Run:
                 self.progress(1)
 
     def _canonical_of(self, parsed: ParsedArticle, item: Item) -> str:
-        """The page's identity, under which it is stored: its <link rel=canonical> when that names a page
-        of this site, else the link it was reached by. A feed link that differs from it is not "known"
-        tomorrow, so it is fetched again while it stays in the feed, and then skipped as the same page."""
-        if parsed.canonical and self.client.same_site(parsed.canonical, self.source, self.source.homepage):
-            return canonical_url(parsed.canonical)
-        return item.url
+        """The page's identity, under which it is stored: its <link rel=canonical> when that names an
+        article page of this site, else the link it was reached by. A canonical naming the site's root,
+        homepage, a feed or a listing is a misconfigured template (every page would be "the same") and
+        is ignored. A feed link that differs from its canonical is not "known" tomorrow, so it is
+        fetched again while it stays in the feed, and then skipped as the same page."""
+        src = self.source
+        if not parsed.canonical or not self.client.same_site(parsed.canonical, src, src.homepage):
+            return item.url
+        canon = canonical_url(parsed.canonical)
+        not_articles = {canonical_url(u) for u in (src.homepage, *src.feeds, *src.listings, *src.sitemaps)}
+        if urlsplit(canon).path in ("", "/") or canon in not_articles:
+            return item.url
+        return canon
 
     @staticmethod
     def _complete(parsed: ParsedArticle, item: Item) -> None:

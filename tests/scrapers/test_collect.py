@@ -368,3 +368,15 @@ async def test_a_source_overrides_its_familys_selectors_in_sources_toml(make_sit
     art = store.articles[site.url("/news/1/x")]
     assert art.body == "پل عابر پیاده میدان صیقلان رشت پس از تعمیر بازگشایی شد.\n\nهزینه تعمیر ۱۸ میلیارد تومان بود."
     assert art.published_raw == "۴ آذر ۱۴۰۵ - ۱۰:۰۰"
+
+
+async def test_a_canonical_naming_the_homepage_on_every_page_is_ignored(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # A misconfigured template: every article says <link rel=canonical href="/">. Taken at its word,
+    # all articles would be "the same page" and all but one lost.
+    site = make_site()
+    links = [site.url(f"/1405/09/n{i}/") for i in range(3)]
+    for i in range(3):
+        site.add(f"/1405/09/n{i}/", wordpress_page(f"خبر شماره {i} از رشت", site.url("/")))
+    site.add("/rss", rss([(f"خبر {i}", link, NOW - timedelta(hours=1), "رشت") for i, link in enumerate(links)]))
+    reports = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].skipped) == (3, 0) and sorted(store.articles) == sorted(links)
