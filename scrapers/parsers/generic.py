@@ -39,18 +39,19 @@ class GenericParser(Parser):
             paras = [clean_text(p) for p in meta["body"].split("\n") if clean_text(p)]
             if paras:
                 return paras
-        short: list[str] = []
+        short: tuple[Node, list[str]] | None = None  # the first text container, under 80 characters
         for sel in BODY_CONTAINERS:
-            if sel == "article" and short:
-                # A short story in a container made for text beats the whole <article>, which also
-                # holds the header, the breadcrumbs and the "more news" lists.
-                return short
             for el in select(root, sel):
+                if short and sel == "article" and any(a is el for a in short[0].iterancestors()):
+                    # A short story in a container made for text beats the <article> around it, which
+                    # also holds the header, the breadcrumbs and the "more news" lists.
+                    return short[1]
                 paras = block_texts([el])
                 if sum(len(p) for p in paras) >= 80:
                     return paras
-                short = short or paras
-        return by_structure(root)
+                if short is None and paras:
+                    short = (el, paras)
+        return by_structure(root) or (short[1] if short else [])
 
 
 def by_structure(root: Node) -> list[str]:

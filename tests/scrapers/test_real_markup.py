@@ -120,3 +120,11 @@ def test_unclosed_inline_tags_nesting_too_deep_lose_nothing(lines: int) -> None:
     got = get_parser("iransamaneh").parse(html, "https://t.ir/fa/news/1", now=FIXTURE_NOW)
     assert got.paragraphs[-1] == "بند پایانی" and f"سطر {lines - 1}" in got.paragraphs[0]
     assert got.published_raw == "۳ آذر ۱۴۰۵"
+
+
+def test_a_short_text_container_outside_the_article_does_not_beat_it() -> None:
+    story = "".join(f"<p>بند {n} متن اصلی خبر که درباره شهرداری رشت است و بلند نوشته شده است.</p>" for n in ("یکم", "دوم"))
+    html = (f"<html><body><div class='sidebar'><div class='story'><p>پیش‌نمایش کوتاه</p></div></div>"
+            f"<article><h1>عنوان</h1>{story}</article><time datetime='2026-11-25T10:00:00Z'></time></body></html>")
+    got = get_parser("generic").parse(html, "https://a.ir/1", now=FIXTURE_NOW)
+    assert len(got.paragraphs) == 2 and got.paragraphs[0].startswith("بند یکم")
