@@ -102,8 +102,9 @@ class SourceEntry(BaseModel):
         data = self.model_dump()
         for key in ("feeds", "listings", "sitemaps", "domains"):
             data[key] = tuple(data[key])
-        data["selectors"] = tuple(data["selectors"].items())
-        return ConfiguredSource(**data)
+        selectors = tuple(data.pop("selectors").items())
+        # A plain Source unless the entry overrides selectors: it stays equal to the same Source built elsewhere.
+        return ConfiguredSource(**data, selectors=selectors) if selectors else Source(**data)
 
 
 def parse_sources(data: dict, path: Path | str = "sources.toml") -> list[Source]:
