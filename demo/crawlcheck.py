@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = collect(demo.sources(), state=memory, sink=memory, since=since, allow_private=True)
         seconds = time.monotonic() - started
         expected = {e.url: e for e in demo.expected()}
-        broken = {u.rstrip("/"): flag for u, flag in demo.broken_urls().items()}
+        broken = dict(demo.broken_urls())
     got = {unquote(u): a for u, a in memory.articles.items()}
     print(
         f"crawl of {len(demo.articles)} demo articles on 6 sites: {seconds:.1f} s, "

@@ -46,7 +46,7 @@ class ExpectedArticle:
 
     id: str  # the demo article id (w1-007)
     site: str
-    url: str  # canonical, decoded: http://127.0.0.1:PORT/path, no tracking parameters, no trailing slash
+    url: str  # canonical, decoded: http://127.0.0.1:PORT/path, no tracking parameters, trailing slash as published
     title: str  # as the site serves it
     published_at: datetime  # aware UTC
     labels: DemoLabels
@@ -350,11 +350,10 @@ class DemoSites:
 
 
 def _canonical(url: str) -> str:
-    """The project's canonical form (scrapers.canonical): no trailing slash except the root."""
+    """The project's canonical form (scrapers.canonical): the path as published, trailing slash kept."""
     scheme, _, rest = url.partition("://")
     host, _, path = rest.partition("/")
-    path = "/" + path
-    return f"{scheme}://{host}{path.rstrip('/') or '/'}"
+    return f"{scheme}://{host}/{path}"
 
 
 def _toml_value(v: object) -> str:

@@ -65,7 +65,7 @@ def _encode_unsafe(raw: str, enc: Callable[[str], str]) -> str:
 def canonical_url(url: str, base: str | None = None) -> str:
     """The canonical form: lower-case scheme/host, no default port, no fragment, no tracking
     parameters, sorted query, percent-encoding normalised to the readable IRI form (Persian letters
-    decoded, meaningful escapes such as %2F kept), no trailing slash (except the root)."""
+    decoded, meaningful escapes such as %2F kept); the path's trailing slash is kept as published."""
     if base:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
@@ -75,9 +75,10 @@ def canonical_url(url: str, base: str | None = None) -> str:
         host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
     port = parts.port
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    # A trailing slash is kept as published: WordPress permalinks end in one, and asking for the
+    # path without it costs a redirect per article (some servers answer 404). Two spellings of one
+    # article are told apart after fetching, by the page's <link rel=canonical> (collect.py).
     path = _MULTI_SLASH.sub("/", _iri_component(parts.path or "/", _KEEP_ENCODED_PATH))
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
     pairs = [p.partition("=") for p in parts.query.split("&") if p]
     kept = sorted(
         (_iri_component(k, _KEEP_ENCODED_QUERY), sep, _iri_component(v, _KEEP_ENCODED_QUERY))

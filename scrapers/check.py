@@ -7,8 +7,12 @@ same day, with the fields that went missing.
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from mediawatch.records import Source
 from mediawatch.timeutil import utcnow
@@ -16,8 +20,10 @@ from scrapers.canonical import host_of
 from scrapers.collect import looks_truncated
 from scrapers.discover import FeedError, Item, parse_feed, parse_listing
 from scrapers.errors import FetchError
-from scrapers.fetch import PoliteClient
-from scrapers.parsers import get_parser
+from scrapers.fetch import FetchResult, PoliteClient
+from scrapers.fixtures import dump, expected_path
+from scrapers.parsers import ParsedArticle
+from scrapers.registry import parser_for
 
 # Article pages tried per source: enough to see a broken selector, few enough to stay polite.
 DEFAULT_PAGES = 3
@@ -34,6 +40,7 @@ class CheckResult:
     parsed: int = 0
     missing: dict[str, int] = field(default_factory=dict)  # field → pages lacking it
     problems: list[str] = field(default_factory=list)
+    saved: Path | None = None  # the fixture page saved by --save-fixture
 
     @property
     def verdict(self) -> str:
@@ -45,8 +52,9 @@ class CheckResult:
         return "fail"
 
 
-async def check_source(source: Source, client: PoliteClient, *, pages: int = DEFAULT_PAGES) -> CheckResult:
-    """Probe one source; never raises for what the site does."""
+async def check_source(source: Source, client: PoliteClient, *, pages: int = DEFAULT_PAGES, save_to: Path | None = None) -> CheckResult:
+    """Probe one source; never raises for what the site does. With `save_to`, the first article page
+    fetched whole is saved there as a fixture (save_fixture), parsed or not."""
     result = CheckResult(source.id)
     now = utcnow()
     items: dict[str, Item] = {}
@@ -76,7 +84,7 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
     if not items:
         result.problems.append("no article links found in feeds or listings")
         return result
-    parser = get_parser(source.parser)
+    parser = parser_for(source)
     for it in list(items.values())[:pages]:
         result.tried += 1
         if source.feed_fulltext and (it.content or it.summary):
@@ -92,6 +100,8 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
             result.problems.append(f"{it.url}: page cut short before </html>")
             continue
         art = parser.extract(html, it.url, now=now)
+        if save_to is not None and result.saved is None:
+            result.saved = save_fixture(save_to, source, res, art, now)
         missing = art.missing()
         for name in missing:
             result.missing[name] = result.missing.get(name, 0) + 1
@@ -101,12 +111,30 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
     return result
 
 
-async def check_sources(sources: Sequence[Source], client: PoliteClient, *, pages: int = DEFAULT_PAGES) -> list[CheckResult]:
-    """Probe several sources concurrently (each host still paced by the client)."""
+def save_fixture(root: Path, source: Source, res: FetchResult, art: ParsedArticle, fetched_at: datetime) -> Path:
+    """Save one fetched article page as a fixture, in the Fundus layout scrapers.fixtures reads:
+    `<root>/<family>/<source_id>.html.gz` (the bytes as served) and `<source_id>.expected.json` (the
+    parse, plus the URL, the fetch time, the declared content type and the source's selector
+    overrides). Review the expected file before committing it: it is a claim about the page."""
+    folder = root / source.parser
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / f"{source.id}.html.gz"
+    page.write_bytes(gzip.compress(res.content, mtime=0))
+    meta: dict[str, Any] = {"fetched_at": fetched_at.isoformat(), "content_type": res.headers.get("content-type", "")}
+    selectors = dict(getattr(source, "selectors", ()))
+    if selectors:
+        meta["selectors"] = selectors
+    expected_path(page).write_text(dump({**art.to_json(), "url": res.url, **meta}), encoding="utf-8")
+    return page
+
+
+async def check_sources(sources: Sequence[Source], client: PoliteClient, *, pages: int = DEFAULT_PAGES,
+                        save_to: Path | None = None) -> list[CheckResult]:
+    """Probe several sources concurrently (each host still paced by the client); `save_to`: see check_source."""
 
     async def guarded(src: Source) -> CheckResult:
         try:
-            return await check_source(src, client, pages=pages)
+            return await check_source(src, client, pages=pages, save_to=save_to)
         except Exception as exc:  # a probe must report, not crash
             return CheckResult(src.id, problems=[f"unexpected {type(exc).__name__}: {exc}"])
 

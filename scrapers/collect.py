@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from html import escape
+from urllib.parse import urlsplit
 
 from mediawatch.ports import ArticleSink, CrawlState
 from mediawatch.records import FetchEvent, Source, SourceReport
@@ -25,7 +26,8 @@ from scrapers.discover import FeedError, Item, parse_feed, parse_listing, parse_
 from scrapers.errors import FetchError
 from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
-from scrapers.parsers import ParsedArticle, get_parser
+from scrapers.parsers import ParsedArticle, Parser
+from scrapers.registry import parser_for
 
 Progress = Callable[[int], None]
 # Without --since, sitemap entries older than this are not considered new (a sitemap lists years).
@@ -43,12 +45,12 @@ def looks_truncated(html: str) -> bool:
     return "<html" in html[:4096].lower() and "</html>" not in tail and "</body>" not in tail
 
 
-def _extract_page(parser_name: str, body: bytes, content_type: str | None, url: str, now: datetime) -> ParsedArticle | None:
+def _extract_page(parser: Parser, body: bytes, content_type: str | None, url: str, now: datetime) -> ParsedArticle | None:
     """Decode and parse one page (runs in a worker process when parse_workers > 0); None: truncated."""
     html = decode_html(body, content_type)
     if looks_truncated(html):
         return None
-    return get_parser(parser_name).extract(html, url, now=now)
+    return parser.extract(html, url, now=now)
 
 
 class _Run:
@@ -60,12 +62,13 @@ class _Run:
         self.source, self.state, self.sink, self.since = source, state, sink, since
         self.client, self.progress = client, progress
         self.report = SourceReport(source_id=source.id)
-        self.parser = get_parser(source.parser)
+        self.parser = parser_for(source)
         self.now = utcnow()
         self.discovery_ok = 0
         self.discovery_errors: list[FetchError | FeedError] = []
         self.max_pages = source.max_pages or client.settings.max_listing_pages
         self.permanent: set[str] = set()  # URLs that failed for good (404, robots)
+        self.canonicals: set[str] = set()  # the URLs stored in this run (each page's canonical)
         self.off_site: dict[str, int] = {}  # feed/sitemap URL → links to other sites skipped in it
 
     def keep_on_site(self, found_in: str, urls: list[str]) -> list[str]:
@@ -202,7 +205,7 @@ class _Run:
                         self.permanent.add(item.url)  # a 404 will not heal: do not hold the feed back for it
                     return False
                 body, ctype, status, elapsed = res.content, res.headers.get("content-type"), res.status, res.elapsed_ms
-            args = (self.parser.name, body, ctype, item.url, self.now)
+            args = (self.parser, body, ctype, item.url, self.now)
             if self.pool is None:
                 maybe = _extract_page(*args)
             else:
@@ -229,7 +232,13 @@ class _Run:
                 self.report.skipped += 1
                 self.log(item.url, "skipped", status, "older than --since", elapsed)
                 return True
-            article_id = self.sink.add_article(parsed.to_article(src.id, utcnow(), url=item.url))
+            url = self._canonical_of(parsed, item)
+            if url in self.canonicals or (url != item.url and self.state.known_urls([url])):
+                self.report.skipped += 1  # another link to a page stored already: its <link rel=canonical> says so
+                self.log(item.url, "seen", status, f"same page as {url} (rel=canonical)", elapsed)
+                return True
+            self.canonicals.add(url)
+            article_id = self.sink.add_article(parsed.to_article(src.id, utcnow(), url=url))
             if article_id is None:
                 self.report.skipped += 1
                 self.log(item.url, "seen", status, elapsed_ms=elapsed)
@@ -243,6 +252,21 @@ class _Run:
         finally:
             if self.progress:
                 self.progress(1)
+
+    def _canonical_of(self, parsed: ParsedArticle, item: Item) -> str:
+        """The page's identity, under which it is stored: its <link rel=canonical> when that names an
+        article page of this site, else the link it was reached by. A canonical naming the site's root,
+        homepage, a feed or a listing is a misconfigured template (every page would be "the same") and
+        is ignored. A feed link that differs from its canonical is not "known" tomorrow, so it is
+        fetched again while it stays in the feed, and then skipped as the same page."""
+        src = self.source
+        if not parsed.canonical or not self.client.same_site(parsed.canonical, src, src.homepage):
+            return item.url
+        canon = canonical_url(parsed.canonical)
+        not_articles = {canonical_url(u) for u in (src.homepage, *src.feeds, *src.listings, *src.sitemaps)}
+        if urlsplit(canon).path in ("", "/") or canon in not_articles:
+            return item.url
+        return canon
 
     @staticmethod
     def _complete(parsed: ParsedArticle, item: Item) -> None:

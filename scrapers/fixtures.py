@@ -4,12 +4,19 @@
     python -m scrapers.fixtures --regenerate nastooh/irna_gilan_bus
 
 Review the diff before committing: an expected file is a claim about what the page says.
+
+Real pages enter as `<family>/<source_id>.html.gz` (the bytes as served, gzipped), saved by
+`mediawatch sources check --save-fixture DIR` (scrapers.check.save_fixture). Their expected file
+also records where and when the page was fetched, which no parse changes: `fetched_at` (relative
+dates such as «۳ ساعت پیش» are read as of that moment), `content_type` (the charset the server
+declared) and the source's `selectors` overrides from sources.toml, if any.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import gzip
 import json
 import sys
 from collections.abc import Iterator
@@ -19,35 +26,60 @@ from typing import Any
 
 from mediawatch.settings import PROJECT_ROOT
 from scrapers.charset import decode_html
+from scrapers.errors import ParseError
 from scrapers.parsers import PARSERS, get_parser
 
 FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
 # Relative dates («۳ ساعت پیش») in fixtures are read as of this moment, so results never drift.
 FIXTURE_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+# Keys of an expected file that say where the page came from, not what it says (never regenerated).
+META_KEYS = ("fetched_at", "content_type", "selectors")
+_SUFFIXES = (".html.gz", ".html")
 
 
 def fixture_pages(root: Path = FIXTURES_DIR) -> Iterator[Path]:
-    """Every fixture page, family by family (the family is the parent folder's name)."""
+    """Every fixture page (.html written by us, .html.gz saved from the web), family by family."""
     for family in sorted(PARSERS):
-        yield from sorted((root / family).glob("*.html"))
+        yield from sorted(p for suffix in _SUFFIXES for p in (root / family).glob("*" + suffix))
+
+
+def page_stem(page: Path) -> str:
+    """«mehr.html.gz» → «mehr»."""
+    return next(page.name[: -len(s)] for s in _SUFFIXES if page.name.endswith(s))
 
 
 def expected_path(page: Path) -> Path:
-    return page.with_suffix(".expected.json")
+    return page.with_name(page_stem(page) + ".expected.json")
+
+
+def fixture_meta(page: Path) -> dict[str, Any]:
+    """What the expected file records about the page: its URL and the META_KEYS present."""
+    exp = expected_path(page)
+    data = json.loads(exp.read_text(encoding="utf-8")) if exp.exists() else {}
+    meta = {k: data[k] for k in META_KEYS if k in data}
+    meta["url"] = data.get("url") or f"https://{page.parent.name}.fixture.invalid/{page_stem(page)}"
+    return meta
 
 
 def fixture_url(page: Path) -> str:
     """The URL recorded in the expected file, or a stable made-up one for a new fixture."""
-    exp = expected_path(page)
-    if exp.exists():
-        return json.loads(exp.read_text(encoding="utf-8"))["url"]
-    return f"https://{page.parent.name}.fixture.invalid/{page.stem}"
+    return fixture_meta(page)["url"]
 
 
 def parse_fixture(page: Path) -> dict[str, Any]:
     """Parse one fixture page with its family's parser (bytes decoded as the crawler would)."""
-    html = decode_html(page.read_bytes())
-    return get_parser(page.parent.name).parse(html, fixture_url(page), now=FIXTURE_NOW).to_json()
+    meta = fixture_meta(page)
+    raw = gzip.decompress(page.read_bytes()) if page.name.endswith(".gz") else page.read_bytes()
+    html = decode_html(raw, meta.get("content_type"))
+    now = datetime.fromisoformat(meta["fetched_at"]) if "fetched_at" in meta else FIXTURE_NOW
+    parser = get_parser(page.parent.name, meta.get("selectors"))
+    return parser.parse(html, meta["url"], now=now).to_json()
+
+
+def expected_of(page: Path, parsed: dict[str, Any]) -> dict[str, Any]:
+    """The expected file's content: the parse, then the page's META_KEYS kept as they were."""
+    meta = fixture_meta(page)
+    return {**parsed, **{k: meta[k] for k in META_KEYS if k in meta}}
 
 
 def dump(data: dict[str, Any]) -> str:
@@ -55,15 +87,20 @@ def dump(data: dict[str, Any]) -> str:
 
 
 def regenerate(only: list[str] | None = None, root: Path = FIXTURES_DIR) -> int:
-    """Rewrite expected files (all, or `family/page` names given); print a unified diff; count changed."""
+    """Rewrite expected files (all, or `family/page` names given); print a unified diff; count changed.
+    A page that no longer parses is reported (family/page and why) and its expected file kept."""
     changed = 0
     for page in fixture_pages(root):
-        name = f"{page.parent.name}/{page.stem}"
+        name = f"{page.parent.name}/{page_stem(page)}"
         if only and name not in only:
             continue
         exp = expected_path(page)
         old = exp.read_text(encoding="utf-8") if exp.exists() else ""
-        new = dump(parse_fixture(page))
+        try:
+            new = dump(expected_of(page, parse_fixture(page)))
+        except ParseError as exc:
+            print(f"{name}: does not parse: {exc}", file=sys.stderr)
+            continue
         if old != new:
             changed += 1
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{exp.name}", f"b/{exp.name}"))
@@ -79,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not args.regenerate:
         for page in fixture_pages():
-            print(f"{page.parent.name}/{page.stem}")
+            print(f"{page.parent.name}/{page_stem(page)}")
         return 0
     regenerate(args.pages or None)
     return 0

@@ -7,15 +7,19 @@ A malformed file fails with the file, the entry and the field named, e.g.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+from cssselect import SelectorError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.settings import get_settings
 from scrapers.errors import RegistryError
+from scrapers.parsers import OVERRIDABLE, Parser, get_parser
+from scrapers.parsers.base import compiled
 
 PARSER_FAMILIES = ("generic", "nastooh", "iransamaneh", "aasaam", "wordpress")
 
@@ -25,6 +29,20 @@ def _check_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL with a host name")
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredSource(Source):
+    """A Source as sources.toml configures it, with the selectors that replace its family's
+    (`selectors = { body = ".news-text>p", date = "span.pub" }`): an outlet's redesign is fixed in
+    the file, without a release. Only the crawler reads them, so they live here, not in records."""
+
+    selectors: tuple[tuple[str, str], ...] = ()
+
+
+def parser_for(source: Source) -> Parser:
+    """The source's parser: its family's, with the source's own selectors in place."""
+    return get_parser(source.parser, dict(getattr(source, "selectors", ())))
 
 
 class SourceEntry(BaseModel):
@@ -49,6 +67,19 @@ class SourceEntry(BaseModel):
     max_pages: Annotated[int, Field(gt=0, le=1000)] | None = None
     feed_fulltext: bool = False
     notes: str = ""
+    selectors: dict[str, str] = {}
+
+    @field_validator("selectors")
+    @classmethod
+    def _selectors(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, selector in v.items():
+            if key not in OVERRIDABLE:
+                raise ValueError(f"unknown selector {key!r}; a source may override: {', '.join(OVERRIDABLE)}")
+            try:
+                compiled(selector)
+            except SelectorError as exc:
+                raise ValueError(f"selectors.{key}: {selector!r} is not a CSS selector we can read ({exc})") from None
+        return v
 
     @field_validator("homepage")
     @classmethod
@@ -71,7 +102,9 @@ class SourceEntry(BaseModel):
         data = self.model_dump()
         for key in ("feeds", "listings", "sitemaps", "domains"):
             data[key] = tuple(data[key])
-        return Source(**data)
+        selectors = tuple(data.pop("selectors").items())
+        # A plain Source unless the entry overrides selectors: it stays equal to the same Source built elsewhere.
+        return ConfiguredSource(**data, selectors=selectors) if selectors else Source(**data)
 
 
 def parse_sources(data: dict, path: Path | str = "sources.toml") -> list[Source]:

@@ -1,12 +1,44 @@
-"""robots.txt rules per site: allow/disallow and crawl-delay for our user agent."""
+"""robots.txt rules per site, by RFC 9309 (protego): allow/disallow and crawl-delay for our user agent.
+
+protego brings what the standard asks and the stdlib parser lacks: `*` and `$` in paths
+(`Disallow: /*?print=`), the longest matching rule winning with `Allow` preferred on a tie
+(`Allow: /news/gilan/` under `Disallow: /news/`), and fractional Crawl-delay.
+
+One thing is stricter here than protego: which group is ours. protego picks a group whose name
+occurs in the crawler's name, so `User-agent: media` (or an empty `User-agent:`) would apply to
+mediawatch. RFC 9309 §2.2.1 asks for the group whose product token matches *exactly*, else `*`;
+so before parsing, every other group's name is replaced by one that matches nobody (the group
+keeps its rules, which then apply to no one of ours).
+
+What the fetch layer decides around this (scrapers/fetch.py, unchanged): robots.txt is fetched
+once per site and run within `robots_timeout_s`; a 4xx means allow all; a 5xx, a timeout or an
+unreachable server means disallow all for this run.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 # The product token we answer to in robots.txt ("User-agent: mediawatch").
 ROBOTS_AGENT = "mediawatch"
+# A user-agent line, in the spellings protego accepts ("User-agent:", "useragent", "User agent"),
+# with its value up to a comment.
+_AGENT_LINE = re.compile(r"^(?P<field>[ \t]*user[- ]?agent\b[ \t]*:?)(?P<value>[^#\r\n]*)", re.I | re.M)
+_NOBODY = "not-mediawatch"  # a group name that matches no crawler of ours
+
+
+def only_exact_groups(text: str) -> str:
+    """robots.txt with every group named neither `mediawatch` nor `*` renamed to match nobody."""
+
+    def rename(m: re.Match[str]) -> str:
+        if m.group("value").strip().lower().split("/", 1)[0] in (ROBOTS_AGENT, "*"):  # "mediawatch/1.2" names us too
+            return m.group(0)
+        return f"{m.group('field').rstrip(':')}: {_NOBODY}"
+
+    return _AGENT_LINE.sub(rename, text)
 
 
 @dataclass
@@ -16,18 +48,14 @@ class RobotsRules:
     `blocked` means disallow everything for this run (RFC 9309 §2.3.1.3/4: a 5xx answer, an
     unreachable server or a timeout); `note` says why, in words for the run report."""
 
-    parser: RobotFileParser | None = None
+    parser: Protego | None = None
     note: str = ""
-    delay: float | None = None
     blocked: bool = False
     cause: str = "robots_unreachable"  # FetchError kind of a blocked site: connect | timeout | private | robots_unreachable
 
     @classmethod
     def from_text(cls, text: str) -> RobotsRules:
-        parser = RobotFileParser()
-        lines = text.splitlines()
-        parser.parse(lines)
-        return cls(parser=parser, delay=_crawl_delay(lines))
+        return cls(parser=Protego.parse(only_exact_groups(text)))
 
     @classmethod
     def allow_all(cls, note: str = "") -> RobotsRules:
@@ -42,38 +70,11 @@ class RobotsRules:
         """May we fetch `url`?"""
         if self.blocked:
             return False
-        return True if self.parser is None else self.parser.can_fetch(ROBOTS_AGENT, url)
+        return True if self.parser is None else self.parser.can_fetch(url, ROBOTS_AGENT)
 
     def crawl_delay(self) -> float | None:
-        """The Crawl-delay for us (or for *), in seconds, if the site sets one."""
-        return self.delay
-
-
-def _crawl_delay(lines: list[str]) -> float | None:
-    """Crawl-delay for our agent, else for '*' (the stdlib reads whole seconds only; sites write 0.5)."""
-    delays: dict[str, float] = {}
-    agents: list[str] = []
-    in_rules = False
-    for raw in lines:
-        line = raw.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        key, value = (part.strip() for part in line.split(":", 1))
-        key = key.lower()
-        if key == "user-agent":
-            if in_rules:
-                agents, in_rules = [], False
-            agents.append(value.lower())
-        else:
-            in_rules = True
-            if key == "crawl-delay":
-                try:
-                    delay = float(value)
-                except ValueError:
-                    continue
-                for agent in agents:
-                    delays.setdefault(agent, delay)
-    for agent, delay in delays.items():
-        if agent != "*" and agent in ROBOTS_AGENT:
-            return delay
-    return delays.get("*")
+        """The Crawl-delay of our group (`mediawatch`, else `*`), in seconds, if the site sets one."""
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(ROBOTS_AGENT)
+        return float(delay) if delay is not None else None

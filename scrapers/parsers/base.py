@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 from cssselect import HTMLTranslator
 from lxml import etree
@@ -28,16 +29,31 @@ Node = etree._Element
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
 # Blocks inside an article body that are not the article (ads, related links, share bars, scripts).
-_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related|share|social|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
+_NOISE = re.compile(r"(?:^|[-_ ])(?:ad|ads|advert\w*|banner|related\w*|shar(?:e|ing)\w*|social|breadcrumbs?|kicker|comment\w*|tags?|newsletter|promo|sponsor\w*|print|rating)(?:$|[-_ ])", re.I)
 NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "button", "svg", "figure", "video", "audio")
 REQUIRED_FIELDS = ("title", "body", "published_at")
 # Labels before a byline: «گزارش از: …», «یادداشت: …», «خبرنگار: …».
-_BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکس|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
+_BYLINE = re.compile(r"^\s*(?:گزارش(?:\s+از)?|یادداشت|نویسنده|خبرنگار|عکاس|عکس|فیلم|تصویربردار|به قلم|مترجم|ترجمه|تنظیم)\s*[:：]\s*")
 _DATE_HINT = re.compile(r"date|time|tarikh|publish", re.I)
+_DATE_ICON = re.compile(r"calendar", re.I)
+# Sign-offs that end a wire story: «انتهای پیام» (ISNA), «پایان خبر»…; what follows is "read also" links.
+_SIGN_OFF = re.compile(r"(?:^|(?<=[.!?؟»/]))[\s/\-–]*(?:انتها|انتهای|پایان)\s+(?:پیام|خبر)[\s/\-–.]*$")
 # Separators between a headline and the site's name in <title>.
 _TITLE_SEP = re.compile(r"\s+(?:[-|–—:]{1,2}|::)\s+")
-_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote")
+_BLOCKS = ("p", "h2", "h3", "h4", "li", "blockquote", "table")
+# Elements a browser lays out as blocks (each starts a new line); everything else flows inline.
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
+    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+))
+CELL_TAGS = frozenset(("td", "th"))
+_HEADINGS = ("h2", "h3", "h4")
+_LAYOUT_INSIDE = ("table", "h1", "h2", "h3", "article", "section", "form", "main", "nav")
+_BLOCK_NOISE = frozenset(("figure", "form", "iframe", "video", "audio", "noscript"))
 _TRANSLATOR = HTMLTranslator()
+# Inline formatting tags (start or end), dropped when unclosed ones nest the page too deep (parse_html).
+_INLINE_TAG = re.compile(r"</?(?:span|font|b|i|u|s|em|strong|small|big|mark|sup|sub|o:p)(?:\s[^>]*)?/?>", re.I)
 _local = threading.local()  # lxml parsers must not be shared between threads
 
 
@@ -46,15 +62,26 @@ def parse_html(html: str) -> Node:
 
     The text is handed over as UTF-8 bytes with the encoding named, so a `<meta charset>` or an XML
     declaration left in the already-decoded text cannot make libxml2 decode it a second time.
+
+    Tolerant of what browsers tolerate: every unclosed inline tag (a `<span>` per `<br>` line, as
+    pasted from Word) nests the rest of the page one level deeper, and libxml2 stops reading at its
+    depth limit (256; 2048 with huge_tree), silently losing the rest of the article. Past the limit,
+    the page is read again without its inline formatting tags, which show no text of their own.
     """
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.HTMLParser(encoding="utf-8")
-    try:
-        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
-    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
-        root = None
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
+    root = _parse_with(parser, html)
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        root = _parse_with(parser, _INLINE_TAG.sub("", html))
     return root if root is not None else etree.Element("html")
+
+
+def _parse_with(parser: etree.HTMLParser, html: str) -> Node | None:
+    try:
+        return etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
+    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
+        return None
 
 
 @functools.cache
@@ -84,18 +111,39 @@ def iselect(root: Node, selector: str) -> Iterator[Node]:
 
 
 def get_text(el: Node) -> str:
-    """BeautifulSoup's get_text(" "): every text node joined by a space (not yet folded)."""
-    return " ".join(el.itertext())
+    """The element's text as a browser lays it out (not yet folded): inline elements (a, b, span…)
+    join their neighbours with nothing added, so «<b>رشت</b>ه» stays «رشته» and «<a>خبرنگار مهر</a>،»
+    keeps its comma in place; block elements (p, div, li, br, tr…) start a new line; table cells are
+    set apart by a space."""
+    out: list[str] = []
+    # Iterative walk: a page of unclosed tags nests thousands deep (see parse_html), past Python's recursion limit.
+    stack: list[tuple[Node, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag
+        block = tag in BLOCK_TAGS
+        if closing:
+            out.append(("\n" if block else "") + ((node.tail or "") if node is not el else ""))
+            continue
+        if not isinstance(tag, str):  # a comment: only its tail shows
+            out.append(node.tail or "")
+            continue
+        out.append(("\n" if block else " " if tag in CELL_TAGS else "") + (node.text or ""))
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(out)
 
 
-def drop_noise(root: Node) -> None:
-    """Remove scripts, styles, forms, figures…; their tail text stays as a separate text node."""
-    for el in list(root.iter(*NOISE_TAGS)):
+def drop_noise(root: Node, selector: str = "") -> None:
+    """Remove scripts, styles, forms, figures… and what `selector` matches (a source's own noise);
+    what a browser shows of them (nothing) is what stays: inline ones vanish without a trace, block
+    ones (figure, form, video, a matched box…) still end a line."""
+    for el in [*root.iter(*NOISE_TAGS), *select(root, selector)]:
         parent = el.getparent()
         if parent is None:
             continue
         mark = etree.Comment("")
-        mark.tail = el.tail
+        mark.tail = ("\n" if el.tag in _BLOCK_NOISE or el.tag in BLOCK_TAGS else "") + (el.tail or "")
         parent.replace(el, mark)
 
 
@@ -104,8 +152,14 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def table_text(table: Node) -> str:
+    """A data table as text: one row per line, every cell (empty ones too) separated by « | »."""
+    rows = (" | ".join(text_of(cell) for cell in tr.iterchildren("td", "th")) for tr in table.iter("tr"))
+    return "\n".join(row for row in rows if row.strip(" |"))
+
+
 def text_of(el: Node | None) -> str:
-    return clean_text(" ".join(el.itertext())) if el is not None else ""
+    return clean_text(get_text(el)) if el is not None else ""
 
 
 @dataclass
@@ -122,6 +176,7 @@ class ParsedArticle:
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     section: str = ""
+    canonical: str = ""  # the page's <link rel=canonical>, absolute (not part of the fixture form)
     problems: dict[str, str] = field(default_factory=dict)  # field → why it is missing or wrong
 
     @property
@@ -136,6 +191,7 @@ class ParsedArticle:
         """The fixture form (.expected.json): plain JSON types, dates in ISO UTC."""
         data = asdict(self)
         data.pop("problems")
+        data.pop("canonical")
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 
@@ -169,6 +225,8 @@ class Parser:
     date: ClassVar[str] = ""
     section: ClassVar[str] = ""
     authors: ClassVar[str] = ""
+    captions: ClassVar[str] = ""  # photo/video captions: the body of a story that has no text body
+    noise: ClassVar[str] = ""  # elements to remove before reading, besides NOISE_TAGS (a source's override)
 
     # --- entry points ------------------------------------------------------------------------
     def parse(self, html: str, url: str, *, now: datetime | None = None) -> ParsedArticle:
@@ -183,21 +241,28 @@ class Parser:
         """Read every field it can; missing ones stay empty and are explained in `problems`."""
         soup = parse_html(html)
         meta = page_metadata(soup)
-        drop_noise(soup)
         root = next(iselect(soup, self.article), None)
         if root is None:
             root = soup
-        art = ParsedArticle(url=url)
+        captions = self.all_texts(root, self.captions)  # figures are noise: read their captions first
+        drop_noise(soup, self.noise)
+        art = ParsedArticle(url=url, canonical=canonical_link(soup, url))
         art.title = self.first_text(root, self.title) or meta.get("title", "")
         art.kicker = self.first_text(root, self.kicker)
+        credit = [art.kicker] if _BYLINE.match(art.kicker) else []  # «عکاس: …» in the kicker's place
+        art.kicker = "" if credit else art.kicker
         art.lead = self.first_text(root, self.lead) or meta.get("description", "")
         art.paragraphs = self.body_paragraphs(root, soup, meta)
         if art.lead and art.paragraphs and art.paragraphs[0] == art.lead:
             art.paragraphs = art.paragraphs[1:]
+        art.paragraphs = until_sign_off(art.paragraphs)
+        if not art.paragraphs and meta.get("media"):
+            # A photo or video story has no text body: its captions are what it says (else its summary).
+            art.paragraphs = [c for c in captions if c != art.lead] or ([art.lead] if art.lead else [])
         # Tags and breadcrumbs often sit outside the article container: look there, then page-wide.
         art.tags = self.all_texts(root, self.tags) or self.all_texts(soup, self.tags) or _dedupe(meta.get("tags", []))
         art.section = self.section_of(root) or self.section_of(soup) or meta.get("section", "")
-        authors = self.all_texts(root, self.authors) or _dedupe(meta.get("authors", []))
+        authors = self.all_texts(root, self.authors) or _dedupe(meta.get("authors", [])) or credit
         art.authors = _dedupe(_BYLINE.sub("", a) for a in authors)
         self.read_date(art, root, soup, meta, now)
         return art
@@ -240,6 +305,11 @@ class Parser:
         by_id = [el for el in soup.iter(etree.Element) if _DATE_HINT.search(el.get("id") or "")]
         for el in by_class + by_id:
             yield el.get("datetime") if el.get("datetime") else text_of(el)
+        # ISNA: «<li><i class="fa fa-calendar-o"></i> <span class="text-meta">۹ خرداد ۱۴۰۴ / ۱۹:۳۱</span></li>»
+        for icon in soup.iter(etree.Element):
+            if _DATE_ICON.search(icon.get("class") or "") and icon.getparent() is not None:
+                yield text_of(icon.getparent())
+        yield from meta.get("late_dates", [])
 
     def read_date(self, art: ParsedArticle, root: Node, soup: Node, meta: dict[str, Any], now: datetime | None) -> None:
         first_error = ""
@@ -260,20 +330,64 @@ class Parser:
 
 
 def block_texts(elements: Iterable[Node]) -> list[str]:
-    """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote children."""
+    """Paragraph texts of body blocks; containers are split into their p/h2/h3/li/blockquote/table
+    children. A table is one paragraph, one row per line, its cells separated by « | » (every cell,
+    whatever it holds: a <p> inside a cell belongs to the table, not to the body's paragraphs)."""
     paras: list[str] = []
+    trailing_headings = 0
     for el in elements:
         if is_noise(el):
             continue
-        children = list(el.iterdescendants(*_BLOCKS)) if el.tag not in _BLOCKS else []
-        blocks = [c for c in children if not any(is_noise(p) for p in c.iterancestors() if p is not el)] if children else [el]
+        container = el.tag not in _BLOCKS or is_layout_table(el)
+        children = [c for c in el.iterdescendants(*_BLOCKS) if not is_layout_table(c)] if container else []
+        blocks = [c for c in children if not _enclosed(c, el)] if children else [el]
         for block in blocks:
-            if is_noise(block):
+            if is_noise(block) or (block is not el and _link_only_item(block)):
                 continue
-            text = text_of(block)
+            text = table_text(block) if block.tag == "table" else text_of(block)
             if text and text not in paras:
                 paras.append(text)
+                trailing_headings = trailing_headings + 1 if block.tag in _HEADINGS else 0
+    # A heading with no text after it titles a box of links ("more from Gilan"), not the story.
+    return paras[: len(paras) - trailing_headings]
+
+
+def until_sign_off(paras: list[str]) -> list[str]:
+    """The body up to its sign-off («انتهای پیام», alone or ending the last sentence), which is dropped."""
+    for i, para in enumerate(paras):
+        m = _SIGN_OFF.search(para)
+        if m:
+            rest = para[: m.start()].strip()
+            return paras[:i] + ([rest] if rest else [])
     return paras
+
+
+def _link_only_item(block: Node) -> bool:
+    """A list item that is nothing but a link: a menu, breadcrumb or "more news" entry, not text."""
+    if block.tag != "li" or (block.text or "").strip():
+        return False
+    children = list(block)
+    return len(children) == 1 and children[0].tag == "a" and not (children[0].tail or "").strip()
+
+
+def _enclosed(block: Node, container: Node) -> bool:
+    """Is `block` inside noise or inside a table (which is read as a whole) below `container`?"""
+    for parent in block.iterancestors():
+        if parent is container:
+            return False
+        if (parent.tag == "table" and not is_layout_table(parent)) or is_noise(parent):
+            return True
+    return False
+
+
+def is_layout_table(el: Node) -> bool:
+    """A table used to lay out the page (old sites put the whole article in one cell), not data:
+    it holds a heading, a nested table or the like, or a cell of several paragraphs."""
+    if el.tag != "table":
+        return False
+    if next(el.iterdescendants(*_LAYOUT_INSIDE), None) is not None:
+        return True
+    return any(sum(1 for _ in cell.iterdescendants("p", "div", "ul", "ol")) >= 3 for cell in el.iterdescendants("td", "th"))
 
 
 def is_noise(el: Node) -> bool:
@@ -293,7 +407,7 @@ def _jsonld_objects(soup: Node) -> list[dict[str, Any]]:
         if script.get("type") != "application/ld+json":
             continue
         try:
-            data = json.loads(get_text(script))
+            data = json.loads("".join(script.itertext()))
         except ValueError:
             continue
         stack = data if isinstance(data, list) else [data]
@@ -316,6 +430,14 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, list):
         return [n for v in value for n in _names(v)]
     return []
+
+
+def canonical_link(soup: Node, url: str) -> str:
+    """The page's <link rel="canonical" href> made absolute against `url` ('' when there is none)."""
+    for el in soup.iter("link"):
+        if "canonical" in (el.get("rel") or "").lower().split() and (el.get("href") or "").strip():
+            return urljoin(url, el.get("href").strip())
+    return ""
 
 
 def headline_of_title(title: str) -> str:
@@ -359,8 +481,12 @@ def page_metadata(soup: Node) -> dict[str, Any]:
         meta["title"] = next(iter(content("og:title", "twitter:title")), "") or headline_of_title(text_of(next(soup.iter("title"), None)))
     if not meta.get("description"):
         meta["description"] = next(iter(content("og:description", "description")), "")
-    meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "date", "dc.date", "DC.date.issued")
+    meta["dates"] += content("article:published_time", "og:article:published_time", "pubdate", "publishdate", "dc.date", "DC.date.issued")
+    # <meta name="date"> is often when the page was rendered (Nastooh always: never use it there),
+    # so it is the last resort, after every date the article shows itself.
+    meta["late_dates"] = [] if any(k.startswith("nastooh:") for k in metas) else content("date")
     meta["tags"] += content("article:tag")
+    meta["media"] = any(t.lower() in ("photo", "video") for t in content("nastooh:newsType"))
     if not meta["tags"]:
         kw = content("keywords", "news_keywords")
         meta["tags"] = [k for v in kw for k in re.split(r"[,،]", v)]

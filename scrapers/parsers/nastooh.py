@@ -15,6 +15,9 @@ class NastoohParser(Parser):
     lead = ".item-summary, p.summary, .introtext, .lead"
     body = ".item-body .item-text>*, .item-text[itemprop=articleBody]>*"
     tags = ".tags li, section.tags a, .trending-tags li a"
-    date = ".item-date>span, .item-date, .item-time, .meta-news time"
+    # ISNA: «<span class="text-meta">۹ خرداد ۱۴۰۴ / ۱۹:۳۱</span>» (its other .text-meta are the code and section)
+    date = ".item-date>span, .item-date, .item-time, .meta-news time, .meta-news .text-meta"
     section = ".breadcrumb li"
     authors = ".item-author, .author-name, [itemprop=author] [itemprop=name]"
+    # Photo/video stories (meta nastooh:newsType photo|video) have no .item-text: their captions are the body.
+    captions = ".gallery figcaption, #gallery figcaption, .item-img figcaption, figure figcaption, .caption, .photo-caption"

@@ -25,4 +25,4 @@ class WordPressParser(Parser):
     def date_candidates(self, root: Node, soup: Node, meta: dict[str, Any]) -> Iterator[str]:
         """WordPress prints its ISO date in meta[article:published_time]: trust it first."""
         yield from meta.get("dates", [])
-        yield from super().date_candidates(root, soup, {"dates": []})
+        yield from super().date_candidates(root, soup, {**meta, "dates": []})

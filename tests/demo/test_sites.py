@@ -414,7 +414,7 @@ def test_expected_before_start_has_the_same_paths(demo: DemoSites) -> None:
 
 def test_wordpress_permalink_without_slash_redirects(demo: DemoSites, client: httpx.Client) -> None:
     e = next(x for x in demo.expected() if x.site == "gilava")
-    assert e.served_url == e.url + "/"
+    assert e.served_url == e.url and e.url.endswith("/")  # canonical URLs keep the permalink's slash
     hop = client.get(e.url_encoded.rstrip("/"))
     assert hop.status_code == 301 and hop.headers["location"] == e.url_encoded
     assert client.get(e.url_encoded).status_code == 200

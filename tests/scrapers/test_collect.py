@@ -297,3 +297,86 @@ async def test_filtered_page_is_not_fetched_again_with_the_real_store(make_site,
             [report] = await collect_all([national], state=sink, sink=sink, settings=settings)
             assert report.ok and report.skipped == 1, (night, report)
     assert site.count("/news/12/c") == 1  # fetched and dropped on the first night only
+
+
+async def test_a_page_of_unclosed_tags_a_browser_shows_is_stored_whole(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12, defect 7: an unclosed <span> per <br> line nested the page past libxml2's depth
+    # limit, which silently dropped the rest: the date after the body was lost and the page not stored.
+    from scrapers.fixtures import FIXTURES_DIR
+
+    site = make_site()
+    page = (FIXTURES_DIR / "iransamaneh" / "tabnakgilan_asphalt_unclosed.html").read_bytes()
+    site.add("/fa/news/912550", page, headers={"Content-Type": "text/html; charset=utf-8"})
+    site.add("/rss", rss([("فهرست کوچه‌های رشت", site.url("/fa/news/912550"), NOW - timedelta(hours=1), "آسفالت")]))
+    reports = await collect_all([make_source(site, parser="iransamaneh")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].failed) == (1, 0), reports[0].errors
+    art = store.articles[site.url("/fa/news/912550")]
+    assert "290- روکش آسفالت کوچه بهار 2 در محله پیربازار" in art.body
+    assert art.body.endswith("سامانه ۱۳۷ در میان بگذارند.") and art.published_raw.endswith("۰۳ آذر ۱۴۰۵ - ۱۰:۰۵")
+
+
+def wordpress_page(title: str, canonical: str) -> str:
+    return f"""<!doctype html><html lang="fa"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="canonical" href="{canonical}"><meta property="article:published_time" content="{(NOW - timedelta(hours=2)).isoformat()}"></head>
+<body><article class="post"><h1 class="entry-title">{title}</h1><div class="entry-content">
+<p>شهرداری رشت بوستان محله گلسار را پس از بازسازی به روی شهروندان گشود و نیمکت‌های تازه نصب کرد.</p></div></article></body></html>"""
+
+
+async def test_trailing_slash_kept_and_rel_canonical_decides_identity(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # Issue 12, defect 8: a WordPress permalink is fetched as published (no redirect, no 404 for the
+    # slashless form); two links to one page (a shortlink and the permalink) are stored once.
+    site = make_site()
+    permalink = site.url("/1405/09/park/")
+    page = wordpress_page("بوستان گلسار بازگشایی شد", permalink)
+    site.add("/1405/09/park/", page)
+    site.add("/1405/09/park", status=404)  # the server does not know the path without its slash
+    site.add("/shortlink/park", page)  # another link to the same page, as some feeds give
+    site.add("/rss", rss([("بوستان گلسار", permalink, NOW - timedelta(hours=2), "رشت"),
+                          ("بوستان گلسار (کوتاه)", site.url("/shortlink/park"), NOW - timedelta(hours=2), "رشت")]))
+    reports = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].skipped, reports[0].failed) == (1, 1, 0), reports[0].errors
+    assert list(store.articles) == [permalink]
+    assert site.count("/1405/09/park") == 0 and site.count("/1405/09/park/") == 1
+    assert any(e.outcome == "seen" and "rel=canonical" in e.error for e in store.events)
+    # Another night, the shortlink alone: the page it leads to is already stored under its canonical URL.
+    site.add("/rss", rss([("بوستان گلسار (کوتاه)", site.url("/shortlink/park"), NOW - timedelta(hours=1), "رشت")]))
+    again = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (again[0].new, again[0].skipped) == (0, 1) and list(store.articles) == [permalink]
+    assert site.count("/shortlink/park") == 2  # not known by its own URL: fetched, then skipped as the same page
+
+
+async def test_a_source_overrides_its_familys_selectors_in_sources_toml(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # An outlet's redesign: the Nastooh selectors no longer find the body or the date.
+    from scrapers.registry import parse_sources
+
+    site = make_site()
+    page = """<html><head><meta charset="utf-8"><title>x</title></head><body><article id="item">
+<h1 class="title">بازگشایی پل صیقلان رشت</h1><span class="pub-when">۴ آذر ۱۴۰۵ - ۱۰:۰۰</span>
+<div class="story-text"><p>پل عابر پیاده میدان صیقلان رشت پس از تعمیر بازگشایی شد.</p>
+<div class="see-also"><p>ببینید: فیلم بازگشایی پل</p></div><p>هزینه تعمیر ۱۸ میلیارد تومان بود.</p></div>
+</article></body></html>"""
+    site.add("/news/1/x", page)
+    site.add("/rss", rss([("پل صیقلان", site.url("/news/1/x"), NOW - timedelta(hours=3), "رشت")]))
+    entry = {"id": "redesigned", "name": "r", "homepage": site.url("/"), "kind": "agency", "scope": "gilan",
+             "feeds": [site.url("/rss")], "parser": "nastooh"}
+    plain = parse_sources({"sources": [entry]})
+    reports = await collect_all(plain, state=store, sink=store, settings=settings)
+    assert reports[0].failed == 1 and "could not find the body" in reports[0].errors[0]
+    fixed = parse_sources({"sources": [{**entry, "selectors": {"body": ".story-text>*", "date": "span.pub-when", "noise": ".see-also"}}]})
+    reports = await collect_all(fixed, state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].failed) == (1, 0), reports[0].errors
+    art = store.articles[site.url("/news/1/x")]
+    assert art.body == "پل عابر پیاده میدان صیقلان رشت پس از تعمیر بازگشایی شد.\n\nهزینه تعمیر ۱۸ میلیارد تومان بود."
+    assert art.published_raw == "۴ آذر ۱۴۰۵ - ۱۰:۰۰"
+
+
+async def test_a_canonical_naming_the_homepage_on_every_page_is_ignored(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # A misconfigured template: every article says <link rel=canonical href="/">. Taken at its word,
+    # all articles would be "the same page" and all but one lost.
+    site = make_site()
+    links = [site.url(f"/1405/09/n{i}/") for i in range(3)]
+    for i in range(3):
+        site.add(f"/1405/09/n{i}/", wordpress_page(f"خبر شماره {i} از رشت", site.url("/")))
+    site.add("/rss", rss([(f"خبر {i}", link, NOW - timedelta(hours=1), "رشت") for i, link in enumerate(links)]))
+    reports = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
+    assert (reports[0].new, reports[0].skipped) == (3, 0) and sorted(store.articles) == sorted(links)

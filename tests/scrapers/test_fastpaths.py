@@ -10,7 +10,7 @@ from scrapers import discover
 from scrapers.discover import _plain_rss, parse_feed
 from scrapers.fetch import PoliteClient
 from scrapers.parsers import get_parser
-from scrapers.parsers.base import parse_html, select, text_of
+from scrapers.parsers.base import drop_noise, parse_html, select, text_of
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -76,14 +76,18 @@ def test_atom_and_broken_xml_go_to_feedparser() -> None:
     assert _plain_rss(broken, "https://a.ir/rss", NOW) is None
 
 
-def test_text_keeps_text_nodes_apart_where_noise_was_removed() -> None:
+def test_text_joins_as_a_browser_shows_it_where_noise_was_removed() -> None:
     html = ("<html><body><article><h1>خبر<script>x()</script>رشت</h1><div class='entry-content'>"
-            "<p>بند اول که به اندازهٔ کافی بلند است تا متن به حساب بیاید و <b>پررنگ</b>نیز دارد.</p>"
-            "<!-- a comment --><p>بند دوم</p></div><time datetime='2026-11-25T10:00:00Z'></time></article></body></html>")
+            "<p>بند اول که به اندازهٔ کافی بلند است تا متن به حساب بیاید و <b>پررنگ</b> نیز دارد.</p>"
+            "<!-- a comment --><p>بند دوم</p></div>"
+            "<time datetime='2026-11-25T10:00:00Z'></time></article></body></html>")
     art = get_parser("wordpress").extract(html, "https://a.ir/news/1", now=NOW)
-    # BeautifulSoup's get_text(" ") joined text nodes with a space; the script's removal leaves two nodes.
-    assert art.title == "خبر رشت"
+    # A script shows nothing (the words meet), a removed figure is a block (the words stay apart).
+    assert art.title == "خبررشت"
     assert art.paragraphs == ["بند اول که به اندازهٔ کافی بلند است تا متن به حساب بیاید و پررنگ نیز دارد.", "بند دوم"]
+    doc = parse_html("<html><body><div>بند سوم<figure><img src='a.jpg'><figcaption>عکس</figcaption></figure>بند<div>چهار</div>م</div></body></html>")
+    drop_noise(doc)
+    assert text_of(doc) == "بند سوم بند چهار م"
     assert art.published_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 

@@ -10,6 +10,7 @@ import pytest
 from mediawatch.records import Scope, Source, SourceKind
 from scrapers.errors import FetchError
 from scrapers.fetch import PoliteClient
+from scrapers.robots import RobotsRules
 
 PAGE = "<html><head><meta charset='utf-8'></head><body><p>سلام رشت</p></body></html>"
 
@@ -38,6 +39,62 @@ async def test_robots_disallow_is_respected(site, settings) -> None:  # type: ig
         assert (await c.get(site.url("/public"))).status == 200
     assert "/private/x" not in site.paths()
     assert site.count("/robots.txt") == 1  # fetched once per site
+
+
+ROBOTS_RFC9309 = """# groups that only look like ours
+User-agent: media
+Crawl-delay: 9
+Disallow: /
+
+User-agent:
+Disallow: /news/
+
+User-agent: *
+Crawl-delay: 0.25
+Disallow: /*?print=
+Disallow: /news/
+Allow: /news/gilan/
+Disallow: /*.pdf$
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/news/gilan/1/rasht", True),  # the longer Allow wins over Disallow: /news/
+        ("/news/tehran/2", False),
+        ("/fa/news/3?print=1", False),  # wildcard
+        ("/fa/news/3?id=1&print=1", True),  # "?print=" must follow the path directly
+        ("/files/budget.pdf", False),
+        ("/files/budget.pdf?v=2", True),  # "$" anchors the end
+        ("/", True),  # "User-agent: media" is not mediawatch's group
+    ],
+)
+def test_robots_by_rfc9309(path: str, allowed: bool) -> None:
+    rules = RobotsRules.from_text(ROBOTS_RFC9309)
+    assert rules.allowed("https://a.ir" + path) is allowed
+    assert rules.crawl_delay() == 0.25  # from "*", not from "media" (the exact group, else "*")
+
+
+def test_robots_our_exact_group_wins_over_star() -> None:
+    rules = RobotsRules.from_text("User-agent: *\nDisallow: /\n\nUser-agent: MediaWatch\nCrawl-delay: 1.5\nDisallow: /private/\n")
+    assert rules.allowed("https://a.ir/news/1") and not rules.allowed("https://a.ir/private/x")
+    assert rules.crawl_delay() == 1.5
+    assert RobotsRules.from_text("User-agent: mediawatcher\nDisallow: /\n").allowed("https://a.ir/x")
+    assert RobotsRules.from_text("User-agent: *\nDisallow:\n").crawl_delay() is None
+
+
+async def test_robots_wildcards_and_allow_on_the_wire(site, settings) -> None:  # type: ignore[no-untyped-def]
+    site.add("/robots.txt", ROBOTS_RFC9309, content_type="text/plain")
+    for path in ("/news/gilan/1", "/news/tehran/2", "/fa/3"):
+        site.add(path, PAGE)
+    async with PoliteClient(settings) as c:
+        assert (await c.get(site.url("/news/gilan/1"))).status == 200
+        for refused in ("/news/tehran/2", "/fa/3?print=1"):
+            with pytest.raises(FetchError) as err:
+                await c.get(site.url(refused))
+            assert err.value.kind == "robots" and refused in str(err.value)
+    assert site.paths().count("/news/tehran/2") == 0 and site.count("/fa/3") == 0
 
 
 async def test_crawl_delay_spaces_requests(site, settings) -> None:  # type: ignore[no-untyped-def]

@@ -66,15 +66,17 @@ def test_relative_date_is_not_in_the_future() -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("HTTPS://WWW.Example.IR:443/news/1/?utm_source=x&fbclid=y#top", "https://www.example.ir/news/1"),
-        ("http://example.ir:80/a//b/?b=2&a=1&gclid=z", "http://example.ir/a/b?a=1&b=2"),
-        ("https://ilna.ir/بخش-گیلان-106/123-خبر/", "https://ilna.ir/بخش-گیلان-106/123-خبر"),
+        ("HTTPS://WWW.Example.IR:443/news/1/?utm_source=x&fbclid=y#top", "https://www.example.ir/news/1/"),
+        ("http://example.ir:80/a//b/?b=2&a=1&gclid=z", "http://example.ir/a/b/?a=1&b=2"),
+        ("https://ilna.ir/بخش-گیلان-106/123-خبر/", "https://ilna.ir/بخش-گیلان-106/123-خبر/"),
+        ("https://ilna.ir/بخش-گیلان-106/123-خبر", "https://ilna.ir/بخش-گیلان-106/123-خبر"),
         ("https://ilna.ir/%d8%a8%d8%ae%d8%b4-%da%af%db%8c%d9%84%d8%a7%d9%86-106/123-%D8%AE%D8%A8%D8%B1", "https://ilna.ir/بخش-گیلان-106/123-خبر"),
         ("https://a.ir/x%2Fy%3f/z?q=%D8%B1%D8%B4%D8%AA%26x&a=b+c", "https://a.ir/x%2Fy%3F/z?a=b+c&q=رشت%26x"),
         ("https://a.ir/a b/\"q\"", "https://a.ir/a%20b/%22q%22"),
         ("https://example.ir/?p=123&utm_medium=social", "https://example.ir/?p=123"),
         ("https://example.ir/", "https://example.ir/"),
-        ("https://example.ir:8443/x/", "https://example.ir:8443/x"),
+        ("https://example.ir:8443/x/", "https://example.ir:8443/x/"),
+        ("https://gilanestan.ir/1405/09/park", "https://gilanestan.ir/1405/09/park"),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
@@ -235,3 +237,19 @@ def test_select_sources_names_unknown_ids_and_keeps_named_disabled_ones(tmp_path
     assert [s.id for s in select_sources(sources, ["b"])] == ["b"]  # named: asked for, even when disabled
     with pytest.raises(RegistryError, match=r"unknown source id.*zz"):
         select_sources(sources, ["a", "zz"])
+
+
+@pytest.mark.parametrize(
+    ("selectors", "message"),
+    [
+        ({"bdy": "p"}, "field 'selectors': Value error, unknown selector 'bdy'; a source may override: article, title"),
+        ({"body": "div[["}, "selectors.body: 'div[[' is not a CSS selector we can read"),
+    ],
+)
+def test_selector_overrides_are_checked_when_the_file_is_read(selectors: dict[str, str], message: str) -> None:
+    from scrapers.registry import parse_sources
+
+    entry = {"id": "x", "name": "x", "homepage": "https://x.ir/", "kind": "agency", "scope": "gilan", "feeds": ["https://x.ir/rss"]}
+    with pytest.raises(RegistryError) as err:
+        parse_sources({"sources": [{**entry, "selectors": selectors}]}, "sources.toml")
+    assert str(err.value).startswith("sources.toml: entry #1 (id='x'): ") and message in str(err.value)
