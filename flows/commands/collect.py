@@ -66,6 +66,9 @@ def check(
     file: FileOpt = None,
     pages: Annotated[int, typer.Option("--pages", min=1, max=20, help="Article pages to parse per source.")] = 3,
     allow_private: PrivateOpt = False,
+    save_fixture: Annotated[Path | None, typer.Option(
+        "--save-fixture", help="Save one fetched article page per source into this folder as a test fixture "
+        "(<family>/<id>.html.gz + its parsed JSON; see docs/scrapers.md).")] = None,
 ) -> None:
     """Probe sources: is the feed reachable and valid, do a few article pages parse with every required
     field? Prints a coverage table; exit code 1 when any source fails."""
@@ -76,7 +79,7 @@ def check(
 
     async def run() -> list:
         async with PoliteClient(allow_private=allow_private) as client:
-            return await check_sources(sources, client, pages=pages)
+            return await check_sources(sources, client, pages=pages, save_to=save_fixture)
 
     with console.status(f"[bold]Probing {len(sources)} source(s)…"):
         results = asyncio.run(run())
@@ -93,6 +96,8 @@ def check(
     for r in results:
         for p in r.problems[:5]:
             console.print(f"[dim]{r.source_id}:[/] {escape(p)}", overflow="fold")
+        if r.saved is not None:
+            console.print(f"[dim]{r.source_id}:[/] fixture saved to {escape(str(r.saved))}")
     failed = [r.source_id for r in results if r.verdict == "fail"]
     if failed:
         err.print(f"[red]{len(failed)} source(s) failed: {', '.join(failed)}[/] — fix their URLs or parser in sources.toml")

@@ -51,12 +51,19 @@ def test_malformed_sources_file_exits_2_naming_the_field(tmp_path: Path) -> None
 
 def test_sources_check_against_the_demo_sites(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = demo.write_sources_toml(tmp_path / "demo-sources.toml")
-    result = runner.invoke(app, ["sources", "check", "--file", str(f), "--pages", "2"], env={"COLUMNS": "200"})
+    fixtures = tmp_path / "fixtures"
+    result = runner.invoke(app, ["sources", "check", "--file", str(f), "--pages", "2", "--save-fixture", str(fixtures)],
+                           env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Source coverage" in result.output
     for s in demo.sources():
         assert s.id in result.output
     assert "fail" not in result.output.split("Source coverage")[1].split("\n\n")[0]
+    # --save-fixture: one real page per source that has article pages, with its expected JSON beside it.
+    saved = sorted(fixtures.glob("*/*.html.gz"))
+    assert saved and {p.stem.removesuffix(".html") for p in saved} <= {s.id for s in demo.sources()}
+    assert all(p.with_name(p.name.removesuffix(".html.gz") + ".expected.json").exists() for p in saved)
+    assert "fixture saved to" in result.output
 
 
 def test_sources_check_fails_when_pages_do_not_parse(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
