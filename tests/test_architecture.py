@@ -1,0 +1,83 @@
+"""The import rules of docs/architecture.md, and the documents the docs point to, checked."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNEL = {"mediawatch"}
+STORAGE_PUBLIC = {"storage", "storage.workspace", "storage.export", "storage.copy", "storage.db"}
+FIRST_PARTY = {"mediawatch", "scrapers", "storage", "nlp", "digests", "web", "flows", "demo", "bench", "tests"}
+
+# package → (packages it may import wholesale, storage modules it may import)
+RULES: dict[str, tuple[set[str], set[str]]] = {
+    "mediawatch": (KERNEL, set()),
+    "scrapers": (KERNEL | {"scrapers"}, set()),
+    "nlp": (KERNEL | {"nlp"}, set()),
+    "storage": (KERNEL | {"storage"}, set()),
+    "digests": (KERNEL | {"digests"}, STORAGE_PUBLIC),
+    "web": (KERNEL | {"web", "digests"}, STORAGE_PUBLIC),
+    "demo": (FIRST_PARTY - {"flows", "tests", "web"}, STORAGE_PUBLIC),
+    "bench": (FIRST_PARTY - {"flows", "tests"}, set()),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute first-party module `path` imports (top level, inside functions, under TYPE_CHECKING)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return {n for n in names if n.split(".")[0] in FIRST_PARTY}
+
+
+def allowed(package: str, module: str) -> bool:
+    whole, storage_modules = RULES[package]
+    top = module.split(".")[0]
+    if top in whole:
+        return True
+    return ".".join(module.split(".")[:2]) in storage_modules
+
+
+def test_the_rule_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f():\n    from storage.store import Store\n    import flows.cli\n", encoding="utf-8")
+    found = imported_modules(bad)
+    assert found == {"storage.store", "flows.cli"}
+    assert not allowed("digests", "storage.store")
+    assert not allowed("web", "flows.cli")
+    assert allowed("web", "storage.workspace")
+
+
+@pytest.mark.parametrize("package", sorted(RULES))
+def test_each_package_imports_only_what_architecture_md_allows(package: str) -> None:
+    broken = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for module in sorted(imported_modules(path))
+        if not allowed(package, module)
+    ]
+    assert broken == [], "imports that docs/architecture.md does not allow:\n" + "\n".join(broken)
+
+
+LINK = re.compile(r"\]\(([^)#\s]+\.md)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("doc", ["README.md", *sorted(p.name for p in (ROOT / "docs").glob("*.md"))])
+def test_every_markdown_link_in_the_docs_points_to_a_file_in_the_repository(doc: str) -> None:
+    path = ROOT / doc if doc == "README.md" else ROOT / "docs" / doc
+    missing = [t for t in LINK.findall(path.read_text(encoding="utf-8"))
+               if "://" not in t and not (path.parent / t).exists()]
+    assert missing == []
+
+
+def test_architecture_md_is_linked_from_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/architecture.md)" in readme.split("## More documentation", 1)[1].split("\n## ", 1)[0]
