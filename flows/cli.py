@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -15,6 +17,24 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"mediawatch {version('mediawatch')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    _version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit.")] = False,
+) -> None:
+    """Reads the Persian press for Rasht municipality's media committee."""
+
 
 for module in (run, collect, store, nlp, learn, digest, workspace):
     module.register(app)

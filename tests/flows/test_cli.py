@@ -30,3 +30,16 @@ def test_collect_table_shows_remote_markup_as_text():
     out = io.StringIO()
     Console(file=out, width=200).print(table)
     assert "[/b] [bold red]boom" in out.getvalue() and "feed said [/]" in out.getvalue()
+
+
+def test_version_prints_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"mediawatch {version('mediawatch')}\n"
+
+
+def test_without_arguments_the_main_app_still_shows_its_help():
+    result = CliRunner().invoke(app, [])
+    assert "Usage" in result.output and "collect" in result.output
