@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.commands.output import JsonOpt, print_json
+
 if TYPE_CHECKING:
     from mediawatch.records import Source, SourceReport
 
@@ -45,9 +47,14 @@ def _load(path: Path | None, ids: list[str] | None = None, *, enabled_only: bool
 
 
 @sources_app.command("list")
-def list_sources(file: FileOpt = None) -> None:
+def list_sources(file: FileOpt = None, as_json: JsonOpt = False) -> None:
     """Show every outlet in the registry: kind, scope, parser family, feeds and listings, verified or not."""
     sources = _load(file, enabled_only=False)
+    if as_json:
+        from dataclasses import asdict
+
+        print_json([{**asdict(s), "filters_gilan": s.filters_gilan} for s in sources])
+        return
     table = Table(title=f"{len(sources)} sources ({sum(s.verified for s in sources)} verified)", show_lines=False)
     for col in ("id", "name", "kind", "scope", "parser", "feeds", "listings", "gilan filter", "verified", "enabled"):
         table.add_column(col, overflow="fold")
@@ -124,6 +131,7 @@ def collect_cmd(
     since: Annotated[str | None, typer.Option("--since", help="Backfill from this day (Tehran): 2026-11-01 or 1405-08-10.")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Only this source id (repeatable).")] = None,
     allow_private: PrivateOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Collect new articles from the outlets into the database and print what each source gave.
     Exit 0 when the run completed (even if some sites failed), 2 for a configuration error."""
@@ -152,7 +160,7 @@ def collect_cmd(
         run_id = store.start_run("collect", {"since": since, "sources": [s.id for s in sources]})
         sink = store.bind_run(run_id)
         with Progress(SpinnerColumn(), TextColumn("[bold]Collecting"), BarColumn(), TextColumn("{task.completed} pages"),
-                      TimeElapsedColumn(), console=console, transient=True) as bar:
+                      TimeElapsedColumn(), console=err if as_json else console, transient=True) as bar:
             task = bar.add_task("collect", total=None)
             reports = asyncio.run(collect_all(sources, state=sink, sink=sink, since=start, allow_private=allow_private,
                                               progress=lambda n: bar.advance(task, n)))
@@ -160,6 +168,10 @@ def collect_cmd(
                          summary={"new": sum(r.new for r in reports), "failed_sources": [r.source_id for r in reports if r.fatal]})
     finally:
         store.close()
+    if as_json:
+        print_json({"run_id": run_id, "new": sum(r.new for r in reports),
+                    "sources_down": [r.source_id for r in reports if r.fatal], "reports": reports})
+        return
     console.print(_report_table(reports))
     console.print(f"{sum(r.new for r in reports)} new article(s) from {len(reports)} source(s); "
                   f"{sum(1 for r in reports if r.fatal)} source(s) down.")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from flows.commands.output import JsonOpt, print_json
 from mediawatch.records import Domain
 
 if TYPE_CHECKING:
@@ -109,12 +110,16 @@ def db_upgrade(db: DbOpt = None) -> None:
 
 
 @db_app.command("info")
-def db_info(db: DbOpt = None) -> None:
+def db_info(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Show which database is in use, its schema revision and how many rows each table holds."""
     from rich.table import Table
 
     with _open(db) as store:
         counts = store.table_counts()
+        if as_json:
+            print_json({"database": store.display_url, "backend": store.dialect,
+                        "schema_revision": store.revision(), "tables": counts})
+            return
         console.print(f"database: {store.display_url}\nbackend: {store.dialect}\nschema revision: {store.revision()}")
         table = Table("table", "rows")
         for name, n in counts.items():
@@ -149,8 +154,11 @@ def search(
     source: Annotated[str | None, typer.Option("--source", help="Only this outlet (source id).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many matches.")] = 20,
     db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Search the collected articles (half-space and Arabic/Persian letter variants match each other)."""
+    from dataclasses import asdict
+
     from rich.table import Table
     from rich.text import Text
 
@@ -159,6 +167,9 @@ def search(
     since_dt, dom = _since(since), _domain(domain)
     with _open(db) as store:
         hits = store.search(query, domain=dom, since=since_dt, source=source, limit=limit)
+    if as_json:  # no match is an empty array, exit 0, as in the table's case
+        print_json([{**asdict(h), "seen_at": h.seen_at} for h in hits])
+        return
     if not hits:
         err.print(f"No article matches «{escape(query)}».")
         raise typer.Exit(0)

@@ -41,6 +41,18 @@ def test_sources_list_shows_the_shipped_registry() -> None:
     assert "38 sources" in result.output
 
 
+def test_sources_list_json_is_an_array_on_stdout() -> None:
+    import json
+
+    result = runner.invoke(app, ["sources", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    sources = json.loads(result.stdout)
+    assert len(sources) == 38
+    irna = next(s for s in sources if s["id"] == "irna")
+    assert irna["kind"] == "agency" and irna["scope"] == "national" and irna["filters_gilan"] is True
+    assert isinstance(irna["feeds"], list) and isinstance(irna["enabled"], bool)
+
+
 def test_malformed_sources_file_exits_2_naming_the_field(tmp_path: Path) -> None:
     f = tmp_path / "s.toml"
     f.write_text('[[sources]]\nid = "x"\nname = "x"\nhomepage = "https://x.ir/"\nkind = "tv"\nscope = "gilan"\nfeeds = ["https://x.ir/rss"]\n')
@@ -93,5 +105,12 @@ def test_collect_into_sqlite_then_nothing_new(demo, tmp_path: Path) -> None:  # 
     assert n > 0
     second = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert second.exit_code == 0 and "0 new article(s)" in second.output
+    as_json = runner.invoke(app, [*args, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    import json
+
+    report = json.loads(as_json.stdout)
+    assert report["new"] == 0 and report["sources_down"] == []
+    assert sorted(r["source_id"] for r in report["reports"]) == ["sepidrud", "sobherasht"]
     bad = runner.invoke(app, ["collect", "--sources", str(f), "--db", db, "--source", "nope"])
     assert bad.exit_code == 2 and "unknown source id" in bad.output

@@ -63,6 +63,25 @@ def test_db_upgrade_info_and_env(app, tmp_path, monkeypatch):
     assert r.exit_code == 0 and f"schema revision: {SCHEMA_HEAD}" in r.output and "articles" in r.output
 
 
+def test_db_info_json_is_one_object_on_stdout(app, db):
+    r = run(app, "db", "info", "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    info = json.loads(r.stdout)
+    assert info["backend"] == "sqlite" and info["schema_revision"] == SCHEMA_HEAD
+    assert info["tables"]["articles"] == 2 and info["tables"]["sources"] == len(SOURCES)
+
+
+def test_search_json_is_an_array_of_hits_on_stdout(app, db):
+    r = run(app, "search", "آسفالت", "--json", "--db", db)
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.stdout)
+    assert [h["title"] for h in hits] == ["آسفالت خیابان‌های رشت"]
+    assert hits[0]["url"].endswith("news/1") and hits[0]["source_name"] == "گیلان امروز"
+    assert hits[0]["domain"] == "urban_services" and hits[0]["seen_at"].startswith("2026-")
+    none = run(app, "search", "هیچ‌چیز", "--json", "--db", db)
+    assert none.exit_code == 0 and json.loads(none.stdout) == []
+
+
 def test_search_prints_title_outlet_jalali_date_url(app, db):
     r = run(app, "search", "می شود", "--db", db)
     assert r.exit_code == 0, r.output
