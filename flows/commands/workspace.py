@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -107,15 +107,13 @@ def users_disable(name: Annotated[str, typer.Argument(help="Login name.")], db: 
 
 def report_monthly(
     month: Annotated[str | None, typer.Option(help="Jalali month, e.g. 1405-09; default this month.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html, md or json.")] = "md",
+    fmt: Annotated[Literal["html", "md", "json"], typer.Option("--format", help="The output format.")] = "md",
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
     db: DbOpt = None,
 ) -> None:
     """The monthly accountability report: concerns raised per group, referred, answered, days to answer, open."""
     from web.report import FORMATS, monthly_report, parse_month
 
-    if fmt not in FORMATS:
-        raise _fail(f"Unknown format «{fmt}»: use html, md or json.", 2)
     try:
         year, mon = parse_month(month)
     except ValueError as exc:

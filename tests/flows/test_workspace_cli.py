@@ -67,6 +67,16 @@ def test_report_monthly_formats(sqlite_url, tmp_path):
     assert _run("report", "monthly", "--format", "pdf", "--db", sqlite_url).exit_code == 2
 
 
+def test_report_monthly_format_is_a_choice_listed_in_help():
+    from web.report import FORMATS
+
+    help_text = CliRunner().invoke(app, ["report", "monthly", "--help"], env={"COLUMNS": "200"}).output
+    assert "html|md|json" in help_text
+    assert set(FORMATS) == {"html", "md", "json"}  # the choice and the renderers agree
+    typo = CliRunner().invoke(app, ["report", "monthly", "--format", "mdd"], env={"COLUMNS": "200"})
+    assert typo.exit_code == 2 and "Invalid value for '--format'" in typo.output
+
+
 def test_web_refuses_zero_workers(sqlite_url):
     r = _run("web", "--workers", "0", "--db", sqlite_url)
     assert r.exit_code == 2 and "--workers" in r.output
