@@ -43,3 +43,25 @@ def test_version_prints_the_installed_package_version():
 def test_without_arguments_the_main_app_still_shows_its_help():
     result = CliRunner().invoke(app, [])
     assert "Usage" in result.output and "collect" in result.output
+
+
+def test_readme_commands_table_names_only_options_the_commands_have():
+    """Each `--option` in a row of README's commands table is in that command's --help."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    checked = 0
+    for cell in re.findall(r"^\| (.+?) \| [^|`]+\|?$", table, flags=re.M):
+        for usage in re.findall(r"`([^`]+)`", cell):
+            words = usage.removeprefix("mediawatch ").split()
+            path = [w for w in words[:2] if re.fullmatch(r"[a-z][a-z-]*", w)]
+            options = set(re.findall(r"--[a-z][a-z-]*", usage))
+            if not options:
+                continue
+            help_text = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "250"}).output
+            for option in options:
+                assert option in help_text, (usage, option)
+                checked += 1
+    assert checked > 30
