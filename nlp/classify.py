@@ -161,6 +161,7 @@ class Model:
             self.joint.concern = _logistic(CONCERN_C).fit(xcj, y_con)
             self.joint.tone = _logistic(TONE_C).fit(xj[mi], y_tone[mi])
             self.vector = _Heads()
+            self.blend = dict(BLEND)
             if BLEND["municipal"] < 1:
                 self.vector.municipal = _logistic(EMBED_HEAD_C).fit(vectors, y_mun)
             if BLEND["domain"] < 1:
@@ -208,15 +209,23 @@ class Model:
                                concern=_proba_of(self.concern_model, xc, True),
                                tone=_class_proba(self.tone_model, x, TONES))
         xj, xmj, xcj = _with_vectors(x, xm, xc, vectors)
-        j, v = self.joint, self.vector
+        j, v = self.joint, self.vector or _Heads()
+        w = getattr(self, "blend", BLEND)  # the weights the vector-only models were fitted for
+
+        def mix(task: str, joint: np.ndarray, head, score) -> np.ndarray:
+            """The joint model's scores, blended with the vector-only model's where one was fitted."""
+            if head is None or w[task] >= 1:
+                return joint
+            return w[task] * joint + (1 - w[task]) * score(head)
+
         return Predictions(
-            municipal=_blend("municipal", _proba_of(j.municipal, xmj, True),
-                             v and v.municipal and _proba_of(v.municipal, vectors, True)),
-            domain=_blend("domain", _class_proba(j.domain, xj, MUNICIPAL_DOMAINS),
-                          v and v.domain and _class_proba(v.domain, vectors, MUNICIPAL_DOMAINS)),
-            concern=_blend("concern", _proba_of(j.concern, xcj, True),
-                           v and v.concern and _proba_of(v.concern, vectors, True)),
-            tone=_blend("tone", _class_proba(j.tone, xj, TONES), v and v.tone and _class_proba(v.tone, vectors, TONES)),
+            municipal=mix("municipal", _proba_of(j.municipal, xmj, True), v.municipal,
+                          lambda m: _proba_of(m, vectors, True)),
+            domain=mix("domain", _class_proba(j.domain, xj, MUNICIPAL_DOMAINS), v.domain,
+                       lambda m: _class_proba(m, vectors, MUNICIPAL_DOMAINS)),
+            concern=mix("concern", _proba_of(j.concern, xcj, True), v.concern,
+                        lambda m: _proba_of(m, vectors, True)),
+            tone=mix("tone", _class_proba(j.tone, xj, TONES), v.tone, lambda m: _class_proba(m, vectors, TONES)),
         )
 
 
@@ -225,13 +234,6 @@ def _with_vectors(x, xm, xc, vectors: np.ndarray):
     dense = csr_matrix(np.asarray(vectors, dtype=np.float32) * EMBED_WEIGHT)
     dense_c = csr_matrix(np.asarray(vectors, dtype=np.float32) * EMBED_WEIGHT_CONCERN)
     return hstack([x, dense]).tocsr(), hstack([xm, dense]).tocsr(), hstack([xc, dense_c]).tocsr()
-
-
-def _blend(task: str, joint: np.ndarray, vector_only) -> np.ndarray:
-    w = BLEND[task]
-    if vector_only is None or vector_only is False or w >= 1:
-        return joint
-    return w * joint + (1 - w) * vector_only
 
 
 def _class_proba(model, x, classes: Sequence[str]) -> np.ndarray:
