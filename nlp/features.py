@@ -1,7 +1,7 @@
 """Lexicon features: weighted hits of each working group's vocabulary, organisations, concern/PR markers.
 
 These strengthen the n-gram models; they are not the method. Title hits count 3×, the first paragraph
-2×, the rest 1× (REFERENCE.md §2 advice). Every count is log-damped so long texts do not dominate.
+2×, the rest 1× (../shared/domain/REFERENCE.md §2 advice). Every count is log-damped so long texts do not dominate.
 """
 
 from __future__ import annotations
