@@ -135,6 +135,8 @@ class ReviewItem:
     domain: str
     concern: bool
     uncertainty: float | None
+    concern_score: float = 0.0
+    tone: str | None = None
 
 
 @dataclass(slots=True)
@@ -931,21 +933,24 @@ class Store:
                 _consistent(row, order, b.domain_scores)
                 yield row
 
-    def review_queue(self, limit: int = 20, *, domain: str | None = None,
-                     since: datetime | None = None) -> list[ReviewItem]:
+    def review_queue(self, limit: int = 20, *, domain: str | None = None, since: datetime | None = None,
+                     offset: int = 0) -> list[ReviewItem]:
         """Analysed articles a person should confirm or correct first: the highest current-analysis
-        uncertainty (nlp.analyze.uncertainty) first, unscored (NULL) ones last, newest first among equals.
+        uncertainty (nlp.analyze.uncertainty) first, unscored (NULL) ones last; among equals the concern
+        score nearest 0.5 (the concern judgement closest to a coin toss), then the newest.
 
-        Articles that already have a correction are left out: someone has looked at them.
+        Articles that already have a correction are left out: someone has looked at them. The command
+        line (`mediawatch review-queue`) and the workspace's review page both read this one order.
         """
         corrected = exists().where(corrections.c.article_id == articles.c.id)
         q = (select(articles.c.id, articles.c.url, articles.c.title, articles.c.source_id,
                     sources.c.name.label("source_name"), articles.c.seen_at, analyses.c.domain,
-                    analyses.c.concern, analyses.c.uncertainty)
+                    analyses.c.concern, analyses.c.uncertainty, analyses.c.concern_score, analyses.c.tone)
              .select_from(self._analysed().join(sources, sources.c.id == articles.c.source_id))
              .where(not_(corrected))
-             .order_by(analyses.c.uncertainty.desc().nulls_last(), articles.c.seen_at.desc(), articles.c.id.desc())
-             .limit(limit))
+             .order_by(analyses.c.uncertainty.desc().nulls_last(), func.abs(analyses.c.concern_score - 0.5),
+                       articles.c.seen_at.desc(), articles.c.id.desc())
+             .offset(offset).limit(limit))
         if domain is not None:
             q = q.where(analyses.c.domain == str(domain))
         if since is not None:
@@ -953,7 +958,8 @@ class Store:
         with self._read() as c:
             return [ReviewItem(article_id=r.id, url=r.url, title=r.title, source_id=r.source_id,
                                source_name=r.source_name, seen_at=r.seen_at, domain=r.domain, concern=r.concern,
-                               uncertainty=r.uncertainty) for r in c.execute(q)]
+                               uncertainty=r.uncertainty, concern_score=r.concern_score, tone=r.tone)
+                    for r in c.execute(q)]
 
     # --- maintenance ---------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:

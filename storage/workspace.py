@@ -425,22 +425,6 @@ class Workspace:
             counts = Counter(p for places in rows for p in (places or ()))
         return [p for p, _ in counts.most_common(limit)]
 
-    def review_queue(self, *, offset: int = 0, limit: int = 30) -> list[dict[str, Any]]:
-        """Analysed articles no person has corrected, least certain first: uncertainty (NULLs last), then
-        concern score nearest 0.5."""
-        corrected = select(corrections.c.article_id).where(corrections.c.article_id == articles.c.id).exists()
-        q = (select(articles.c.id, articles.c.title, articles.c.seen_at, sources.c.name.label("source_name"),
-                    analyses.c.domain, analyses.c.concern, analyses.c.concern_score, analyses.c.tone,
-                    analyses.c.uncertainty)
-             .select_from(articles.join(analyses, analyses.c.id == articles.c.analysis_id)
-                          .join(sources, sources.c.id == articles.c.source_id))
-             .where(~corrected)
-             .order_by(analyses.c.uncertainty.desc().nulls_last(), func.abs(analyses.c.concern_score - 0.5),
-                       articles.c.seen_at.desc(), articles.c.id.desc())
-             .offset(offset).limit(limit))
-        with self._read() as c:
-            return [dict(r._mapping) for r in c.execute(q)]
-
     # --- sources, archive ----------------------------------------------------------------------
     def nights(self, kind: str = "nightly", *, last: int = 7) -> tuple[list[dict[str, Any]], dict[str, dict[int, Any]]]:
         """The last runs of this kind (newest first) and, per source id, each run's report by run id."""

@@ -24,12 +24,13 @@ def test_review_queue_least_certain_first(store):
     store.add_correction(ids[5], field="concern", value=True, who="مریم")  # already looked at: left out
 
     queue = store.review_queue(10)
-    # 0.9 twice: the newer article first; NULL last.
-    assert [q.article_id for q in queue] == [ids[4], ids[1], ids[3], ids[0], ids[2]]
-    top = queue[1]
+    # 0.9 twice: the concern score nearer 0.5 first (0.7 before 0.1); NULL last.
+    assert [q.article_id for q in queue] == [ids[1], ids[4], ids[3], ids[0], ids[2]]
+    top = queue[0]
     assert (top.title, top.source_name, top.domain, top.concern, top.uncertainty) == (
         article(1).title, "گیلان امروز", "urban_services", True, 0.9)
     assert queue[-1].uncertainty is None
-    assert [q.article_id for q in store.review_queue(2)] == [ids[4], ids[1]]
+    assert [q.article_id for q in store.review_queue(2)] == [ids[1], ids[4]]
+    assert [q.article_id for q in store.review_queue(2, offset=2)] == [ids[3], ids[0]]  # the next page
     assert [q.article_id for q in store.review_queue(10, domain="civil_works_traffic")] == [ids[3]]
     assert [q.article_id for q in store.review_queue(10, since=T0 + timedelta(hours=3, minutes=30))] == [ids[4]]

@@ -121,4 +121,4 @@ def test_corrections_history_and_overlay(store):
     assert ws.current_values([aid])[aid]["domain"] == "urban_planning_legal"
     assert ws.latest_corrections() == {aid: {"domain": "urban_planning_legal"}}
     assert ws.audit_entries(target=f"article:{aid}")[0]["old"] == {"domain": "civil_works_traffic"}
-    assert [r["id"] for r in ws.review_queue()] == []  # corrected: out of the queue
+    assert [r.article_id for r in store.review_queue()] == []  # corrected: out of the queue

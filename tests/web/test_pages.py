@@ -169,12 +169,12 @@ def test_review_queue_least_certain_first_and_corrected_leave(client, ids, web_s
     with web_store.engine.begin() as c:
         c.execute(update(analyses).where(analyses.c.article_id == ids["mgmt"]).values(uncertainty=0.9))
         c.execute(update(analyses).where(analyses.c.article_id == ids["waste2"]).values(uncertainty=0.1))
-    order = [r["id"] for r in web_store.workspace.review_queue()]
+    order = [r.article_id for r in web_store.review_queue()]
     # uncertainty first (NULLs last), then concern score nearest 0.5 (traffic 0.55 before the 0.8s)
     assert order[:3] == [ids["mgmt"], ids["waste2"], ids["traffic"]]
     login(client, "sec")
     _post(client, f"/article/{ids['mgmt']}/correct", field="concern", value="false")
-    assert ids["mgmt"] not in [r["id"] for r in web_store.workspace.review_queue()]
+    assert ids["mgmt"] not in [r.article_id for r in web_store.review_queue()]
     assert "ترافیک میدان شهدا" in client.get("/review").text
 
 

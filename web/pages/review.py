@@ -12,7 +12,7 @@ from web.render import ctx_of, render, view
 
 def review(request: Request) -> Response:
     page = max(1, int_param(request, "page", 1))
-    rows = ctx_of(request).store.workspace.review_queue(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    rows = ctx_of(request).store.review_queue(PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(request, "review.html.j2", rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE)
 
 
