@@ -27,13 +27,11 @@ labelled scope, pairs of one writer's articles.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,35 +40,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import nlp.encoder  # noqa: E402
 from mediawatch.records import ClusterItem  # noqa: E402
 from nlp.dedup import _window_half, cluster_stories  # noqa: E402
-from nlp.encoder import Encoder, encode_vector, get_encoder, window_text  # noqa: E402
+from nlp.encoder import CachedEncoder, article_vectors, encode_vector, get_encoder  # noqa: E402
 from nlp.normalize import clean_article, fold  # noqa: E402
 
 REF = datetime(2025, 3, 1, tzinfo=UTC)
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mediawatch" / "bench-dedup-vectors.npz"
-
-
-class _CachingEncoder:
-    """The encoder, with its vectors kept by text hash in CACHE between runs."""
-
-    def __init__(self, enc: Encoder) -> None:
-        self.inner, self.name, self.dim = enc, enc.name, enc.dim
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [hashlib.sha1(f"{self.name}\n{t}".encode()).hexdigest() for t in texts]
-        cached: dict[str, np.ndarray] = {}
-        if CACHE.exists():
-            with np.load(CACHE) as z:
-                cached = dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
-        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cached}.items())
-        if todo:
-            print(f"  encoding {len(todo)} texts with {self.name} (cached in {CACHE}) …", flush=True)
-            cached.update(zip([k for k, _t in todo], self.inner.encode([t for _k, t in todo]), strict=True))
-            CACHE.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(CACHE, keys=np.array(list(cached)), vectors=np.stack(list(cached.values())))
-        return np.stack([cached[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mediawatch"
 
 
 def with_vectors(items: list[ClusterItem]) -> list[ClusterItem] | None:
@@ -78,15 +54,12 @@ def with_vectors(items: list[ClusterItem]) -> list[ClusterItem] | None:
     enc = get_encoder()
     if enc is None:
         return None
-    cached = _CachingEncoder(enc)
-    cleaned = [(it.norm_title, it.norm_body) for it in items]
-    article_vectors = getattr(nlp.encoder, "article_vectors", None)  # the analyzer's layout, when it has one
-    if article_vectors is not None:
-        vectors = article_vectors(cached, cleaned)
-    else:
-        vectors = cached.encode([window_text(t, b) for t, b in cleaned])
-    print(f"  stored vectors: {vectors.shape[1]} dimensions "
-          f"({'nlp.encoder.article_vectors' if article_vectors else 'window_text alone'})")
+    # Vectors by text hash between runs, one file per encoder (CachedEncoder's keys do not name it).
+    cache = CACHE_DIR / f"bench-dedup-{''.join(c if c.isalnum() else '_' for c in enc.name)}.npz"
+    cached = CachedEncoder(enc, cache)
+    vectors = article_vectors(cached, [(it.norm_title, it.norm_body) for it in items])
+    cached.save()
+    print(f"  stored vectors: {vectors.shape[1]} dimensions (nlp.encoder.article_vectors, cached in {cache})")
     return [dataclasses.replace(it, embedding=encode_vector(v)) for it, v in zip(items, vectors, strict=True)]
 
 
