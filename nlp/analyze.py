@@ -134,7 +134,6 @@ class Analyzer:
         «<version>+sparse-only» when a model fitted with vectors had to fall back (`fallback` says why).
         """
         self.model = model
-        self.base_version = model_version
         self.fallback: str | None = None  # why the encoder is not used, when the model wants one
         self.encoder: Encoder | None = None
         if getattr(model, "uses_encoder", False):
@@ -146,8 +145,7 @@ class Analyzer:
                                  f"but {enc.name} is installed")
             else:
                 self.encoder = enc
-            suffix = enc.name if self.encoder is not None and enc is not None else SPARSE_ONLY
-            self.model_version = f"{model_version}+{suffix}"
+            self.model_version = f"{model_version}+{self.encoder_name or SPARSE_ONLY}"
         else:
             self.model_version = model_version
         self._pool = None  # multiprocessing pool for large batches, made on first use
@@ -246,9 +244,10 @@ class Analyzer:
                 fresh = article_vectors(self.encoder, [cleaned[i] for i in todo])
                 for i, v in zip(todo, fresh, strict=True):
                     blobs[i] = encode_vector(v)
-            have = [i for i, b in enumerate(blobs) if b is not None]
-            if have:
-                mat = np.vstack([decode_vector(blobs[i]) for i in have])  # type: ignore[arg-type]
+            stored = [(i, b) for i, b in enumerate(blobs) if b is not None]
+            if stored:
+                have = [i for i, _b in stored]
+                mat = np.vstack([decode_vector(b) for _i, b in stored])
                 sub = (feats[0][have], feats[1][have], feats[2][have])
                 joint = self.model.predict([cleaned[i] for i in have], mat, features=sub)
                 _assign(pred, joint, have)

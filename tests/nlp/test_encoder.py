@@ -156,3 +156,22 @@ def test_uncertainty_ranks_coin_tosses_above_sure_judgements():
     torn_muni = uncertainty(0.5, np.array([0.9, 0.05, 0.05, 0, 0, 0]), 0.03)
     assert sure_other < 0.1 and sure_muni < 0.2
     assert torn_group > 0.9 and torn_muni == 1.0
+
+
+def test_encoder_settings_come_from_the_settings_object(monkeypatch):
+    """MEDIAWATCH_ENCODER / _THREADS are settings like any other: a bad value is a clear error naming the
+    variable (and is not remembered as "no encoder"), a good one loads."""
+    from mediawatch.errors import ConfigError
+
+    monkeypatch.setenv("MEDIAWATCH_ENCODER_THREADS", "abc")
+    enc_mod.reset_encoder()
+    try:
+        with pytest.raises(ConfigError, match="MEDIAWATCH_ENCODER_THREADS"):
+            get_encoder()
+        monkeypatch.setenv("MEDIAWATCH_ENCODER", "word2vec")
+        monkeypatch.setenv("MEDIAWATCH_ENCODER_THREADS", "1")
+        assert get_encoder() is None and "unknown encoder 'word2vec'" in enc_mod.encoder_problem()
+    finally:
+        monkeypatch.delenv("MEDIAWATCH_ENCODER_THREADS")
+        monkeypatch.delenv("MEDIAWATCH_ENCODER")
+        enc_mod.reset_encoder()
