@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any, cast
 
 from demo.content import SITE_IDS, ContentError, DemoArticle, DemoLabels, load_articles, load_labels
 from demo.sites import SITES, Page, RenderedSite, enc, place, render_site, route_key, served_title
@@ -67,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _respond(self, with_body: bool) -> None:
-        server: _SiteServer = self.server  # type: ignore[assignment]
+        server = cast(_SiteServer, self.server)
         page = server.demo._lookup(server.site_id, route_key(self.path)) or _NOT_FOUND
         status = page.status
         headers = dict(page.headers)
@@ -102,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(False)
 
     def log_message(self, format: str, *args: object) -> None:
-        server: _SiteServer = self.server  # type: ignore[assignment]
+        server = cast(_SiteServer, self.server)
         if server.demo.verbose:
             super().log_message(format, *args)
 
@@ -126,12 +127,12 @@ class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up mid-response is normal for a crawler; stay quiet about it."""
         import sys
 
         if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
+            super().handle_error(request, client_address)
 
     def __init__(self, addr: tuple[str, int], demo: DemoSites, site_id: str):
         self.demo, self.site_id = demo, site_id

@@ -18,9 +18,9 @@ from mediawatch.timeutil import parse_date_arg, tehran_today
 DIGEST_KEY = "morning-digest"
 
 
-def artifact_key(prefix: str, group: str) -> str:
+def artifact_key(prefix: str, group: str | None) -> str:
     """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-    return f"{prefix}-{group}".replace("_", "-").lower()
+    return f"{prefix}-{group}".replace("_", "-").lower() if group else prefix
 
 
 def _day(day: str | date | None) -> date:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mediawatch.records import Source, SourceReport
+from mediawatch.records import Article, Source, SourceReport
 from mediawatch.settings import Settings
 from mediawatch.text import md_escape
 from mediawatch.timeutil import format_jalali_datetime, utcnow
@@ -95,7 +95,7 @@ def collect_one(
 def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: int = ANALYSE_BATCH) -> int:
     """Analyse every stored article that has no analysis by this model version; returns how many."""
     done = 0
-    pending: list[tuple[int, object]] = []
+    pending: list[tuple[int, Article]] = []
 
     def flush() -> None:
         nonlocal done

@@ -11,6 +11,7 @@ import re
 import threading
 import zlib
 from collections.abc import Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +149,7 @@ class Analyzer:
             self.model_version = f"{model_version}+{self.encoder_name or SPARSE_ONLY}"
         else:
             self.model_version = model_version
-        self._pool = None  # multiprocessing pool for large batches, made on first use
+        self._pool: Pool | None = None  # multiprocessing pool for large batches, made on first use
         self._pool_n = 0
 
     def __getstate__(self) -> dict:

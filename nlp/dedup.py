@@ -456,8 +456,10 @@ def carry_keys(clusters: Sequence[Cluster], previous: Mapping[int, str],
     taken = set(choice.values()) | set(previous.values()) | set(in_use)
     out = []
     for k, cl in enumerate(clusters):
-        key = choice.get(k)
-        if key is None:
+        inherited = choice.get(k)
+        if inherited is not None:
+            key = inherited
+        else:
             key, n = cl.key, 1
             while key in taken:  # an old key now owned by another story: never reuse it
                 n += 1

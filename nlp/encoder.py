@@ -191,7 +191,7 @@ class CachedEncoder:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
-        np.savez(tmp, **self._cache)
+        np.savez(tmp, allow_pickle=False, **self._cache)
         os.replace(tmp, self.path)
         self._dirty = False
 

@@ -22,7 +22,8 @@ _REQUIRED = ("municipal", "domain", "concern", "rasht")  # what a training row m
 
 def trainable(rows: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(usable rows, incomplete rows): a corrected article without an analysis may lack concern or rasht."""
-    good, bad = [], []
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
     for r in rows:
         complete = all(r.get(k) is not None for k in _REQUIRED) and bool((r.get("text") or "").strip())
         (good if complete else bad).append(r)
@@ -54,7 +55,8 @@ def _when(value: Any) -> datetime | None:
 
 def split_by_time(rows: Iterable[dict[str, Any]], cutoff: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(corrected before `cutoff`, corrected at or after it), by each article's latest correction."""
-    older, recent = [], []
+    older: list[dict[str, Any]] = []
+    recent: list[dict[str, Any]] = []
     for r in rows:
         when = _when(r.get("corrected_at"))
         (recent if when is not None and when >= cutoff else older).append(r)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain, compress
 from operator import add, or_
 from pathlib import Path
@@ -52,7 +53,7 @@ class LexiconIndex:
     hits are chosen leftmost-longest without overlap, as one regex alternation would.
     """
 
-    def __init__(self, lists: dict[str, tuple[str, ...] | list[str]]) -> None:
+    def __init__(self, lists: Mapping[str, Sequence[str]]) -> None:
         self.names = tuple(lists)
         self._index: dict[str, list[tuple[int, str]]] = {}
         self._prefixes: set[str] = set()  # never holds "": empty edge tokens are skipped

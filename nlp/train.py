@@ -56,7 +56,7 @@ def load_labels(path: Path) -> list[dict]:
     rows = []
     tones = {t.value for t in Tone}
     for n, obj in read_objects(path, LabelFileError, where="{path}:{n}"):
-        _check(path, n, obj, "text", lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
+        _check(path, n, obj, "text", lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string")
         _check(path, n, obj, "title", lambda v: v is None or isinstance(v, str), "a string or null")
         _check(path, n, obj, "municipal", lambda v: isinstance(v, bool), "true or false")
         _check(path, n, obj, "domain", lambda v: v in DOMAINS, f"one of {', '.join(DOMAINS)}")

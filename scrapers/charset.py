@@ -73,7 +73,7 @@ def _detect(body: bytes, content_type: str | None) -> tuple[str, str | None]:
         if text is not None:
             return declared, text
     best = charset_normalizer.from_bytes(body).best()
-    return (_codec(best.encoding) if best and _codec(best.encoding) else "utf-8"), None
+    return (_codec(best.encoding) if best else None) or "utf-8", None
 
 
 def detect_encoding(body: bytes, content_type: str | None = None) -> str:

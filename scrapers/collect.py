@@ -87,10 +87,10 @@ class _Run:
         self.report.errors.append(message)
         self.log(url, "error", status, message)
 
-    async def get(self, url: str, **kw: str | None) -> FetchResult | None:
+    async def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult | None:
         """A discovery fetch (feed, listing, sitemap); errors are recorded, None returned."""
         try:
-            res = await self.client.get(url, self.source, **kw)  # type: ignore[arg-type]
+            res = await self.client.get(url, self.source, etag=etag, last_modified=last_modified)
         except FetchError as exc:
             self.discovery_errors.append(exc)
             self.report.errors.append(str(exc))

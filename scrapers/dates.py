@@ -88,11 +88,11 @@ def _parse(text: str, now: datetime) -> datetime | None:
         return _tehran(y, mo, d, *_time_in(rest), jalali=y < 1700)
     if _RFC822.search(text):
         try:
-            dt = email.utils.parsedate_to_datetime(text)
+            rfc = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError):
-            dt = None
-        if dt is not None:
-            return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+            rfc = None
+        if rfc is not None:
+            return (rfc if rfc.tzinfo else rfc.replace(tzinfo=UTC)).astimezone(UTC)
     m = _NUMERIC_DMY.search(text)
     if m:
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -43,10 +44,10 @@ def looks_like_feed(body: bytes) -> bool:
     return bool(_FEED_SNIFF.search(body[:2048]))
 
 
-def _struct_to_dt(value: object) -> datetime | None:
+def _struct_to_dt(value: time.struct_time | None) -> datetime | None:
     if not value:
         return None
-    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)  # type: ignore[arg-type]
+    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
 def parse_feed(body: bytes, base_url: str, *, now: datetime | None = None) -> list[Item]:
@@ -208,7 +209,7 @@ def _item_date(anchor: Tag, now: datetime | None) -> tuple[datetime | None, str]
                 dt = try_parse_date(str(el["datetime"]), now=now)
                 if dt:
                     return dt, str(el["datetime"])
-            for el in node.find_all(attrs={"class": _DATE_HINT}):
+            for el in node.find_all(True, attrs={"class": _DATE_HINT}):
                 text = el.get_text(" ", strip=True)
                 dt = try_parse_date(text, now=now)
                 if dt:

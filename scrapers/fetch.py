@@ -327,7 +327,7 @@ class PoliteClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        start_url, redirects = url, []
+        start_url, redirects = url, list[str]()
         started = time.monotonic()
         attempts = 0
         while True:

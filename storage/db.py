@@ -9,6 +9,7 @@ PostgreSQL: psycopg 3; concurrent writers are safe through ON CONFLICT upserts.
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,10 +58,10 @@ def make_engine(url: str) -> Engine:
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:///path or postgresql://user@host/db")
 
 
-def _sqlite_on_connect(dbapi_conn: object, _record: object) -> None:
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     # Let SQLAlchemy's "begin" event (below) open transactions instead of the sqlite3 module.
-    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
-    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")

@@ -568,7 +568,7 @@ class Store:
                 wanted = {p["article_id"] for p in params}
                 with self._read() as c:
                     have = set(c.scalars(select(articles.c.id).where(articles.c.id.in_(wanted))))
-                missing = ", ".join(str(i) for i in sorted(wanted - have)) or "?"
+                missing = ", ".join(str(i) for i in sorted(wanted - have, key=str)) or "?"
                 raise StoreError(f"cannot save analyses: no such article(s) {missing} ({exc.orig})") from exc
             saved += len(current)
         return saved

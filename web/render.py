@@ -140,7 +140,7 @@ def make_env() -> jinja2.Environment:
 
 
 def ctx_of(request: Request) -> Ctx:
-    return request.app.state.mw  # type: ignore[no-any-return]
+    return request.app.state.mw
 
 
 def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -170,7 +170,8 @@ def view(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
         request.state.user, request.state.csrf = sess.user, sess.csrf
         if request.method == "POST":
             form = await request.form()
-            if not csrf_ok(sess.csrf, form.get("csrf")):  # type: ignore[arg-type]
+            token = form.get("csrf")
+            if not csrf_ok(sess.csrf, token if isinstance(token, str) else None):
                 return error(request, 403, "این فرم منقضی یا نامعتبر است (نشانهٔ امنیتی CSRF). صفحه را دوباره باز کنید.")
             if sess.user.role == "viewer":
                 return error(request, 403, "نقش «بیننده» فقط می‌خواند و چیزی را تغییر نمی‌دهد.")

@@ -180,6 +180,7 @@ def eval_cmd(
                     m = cross_validate(rows, progress=lambda k: prog.update(task, completed=k), n_jobs=jobs)
                 title = f"5-fold CV on {labels}"
             else:
+                analyzer = analyzer or Analyzer.load(model_dir or active_model_dir())
                 m = evaluate(analyzer, rows)
                 title = f"model {analyzer.model_version} on {labels}"
     except MediawatchError as exc:

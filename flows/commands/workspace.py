@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -40,19 +40,20 @@ def web_cmd(
     if workers < 1:
         raise _fail("--workers takes 1 or more.", 2)
     settings = get_settings()
-    serve = dict(host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    serve: dict[str, Any] = dict(host=host, port=port, log_level="warning", proxy_headers=False,
+                                 server_header=False)
     with _open(db) as store:
         if not store.workspace.users():
             err.print("[yellow]No accounts yet:[/] add one with "
                       "`mediawatch users add NAME --role secretariat --password-stdin`.")
         console.print(f"Workspace on http://{host}:{port}/ (database {escape(store.display_url)})")
         if workers == 1:
-            uvicorn.run(create_app(store, settings), **serve)  # type: ignore[arg-type]
+            uvicorn.run(create_app(store, settings), **serve)
             return
         secret_key(settings)  # made once here, before the workers race to make it
         os.environ["MEDIAWATCH_DB_URL"] = store.url
     get_settings.cache_clear()
-    uvicorn.run("web.app:from_environment", factory=True, workers=workers, **serve)  # type: ignore[arg-type]
+    uvicorn.run("web.app:from_environment", factory=True, workers=workers, **serve)
 
 
 def users_add(

@@ -24,7 +24,7 @@ from scrapers.dates import parse_date
 from scrapers.errors import DateError, ParseError
 
 # An element of the parsed page (lxml). Parsers read the tree directly with XPath compiled from CSS.
-Node = etree._Element
+type Node = etree._Element
 
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
