@@ -13,10 +13,11 @@ from pathlib import Path
 from digests.errors import DeliveryError
 from digests.render import render_html, render_json, render_markdown, render_text
 from digests.select import Brief, Digest
+from mediawatch.records import DIGEST_FORMATS
 from mediawatch.settings import Settings
 from mediawatch.timeutil import jalali_iso
 
-FORMATS = ("html", "md", "json")
+FORMATS = DIGEST_FORMATS
 _RENDER = {"html": render_html, "md": render_markdown, "json": render_json}
 
 

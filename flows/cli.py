@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from flows.commands import collect, digest, learn, nlp, run, store, workspace
+from flows.commands.output import show_flags_as_flags
 from mediawatch.errors import MediawatchError
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+show_flags_as_flags()
 
 
 

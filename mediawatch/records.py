@@ -53,6 +53,13 @@ WORKING_GROUPS: tuple[Domain, ...] = (
     Domain.economic_budget_it,
 )
 
+# One list each, shared by storage, digests, the workspace and the command line (whose options offer them
+# as choices): the labels a person may correct, the workspace's account roles, the file formats.
+CORRECTABLE_FIELDS = ("municipal", "domain", "secondary", "rasht", "concern", "tone")
+ROLES = ("admin", "secretariat", "chair", "viewer")
+DIGEST_FORMATS = ("html", "md", "json")
+EXPORT_FORMATS = ("csv", "jsonl", "xlsx")
+
 # Persian names as the committee's founding announcement words them.
 DOMAIN_TITLES_FA: dict[str, str] = {
     "culture_social_tourism": "کارگروه فرهنگی، اجتماعی و گردشگری",

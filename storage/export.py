@@ -9,11 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mediawatch.records import EXPORT_FORMATS
 from mediawatch.timeutil import jalali_iso
 from storage.errors import StoreError
 from storage.store import Store
 
-FORMATS = ("csv", "jsonl", "xlsx")
+FORMATS = EXPORT_FORMATS
 # Column order for CSV and XLSX (JSONL carries the same keys).
 COLUMNS = (
     "id", "published_jalali", "published_at", "fetched_at", "source_id", "source_name", "source_kind",

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from mediawatch.records import (
+    CORRECTABLE_FIELDS,
     Analysis,
     Article,
     Cluster,
@@ -70,8 +71,6 @@ STREAM_CHUNK = 1000
 # twice both for title + window vectors) at a time, so a 90-day window of 10^5 articles never sits in
 # memory whole.
 VECTOR_CHUNK = 10_000
-# Fields a person may correct, and the values each accepts.
-CORRECTABLE_FIELDS = ("municipal", "domain", "secondary", "rasht", "concern", "tone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from mediawatch.records import DigestItem
+from mediawatch.records import ROLES, DigestItem
 from mediawatch.text import search_terms
 from mediawatch.timeutil import utcnow
 from storage.errors import StoreError
@@ -39,7 +39,6 @@ from storage.schema import (
 if TYPE_CHECKING:
     from storage.store import Store
 
-ROLES = ("admin", "secretariat", "chair", "viewer")
 REFERRAL_STATES = ("new", "referred", "answered", "closed")
 # Login attempts older than a day are never read (throttling looks back minutes): they are deleted.
 LOGIN_ATTEMPTS_KEEP = timedelta(days=1)

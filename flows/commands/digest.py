@@ -9,12 +9,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mediawatch.records import WORKING_GROUPS
+from flows.commands.choices import GroupOrAll
+from mediawatch.records import DIGEST_FORMATS
 
 console = Console()
 err = Console(stderr=True)
-
-_GROUPS = tuple(map(str, WORKING_GROUPS))  # the chairs' groups, as mediawatch.records defines them
 
 
 def digest(
@@ -25,17 +24,15 @@ def digest(
         ),
     ] = None,
     group: Annotated[
-        str | None,
-        typer.Option(
-            "--group", help=f"A working group's brief instead of the digest: {', '.join(_GROUPS)}, or 'all'."
-        ),
+        GroupOrAll | None,
+        typer.Option("--group", help="A working group's brief instead of the digest, or 'all' for the five."),
     ] = None,
     weekly: Annotated[
         bool, typer.Option("--weekly", help="The weekly brief (last Saturday–Friday week).")
     ] = False,
     fmt: Annotated[
         list[str] | None,
-        typer.Option("--format", help="html, md or json; repeat for several (default: all three)."),
+        typer.Option("--format", help=f"{', '.join(DIGEST_FORMATS)}; repeat for several (default: all three)."),
     ] = None,
     out: Annotated[
         Path | None,
@@ -55,13 +52,10 @@ def digest(
     from mediawatch.settings import get_settings
     from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_today
 
-    formats = tuple(fmt or ("html", "md", "json"))
-    bad = [f for f in formats if f not in ("html", "md", "json")]
+    formats = tuple(fmt or DIGEST_FORMATS)
+    bad = [f for f in formats if f not in DIGEST_FORMATS]
     if bad:
-        err.print(f"[red]Unknown format {', '.join(bad)}[/]: use --format html, md or json.")
-        raise typer.Exit(2)
-    if group is not None and group != "all" and group not in _GROUPS:
-        err.print(f"[red]Unknown working group «{escape(group)}»[/]: use one of {', '.join(_GROUPS)} or 'all'.")
+        err.print(f"[red]Unknown format {escape(', '.join(bad))}[/]: use --format {', '.join(DIGEST_FORMATS)}.")
         raise typer.Exit(2)
     if weekly and group is None:
         group = "all"

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from flows.commands.store import DbOpt, SinceOpt, _domain, _open, _since
+from flows.commands.choices import DomainName
+from flows.commands.store import DbOpt, SinceOpt, _open, _since
 
 console = Console()
 err = Console(stderr=True)
@@ -87,7 +88,7 @@ def model_use(
 
 def review_queue(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many articles.")] = 20,
-    group: Annotated[str | None, typer.Option("--group", help="Only this working group (domain label).")] = None,
+    group: Annotated[DomainName | None, typer.Option("--group", help="Only this working group (label).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per article, one per line.")] = False,
     since: SinceOpt = None,
     db: DbOpt = None,
@@ -95,7 +96,7 @@ def review_queue(
     """The articles whose judgement is least certain, first: confirm or correct them (`corrections add`)."""
     from rich.table import Table
 
-    dom, since_dt = _domain(group), _since(since)
+    dom, since_dt = group, _since(since)
     with _open(db) as store:
         items = store.review_queue(limit, domain=dom, since=since_dt)
     if json_out:

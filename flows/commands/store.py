@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from flows.commands.choices import CorrectableField, DomainName, ExportFormat
 from flows.commands.output import JsonOpt, print_json
-from mediawatch.records import Domain
 
 if TYPE_CHECKING:
     from storage import Store
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 console = Console()
 err = Console(stderr=True)
 
-_DOMAINS = tuple(map(str, Domain))  # the labels, as mediawatch.records defines them
 
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file in the data dir).")
@@ -29,7 +28,7 @@ DbOpt = Annotated[
 SinceOpt = Annotated[
     str | None, typer.Option("--since", help="From this day on (Tehran): Gregorian 2026-11-01 or Jalali 1405-08-10.")
 ]
-DomainOpt = Annotated[str | None, typer.Option("--domain", help=f"Only this working group: {', '.join(_DOMAINS)}.")]
+DomainOpt = Annotated[DomainName | None, typer.Option("--domain", help="Only this working group (label).")]
 
 db_app = typer.Typer(help="The database: upgrade its schema, copy it to another backend, show what it holds.",
                      no_args_is_help=True)
@@ -74,12 +73,6 @@ def _since(text: str | None) -> datetime | None:
         return tehran_midnight(parse_date_arg(text))
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
-
-
-def _domain(value: str | None) -> str | None:
-    if value is not None and value not in _DOMAINS:
-        raise _fail(f"Unknown domain «{value}»: use one of {', '.join(_DOMAINS)}.", 2)
-    return value
 
 
 @db_app.command("upgrade")
@@ -164,7 +157,7 @@ def search(
 
     from mediawatch.timeutil import format_jalali_date
 
-    since_dt, dom = _since(since), _domain(domain)
+    since_dt, dom = _since(since), domain
     with _open(db) as store:
         hits = store.search(query, domain=dom, since=since_dt, source=source, limit=limit)
     if as_json:  # no match is an empty array, exit 0, as in the table's case
@@ -185,7 +178,7 @@ def search(
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv (UTF-8 with BOM, opens in Excel), jsonl or xlsx.")] = "csv",
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv is UTF-8 with BOM (opens in Excel).")] = "csv",
     since: SinceOpt = None,
     domain: DomainOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: mediawatch-export-<date>.<format>).")] = None,
@@ -195,15 +188,13 @@ def export(
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from mediawatch.timeutil import jalali_iso, utcnow
-    from storage.export import FORMATS, write_export
+    from storage.export import write_export
 
-    if fmt not in FORMATS:
-        raise _fail(f"Unknown format «{fmt}»: use --format csv, jsonl or xlsx.", 2)
-    since_dt, dom = _since(since), _domain(domain)
+    since_dt = _since(since)
     path = out or Path(f"mediawatch-export-{jalali_iso(utcnow())}.{fmt}")
     with _open(db) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as bar:
         task = bar.add_task("exporting", total=None)
-        n = write_export(store, fmt, path, since=since_dt, domain=dom,
+        n = write_export(store, fmt, path, since=since_dt, domain=domain,
                          progress=lambda k: bar.update(task, description=f"exported {k:,} articles"))
     console.print(f"wrote {n:,} articles to {path}")
 
@@ -211,7 +202,7 @@ def export(
 @corrections_app.command("add")
 def corrections_add(
     article_id: Annotated[int, typer.Argument(help="The article's id (from `mediawatch search` or export).")],
-    field: Annotated[str, typer.Option("--field", help="municipal, domain, secondary, rasht, concern or tone.")],
+    field: Annotated[CorrectableField, typer.Option("--field", help="The label to correct.")],
     value: Annotated[str, typer.Option("--value", help="The right value: a domain label, true/false, a tone, or null.")],
     who: Annotated[str, typer.Option("--who", help="Who made the correction (name).")],
     note: Annotated[str, typer.Option("--note", help="Why, in a few words.")] = "",

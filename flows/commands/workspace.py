@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.commands.choices import DigestFormat, Role, WorkingGroup
 from flows.commands.store import DbOpt, _fail, _open
 
 console = Console()
@@ -58,18 +59,15 @@ def web_cmd(
 
 def users_add(
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="admin, secretariat, chair or viewer.")],
-    group: Annotated[str | None, typer.Option(help="A chair's working group.")] = None,
+    role: Annotated[Role, typer.Option(help="What the account may do (docs/workspace.md).")],
+    group: Annotated[WorkingGroup | None, typer.Option(help="A chair's working group.")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
     db: DbOpt = None,
 ) -> None:
     """Add an account. The password is read from stdin (never from the command line)."""
     from mediawatch.records import WORKING_GROUPS
-    from storage.workspace import ROLES
     from web.auth import hash_password
 
-    if role not in ROLES:
-        raise _fail(f"Unknown role «{role}»: use one of {', '.join(ROLES)}.", 2)
     groups = [str(g) for g in WORKING_GROUPS]
     if role == "chair" and group not in groups:
         raise _fail(f"A chair needs --group, one of {', '.join(groups)}.", 2)
@@ -108,7 +106,7 @@ def users_disable(name: Annotated[str, typer.Argument(help="Login name.")], db: 
 
 def report_monthly(
     month: Annotated[str | None, typer.Option(help="Jalali month, e.g. 1405-09; default this month.")] = None,
-    fmt: Annotated[Literal["html", "md", "json"], typer.Option("--format", help="The output format.")] = "md",
+    fmt: Annotated[DigestFormat, typer.Option("--format", help="The output format.")] = "md",
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
     db: DbOpt = None,
 ) -> None:

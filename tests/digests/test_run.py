@@ -202,7 +202,7 @@ def test_cli_digest_and_brief(store, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--date", "1405-13-40"], "not a valid date"),
-        (["--group", "sports"], "Unknown working group"),
+        (["--group", "sports"], "Invalid value for '--group'"),
         (["--format", "pdf"], "Unknown format"),
     ],
 )

@@ -65,3 +65,25 @@ def test_readme_commands_table_names_only_options_the_commands_have():
                 assert option in help_text, (usage, option)
                 checked += 1
     assert checked > 30
+
+
+@pytest.mark.parametrize(("command", "args", "option", "values"), [
+    (["search"], ["x"], "--domain", "culture_social_tourism|civil_works_traffic"),
+    (["export"], [], "--format", "csv|jsonl|xlsx"),
+    (["corrections", "add"], ["1"], "--field", "municipal|domain|secondary|rasht|concern|tone"),
+    (["users", "add"], ["x"], "--role", "admin|secretariat|chair|viewer"),
+    (["digest"], [], "--group", "economic_budget_it|all"),
+    (["report", "monthly"], [], "--format", "html|md|json"),
+])
+def test_enumerated_options_list_their_values_and_refuse_a_typo(command, args, option, values):
+    help_text = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "250"}).output
+    assert values in help_text
+    bad = CliRunner().invoke(app, [*command, *args, option, "nosuchvalue"], env={"COLUMNS": "250"})
+    assert bad.exit_code == 2 and f"Invalid value for '{option}'" in bad.output
+
+
+def test_on_off_flags_are_shown_as_flags_not_as_taking_a_value():
+    help_text = CliRunner().invoke(app, ["digest", "--help"], env={"COLUMNS": "250"}).output
+    assert "--weekly" in help_text and "--send" in help_text
+    assert "<bool>" not in help_text
+    assert "<str>" in help_text  # options that take a value still say what kind

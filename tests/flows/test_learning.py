@@ -349,7 +349,7 @@ def test_review_queue_command(app, data_dir, db, sqlite_url):
     assert run(app, "review-queue", "--db", sqlite_url, "--since", "2099-01-01").exit_code == 0
     assert "Nothing to review" in run(app, "review-queue", "--db", sqlite_url, "--since", "2099-01-01").output
     bad = run(app, "review-queue", "--db", sqlite_url, "--group", "parks")
-    assert bad.exit_code == 2 and "Unknown domain" in bad.output
+    assert bad.exit_code == 2 and "Invalid value for '--group'" in bad.output
 
 
 def test_the_retrain_cv_is_eval_cv_when_there_are_no_corrections(data_dir):

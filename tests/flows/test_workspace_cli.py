@@ -39,7 +39,7 @@ def test_users_add_list_disable(sqlite_url):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--role", "boss"], "Unknown role"),
+    (["--role", "boss"], "Invalid value for '--role'"),
     (["--role", "chair"], "A chair needs --group"),
     (["--role", "viewer", "--group", "urban_services"], "Only a chair"),
     (["--role", "viewer"], "--password-stdin"),
