@@ -10,6 +10,7 @@ from rich.console import Console
 from flows.commands import collect, digest, learn, nlp, run, store, workspace
 from flows.commands.output import show_flags_as_flags
 from mediawatch.errors import MediawatchError
+from mediawatch.log import set_verbosity
 
 app = typer.Typer(
     name="mediawatch",
@@ -34,8 +35,14 @@ def _print_version(value: bool) -> None:
 def _main(
     _version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also the stages' debug lines and Prefect's progress (on stderr).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors (on stderr).")] = False,
 ) -> None:
     """Reads the Persian press for Rasht municipality's media committee."""
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet exclude each other.")
+    set_verbosity(verbose=verbose, quiet=quiet)
 
 
 for module in (run, collect, store, nlp, learn, digest, workspace):

@@ -12,7 +12,6 @@ sparse model and says so in `model_version` (suffix `+sparse-only`), the run rep
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -22,11 +21,12 @@ from typing import Protocol
 import numpy as np
 
 from mediawatch.errors import ConfigError
+from mediawatch.log import stage_logger
 
 __all__ = ["EMBED_DTYPE", "CachedEncoder", "Encoder", "article_vectors", "decode_vector", "encode_vector",
            "encoder_problem", "get_encoder", "reset_encoder", "window_text"]
 
-log = logging.getLogger("mediawatch.nlp")
+log = stage_logger("nlp")
 
 # What the model reads of an article: the title and the opening of the body, cut to this many
 # characters. The encoder's cost is linear in tokens (~3.7 Persian characters per token): 256

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from html import escape
 from urllib.parse import urlsplit
 
+from mediawatch.log import stage_logger
 from mediawatch.ports import ArticleSink, CrawlState
 from mediawatch.records import FetchEvent, Source, SourceReport
 from mediawatch.settings import Settings, get_settings
@@ -28,6 +29,8 @@ from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import ParsedArticle, Parser
 from scrapers.registry import parser_for
+
+log = stage_logger("scrapers")
 
 Progress = Callable[[int], None]
 # Without --since, sitemap entries older than this are not considered new (a sitemap lists years).
@@ -373,7 +376,15 @@ async def collect_source(
 
     `pool`: an executor (a ProcessPoolExecutor) to parse pages in, so parsing does not hold the
     event loop back when many hosts are crawled at once; None parses in the loop."""
-    return await _Run(source, state, sink, since, client, progress, pool).run()
+    report = await _Run(source, state, sink, since, client, progress, pool).run()
+    if report.fatal:
+        log.warning("%s: nothing collected: %s", source.id, report.fatal)
+    else:
+        log.info("%s: %d found, %d new, %d failed, %d skipped", source.id, report.found, report.new,
+                 report.failed, report.skipped)
+    for message in report.errors:
+        log.debug("%s: %s", source.id, message)
+    return report
 
 
 async def collect_all(

@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
+from mediawatch.log import stage_logger
 from storage.errors import MigrationRequired, StoreError
+
+log = stage_logger("storage")
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -137,6 +140,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            log.info("database schema upgraded from %s to %s", before or "empty", head)
     return before, head
 
 

@@ -39,9 +39,10 @@ def _date(value: str | None) -> date | None:
 
 
 def _quiet_prefect() -> None:
-    """Prefect's INFO lines would drown the demo's one-screen summary; warnings and errors still show."""
-    for name in ["prefect", *logging.root.manager.loggerDict]:
-        if name.startswith("prefect"):
+    """Prefect's and the stages' INFO lines would drown the demo's one-screen summary; warnings and errors
+    still show."""
+    for name in ["prefect", "mediawatch", *logging.root.manager.loggerDict]:
+        if name.startswith(("prefect", "mediawatch")):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
