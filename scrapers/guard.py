@@ -156,7 +156,13 @@ class Guard:
 
     async def check_target(self, url: str, source: Source | None, start_url: str | None = None) -> None:
         """Refuse a URL whose host resolves to an address it may not reach."""
-        for ip in await self.resolve(host_of(url), url):
+        try:
+            ips = await self.resolve(host_of(url), url)
+        except FetchError:
+            if self.allow_private:
+                return  # nothing to refuse yet; the connection (if any) is checked by check_peer
+            raise
+        for ip in ips:
             self.check_address(url, ip, source, start_url or url)
 
     def check_peer(self, url: str, source: Source | None, start_url: str, resp: httpx.Response) -> None:
