@@ -29,7 +29,8 @@ RUN_REPORT_KEY = "nightly-run-report"
 RUN_TABLE_KEY = "nightly-run-table"
 # Source tasks run on threads, every source at once (38 in sources.toml): a source mostly waits — for
 # its host's interval, for a request slot, for the network — so a thread each costs little, and no
-# source queues behind a slow one. Requests in flight are bounded by the shared Slots, not by threads.
+# source queues behind a slow one (each is bounded by its time budget). Requests in flight are bounded
+# by the shared Slots, not by threads; 64 only caps Prefect's default (unbounded) pool.
 SOURCE_THREADS = 64
 # A source that failed as a whole (dead site, broken feed) is tried twice more, 30 s then 60 s later
 # (plus jitter): enough to ride out a restart, short enough to finish the night on time.
