@@ -78,8 +78,8 @@ class _Run:
         self.pages_answered = 0  # article pages that came back (whatever their content)
 
     def keep_on_site(self, found_in: str, urls: list[str]) -> list[str]:
-        """Only the URLs on the source's own hosts; the others are counted (never fetched)."""
-        kept = [u for u in urls if self.client.same_site(u, self.source, self.source.homepage)]
+        """Only the URLs on the source's own site and origins (scrapers/guard.py); the others are counted (never fetched)."""
+        kept = [u for u in urls if self.client.guard.may_link(u, self.source)]
         if len(kept) < len(urls):
             self.off_site[found_in] = self.off_site.get(found_in, 0) + len(urls) - len(kept)
         return kept
@@ -150,12 +150,13 @@ class _Run:
                 self.discovery_ok += 1
                 page = parse_listing(res.text, res.url, now=self.now, site_hosts=own)
                 self.log(url, "new", res.status, elapsed_ms=res.elapsed_ms)
-                fresh = [it for it in page.items if it.url not in items]
+                on_site = set(self.keep_on_site(url, [it.url for it in page.items]))
+                fresh = [it for it in page.items if it.url not in items and it.url in on_site]
                 for it in fresh:
                     items[it.url] = it
                 if not self._go_deeper(fresh):
                     break
-                url = page.next_url
+                url = page.next_url if page.next_url and self.client.guard.may_link(page.next_url, self.source, start) else None
         return items
 
     def _go_deeper(self, fresh: list[Item]) -> bool:

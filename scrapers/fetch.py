@@ -102,7 +102,7 @@ class PoliteClient:
         self._transport = transport
         # One connection pool per host: a pool shared by many hosts either evicts and reconnects
         # on nearly every request (small) or scans every connection for every request (large).
-        # In-flight requests are capped by the semaphore below, not by the pools.
+        # In-flight requests are capped by the request slots below, not by the pools.
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._ssl = httpx.create_ssl_context()  # built once: loading the CA bundle takes ~50 ms
         # Requests in flight: a run's sources share one Slots (the limit is global); alone, its own.

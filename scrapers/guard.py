@@ -15,6 +15,7 @@ before every request and every redirect, and reads every body through it):
   the target origin is one the source lists: the origin of its homepage, feeds, listings or sitemaps,
   or one of its own hosts on the scheme's default port (http→https, example.ir→www.example.ir). So a
   redirect to another port of the same address (another service on that machine) is refused.
+  Links found in a source's feeds, sitemaps and listings follow the same rule (`may_link`).
 * **Size.** Bodies are streamed and cut at `max_response_bytes` on the wire and
   `max_decompressed_bytes` after gzip/deflate (decompressed here in bounded steps: a gzip bomb never
   fills memory).
@@ -197,6 +198,12 @@ class Guard:
         if o in {origin(u) for u in urls}:
             return True
         return o[2] == _DEFAULT_PORTS.get(o[0]) and o[1] in same_site_hosts(host_of(start_url), *self.own_hosts(source))
+
+    def may_link(self, url: str, source: Source, start_url: str | None = None) -> bool:
+        """May a link found in the source's feeds, sitemaps or listings be fetched? On its site, and on the
+        start URL's origin or one the source lists (the redirect rule: not another port of the same host)."""
+        start = start_url or source.homepage
+        return self.same_site(url, source, start) and (origin(url) == origin(start) or self.listed_origin(url, source, start))
 
     def check_redirect(self, url: str, target: str, source: Source | None, start_url: str, redirects: list[str],
                        status: int) -> None:

@@ -115,3 +115,21 @@ async def test_names_resolving_to_metadata_are_refused_before_connecting(site, s
             await c.get("http://news.gilan-example.ir/to-meta", source, check_robots=False)
     assert err.value.kind == "private"
     assert "/latest/meta-data/" not in site.paths()
+
+
+async def test_feed_links_to_another_port_of_the_same_address_are_not_fetched(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from scrapers.collect import collect_all
+    from tests.scrapers.test_collect import article_html, rss
+
+    a, b = make_site(), make_site()
+    now = datetime.now(UTC)
+    a.add("/rss", rss([("خبر رشت", a.url("/n/1"), now, "رشت"), ("سرویس داخلی", b.url("/admin"), now, "رشت")]),
+          content_type="application/rss+xml")
+    a.add("/n/1", article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", now))
+    b.add("/admin", article_html("پنل مدیریت", "این صفحه نباید خوانده شود.", now))
+    source = src(a.url("/"), feeds=(a.url("/rss"),))
+    [report] = await collect_all([source], state=store, sink=store, settings=settings)
+    assert report.new == 1 and set(store.articles) == {a.url("/n/1")}
+    assert b.hits == [] and any("link(s) to other sites skipped" in e for e in report.errors)
