@@ -92,24 +92,15 @@ def send_email(doc: Digest | Brief, recipients: Sequence[str], settings: Setting
         ) from exc
 
 
-# A Prefect Secret block holding the SMTP password, for deployments that keep secrets in Prefect.
-PREFECT_SECRET_BLOCK = "mediawatch-smtp-password"
-
-
 def smtp_password(settings: Settings) -> str:
-    """MEDIAWATCH_SMTP_PASSWORD, else the Prefect Secret block `mediawatch-smtp-password`."""
+    """MEDIAWATCH_SMTP_PASSWORD (the flows fill it in from a Prefect Secret block: flows/secrets.py)."""
     password = settings.smtp_password.get_secret_value()
-    if password:
-        return password
-    try:
-        from prefect.blocks.system import Secret
-
-        return str(Secret.load(PREFECT_SECRET_BLOCK).get())
-    except Exception as exc:  # no block, no Prefect API: say which two places were looked at
+    if not password:
         raise DeliveryError(
             f"no SMTP password for {settings.smtp_user}: set MEDIAWATCH_SMTP_PASSWORD or create the Prefect "
-            f"Secret block «{PREFECT_SECRET_BLOCK}» ({exc})"
-        ) from exc
+            "Secret block «mediawatch-smtp-password»"
+        )
+    return password
 
 
 def recipients_for(settings: Settings, key: str) -> list[str]:

@@ -1,26 +1,38 @@
 """The nightly flow: collect every outlet, store, understand. Prefect wiring over flows/steps.py.
 
 1. load the sources and record them;  2. collect each source (a task per source, retried with
-backoff);  3. analyse every new article;  4. group stories;  5. save the run report (a markdown
-artifact with a stable key) — and fail loudly if nothing could be collected.
+backoff, all sources at once, their requests bounded together by one set of request slots and each
+source by its time budget);  3. analyse every new article;  4. group stories;  5. save the run report
+(a markdown and a table artifact with stable keys) — and fail loudly if nothing could be collected.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from flows import steps
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import get_settings
 from mediawatch.timeutil import TEHRAN, tehran_midnight, utcnow
+from scrapers.slots import Slots
 
 RUN_REPORT_KEY = "nightly-run-report"
+RUN_TABLE_KEY = "nightly-run-table"
+# Source tasks run on threads, every source at once (38 in sources.toml): a source mostly waits — for
+# its host's interval, for a request slot, for the network — so a thread each costs little, and no
+# source queues behind a slow one (each is bounded by its time budget). Requests in flight are bounded
+# by the shared Slots, not by threads; 64 only caps Prefect's default (unbounded) pool.
+SOURCE_THREADS = 64
 # A source that failed as a whole (dead site, broken feed) is tried twice more, 30 s then 60 s later
 # (plus jitter): enough to ride out a restart, short enough to finish the night on time.
 SOURCE_RETRIES = 2
@@ -33,6 +45,18 @@ class SourceFailed(Exception):
     def __init__(self, report: SourceReport) -> None:
         super().__init__(f"{report.source_id}: {report.fatal}")
         self.report = report
+
+
+# When each source's budget started in a run: its retries spend the rest of the same budget.
+_budget_started: dict[tuple[int, str], float] = {}
+_budget_lock = threading.Lock()
+
+
+def _remaining_budget(run_id: int, source: Source) -> float:
+    budget = source.budget_s or get_settings().source_budget_s
+    with _budget_lock:
+        started = _budget_started.setdefault((run_id, source.id), time.monotonic())
+    return budget - (time.monotonic() - started)
 
 
 def _open(db_url: str | None):
@@ -50,15 +74,21 @@ def _open(db_url: str | None):
     cache_policy=NONE,
 )
 def collect_source(source: Source, run_id: int, since: datetime | None, db_url: str | None,
-                   allow_private: bool) -> SourceReport:
+                   allow_private: bool, slots: Slots | None = None) -> SourceReport:
+    """Collect one source within what is left of its time budget; a source down for another reason is
+    raised (so Prefect retries it), one whose budget ran out is not (a retry would only spend more)."""
+    budget = _remaining_budget(run_id, source)
+    if budget <= 1.0:
+        return SourceReport(source_id=source.id, budget_spent=True, fatal=(
+            f"its time budget of {source.budget_s or get_settings().source_budget_s:g} s ran out over its retries; "
+            "it is tried again next run"))
     store = _open(db_url)
     try:
-        report = steps.collect_one(
-            source, store, run_id=run_id, since=since, settings=get_settings(), allow_private=allow_private
-        )
+        report = steps.collect_one(source, store, run_id=run_id, since=since, settings=get_settings(),
+                                   allow_private=allow_private, slots=slots, budget_s=budget)
     finally:
         store.close()
-    if report.fatal:
+    if report.fatal and not report.budget_spent:
         raise SourceFailed(report)
     return report
 
@@ -104,7 +134,12 @@ def _since(since: datetime | date | None) -> datetime | None:
     return tehran_midnight(since)
 
 
-@flow(name="nightly", log_prints=True)
+# Typed as the base class: Prefect's decorator wants TaskRunner[PrefectFuture], which the thread runner
+# is, though its own generic parameter says PrefectConcurrentFuture.
+_SOURCE_RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=SOURCE_THREADS)
+
+
+@flow(name="nightly", log_prints=True, task_runner=_SOURCE_RUNNER)
 def nightly(
     since: datetime | date | None = None,
     source_ids: list[str] | None = None,
@@ -123,8 +158,9 @@ def nightly(
                                          "sources": [s.id for s in sources]})
     result = steps.NightlyResult(run_id=run_id, started_at=utcnow())
     try:
-        # 2. collect, one task per source
-        futures = [collect_source.submit(s, run_id, since, db_url, allow_private) for s in sources]
+        # 2. collect, one task per source; one set of request slots for them all (GLOBAL_CONCURRENCY)
+        slots = Slots(get_settings().global_concurrency)
+        futures = [collect_source.submit(s, run_id, since, db_url, allow_private, slots) for s in sources]
         for source, fut in zip(sources, futures, strict=True):
             value = fut.result(raise_on_failure=False)
             if isinstance(value, SourceReport):
@@ -147,6 +183,11 @@ def nightly(
         store.close()
         create_markdown_artifact(key=RUN_REPORT_KEY, markdown=steps.run_report_markdown(result, sources),
                                  description="Per source: found, new, failed and why")
+        create_table_artifact(key=RUN_TABLE_KEY, table=steps.run_report_rows(result, sources),
+                              description=f"Nightly run #{run_id} ({result.status}): per source state, found, new, failed and why")
+        with _budget_lock:
+            for key in [k for k in _budget_started if k[0] == run_id]:
+                del _budget_started[key]
     logger.info("nightly run %s: %s found, %s new, %s analysed, %s failed source(s)",
                 run_id, result.found, result.new, result.analysed, len(result.failed_sources))
     if result.status == "failed":  # every source failed (a crash above has already been raised)

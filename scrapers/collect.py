@@ -1,7 +1,9 @@
 """Collecting: discover → skip what is known → fetch → parse → filter → hand to the sink, per source.
 
 Every source runs in isolation: whatever goes wrong is recorded in its SourceReport and the fetch
-log, and the run goes on. Articles reach the sink one by one as they are parsed, so a run killed
+log, and the run goes on. Every source has a time budget per run (`source_budget_s`, per source
+`budget_s`): when it is spent the source's pending fetches are cancelled, what it collected stays
+stored, and its report says `partial` (or `down` when nothing answered) and why. Articles reach the sink one by one as they are parsed, so a run killed
 midway loses nothing already collected; feed validators (ETag/Last-Modified) are saved only after
 every item of that feed was handled, so the next run picks up the rest.
 """
@@ -29,6 +31,7 @@ from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import ParsedArticle, Parser
 from scrapers.registry import parser_for
+from scrapers.slots import Slots
 
 log = stage_logger("scrapers")
 
@@ -73,10 +76,13 @@ class _Run:
         self.permanent: set[str] = set()  # URLs that failed for good (404, robots)
         self.canonicals: set[str] = set()  # the URLs stored in this run (each page's canonical)
         self.off_site: dict[str, int] = {}  # feed/sitemap URL → links to other sites skipped in it
+        self.todo: list[Item] | None = None  # the pages to fetch, once discovery is done
+        self.done: set[str] = set()  # pages handled (stored, skipped or failed) so far
+        self.pages_answered = 0  # article pages that came back (whatever their content)
 
     def keep_on_site(self, found_in: str, urls: list[str]) -> list[str]:
-        """Only the URLs on the source's own hosts; the others are counted (never fetched)."""
-        kept = [u for u in urls if self.client.same_site(u, self.source, self.source.homepage)]
+        """Only the URLs on the source's own site and origins (scrapers/guard.py); the others are counted (never fetched)."""
+        kept = [u for u in urls if self.client.guard.may_link(u, self.source)]
         if len(kept) < len(urls):
             self.off_site[found_in] = self.off_site.get(found_in, 0) + len(urls) - len(kept)
         return kept
@@ -147,12 +153,13 @@ class _Run:
                 self.discovery_ok += 1
                 page = parse_listing(res.text, res.url, now=self.now, site_hosts=own)
                 self.log(url, "new", res.status, elapsed_ms=res.elapsed_ms)
-                fresh = [it for it in page.items if it.url not in items]
+                on_site = set(self.keep_on_site(url, [it.url for it in page.items]))
+                fresh = [it for it in page.items if it.url not in items and it.url in on_site]
                 for it in fresh:
                     items[it.url] = it
                 if not self._go_deeper(fresh):
                     break
-                url = page.next_url
+                url = page.next_url if page.next_url and self.client.guard.may_link(page.next_url, self.source, start) else None
         return items
 
     def _go_deeper(self, fresh: list[Item]) -> bool:
@@ -207,6 +214,7 @@ class _Run:
                     if exc.kind in ("http", "robots") and exc.status not in RETRY_STATUSES:
                         self.permanent.add(item.url)  # a 404 will not heal: do not hold the feed back for it
                     return False
+                self.pages_answered += 1
                 body, ctype, status, elapsed = res.content, res.headers.get("content-type"), res.status, res.elapsed_ms
             args = (self.parser, body, ctype, item.url, self.now)
             if self.pool is None:
@@ -324,17 +332,46 @@ class _Run:
         # 3. Fetch and store, a few pages in flight; the host interval keeps the pace polite.
         failed: set[str] = set()
         sem = asyncio.Semaphore(PAGE_WORKERS)
+        self.todo = todo
 
         async def one(it: Item) -> None:
             async with sem:
                 if not await self.article(it) and it.url not in self.permanent:
                     failed.add(it.url)
+                self.done.add(it.url)
 
         await asyncio.gather(*(one(it) for it in todo))
         # 4. Remember feed validators only for feeds whose every item was handled (or failed for good).
         for feed_url, (etag, last_modified) in self._validators.items():
             if not per_feed.get(feed_url, set()) & failed:
                 self.state.save_feed_validators(feed_url, etag, last_modified)
+        return report
+
+    def out_of_time(self, budget_s: float) -> SourceReport:
+        """The report of a source stopped by its time budget: partial, or down when nothing answered."""
+        report, src = self.report, self.source
+        report.budget_spent = True
+        spent = f"its time budget of {budget_s:g} s ran out"
+        fix = f"if the site is merely slow, raise `budget_s` for {src.id} in sources.toml"
+        if self.todo is None:
+            report.errors.extend(self.client.robots_notes(src))
+            if self.discovery_ok == 0:
+                report.fatal = (f"{spent} before any feed, listing or sitemap of {src.homepage} answered (the site is very "
+                                f"slow or hangs); nothing collected this run, it is tried again next run; {fix}")
+            else:
+                report.errors.insert(0, f"{spent} while reading its feeds, listings and sitemaps; the articles found so "
+                                     "far were not fetched this run, they are tried next run")
+            return report
+        left = [it for it in self.todo if it.url not in self.done]
+        for it in left:
+            self.log(it.url, "error", None, f"not fetched: {spent}")
+        report.failed += len(left)
+        if self.pages_answered == 0 and report.new == 0 and self.todo:
+            report.fatal = (f"{spent}: none of its {len(self.todo)} new article page(s) answered (the site hangs); "
+                            f"nothing collected this run, it is tried again next run; {fix}")
+        else:
+            report.errors.insert(0, f"{spent}: {len(left)} of {len(self.todo)} article page(s) not fetched (the site is "
+                                 f"slow or hangs); what was collected is stored, the rest is tried next run; {fix}")
         return report
 
     def _dropped_before(self, urls: list[str]) -> set[str]:
@@ -371,12 +408,24 @@ async def collect_source(
     client: PoliteClient,
     progress: Progress | None = None,
     pool: Executor | None = None,
+    budget_s: float | None = None,
 ) -> SourceReport:
     """Collect one source; never raises for what a site does (all goes into the report).
 
     `pool`: an executor (a ProcessPoolExecutor) to parse pages in, so parsing does not hold the
-    event loop back when many hosts are crawled at once; None parses in the loop."""
-    report = await _Run(source, state, sink, since, client, progress, pool).run()
+    event loop back when many hosts are crawled at once; None parses in the loop.
+    `budget_s`: the time this source may take (default: its `budget_s`, else `source_budget_s`); when
+    it is spent the pending fetches are cancelled and the report says so."""
+    run = _Run(source, state, sink, since, client, progress, pool)
+    budget = budget_s if budget_s is not None else (source.budget_s or client.settings.source_budget_s)
+    timeout = asyncio.timeout(budget)
+    try:
+        async with timeout:
+            report = await run.run()
+    except TimeoutError:
+        if not timeout.expired():
+            raise
+        report = run.out_of_time(budget)
     if report.fatal:
         log.warning("%s: nothing collected: %s", source.id, report.fatal)
     else:
@@ -398,18 +447,23 @@ async def collect_all(
     progress: Progress | None = None,
     client: PoliteClient | None = None,
     parse_workers: int = 0,
+    slots: Slots | None = None,
+    budget_s: float | None = None,
 ) -> list[SourceReport]:
     """Collect every enabled source concurrently (hosts in parallel, each host paced); never raises.
 
-    `parse_workers` > 0 parses pages in that many worker processes (worth it from ~20 pages/s on)."""
+    `parse_workers` > 0 parses pages in that many worker processes (worth it from ~20 pages/s on).
+    `slots`: request slots shared with other collections running at the same time (the nightly flow's
+    source tasks), so `global_concurrency` bounds them all; `budget_s` overrides each source's budget."""
     settings = settings or get_settings()
     owned = client is None
-    client = client or PoliteClient(settings, allow_private=allow_private)
+    client = client or PoliteClient(settings, allow_private=allow_private, slots=slots)
     pool = ProcessPoolExecutor(parse_workers, mp_context=multiprocessing.get_context("spawn")) if parse_workers > 0 else None
 
     async def guarded(src: Source) -> SourceReport:
         try:
-            return await collect_source(src, state=state, sink=sink, since=since, client=client, progress=progress, pool=pool)
+            return await collect_source(src, state=state, sink=sink, since=since, client=client, progress=progress, pool=pool,
+                                        budget_s=budget_s)
         except Exception as exc:  # the last line of defence: one source never spoils the night
             return SourceReport(source_id=src.id, fatal=f"unexpected {type(exc).__name__}: {exc}; please report this as a bug")
 

@@ -1,12 +1,11 @@
-"""The polite HTTP client: robots.txt, per-host spacing, global concurrency, retries, size caps.
+"""The polite HTTP client: robots.txt, per-host spacing, global concurrency, retries.
 
 Every request waits for its host's next free slot (min interval, or the site's Crawl-delay if
-longer) and then for one of `global_concurrency` slots; it is retried on connection errors,
-408, 429 and 5xx with exponential backoff plus jitter (Retry-After wins when longer). Bodies are
-streamed and cut at `max_response_bytes` (on the wire) and `max_decompressed_bytes` (after
-gzip/deflate, decompressed by us in bounded steps, so a gzip bomb never fills memory). Redirects
-are followed by hand: at most `max_redirects`, never to another site, never to a private or
-loopback address unless the source itself lives there (or `allow_private`, as the demo does).
+longer) and then for one of `global_concurrency` request slots (`scrapers/slots.py`; shared by every
+source of a run when the caller passes one `Slots`); it is retried on connection errors, 408, 429 and
+5xx with exponential backoff plus jitter (Retry-After wins when longer). Redirects are followed by
+hand. What may be reached, which redirects are followed and how much of a body is read is the
+guard's policy (`scrapers/guard.py`), asked before every request and redirect.
 """
 
 from __future__ import annotations
@@ -14,13 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import ipaddress
 import random
-import socket
 import time
-import urllib.request
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -29,10 +23,11 @@ import httpx
 
 from mediawatch.records import Source
 from mediawatch.settings import Settings, get_settings
-from scrapers.canonical import host_of, same_site_hosts
 from scrapers.charset import decode_html
 from scrapers.errors import FetchError
+from scrapers.guard import Guard, Resolver
 from scrapers.robots import RobotsRules
+from scrapers.slots import Slots
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -52,7 +47,7 @@ _TRANSIENT = (
 KEEPALIVE_PER_HOST = 2
 KEEPALIVE_S = 15.0
 
-Resolver = Callable[[str], list[str]]
+__all__ = ["REDIRECT_STATUSES", "RETRY_STATUSES", "FetchResult", "PoliteClient", "Resolver"]
 
 
 @dataclass
@@ -74,20 +69,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-def _is_private(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return not addr.is_global or addr.is_multicast
-
-
-def _literal_ip(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -112,21 +93,23 @@ class PoliteClient:
         allow_private: bool = False,
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        slots: Slots | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self.allow_private = allow_private
-        self._resolver = resolver
+        self.guard = Guard(self.settings, allow_private=allow_private, resolver=resolver,
+                           transport_injected=transport is not None)
         self._transport = transport
         # One connection pool per host: a pool shared by many hosts either evicts and reconnects
         # on nearly every request (small) or scans every connection for every request (large).
-        # In-flight requests are capped by the semaphore below, not by the pools.
+        # In-flight requests are capped by the request slots below, not by the pools.
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._ssl = httpx.create_ssl_context()  # built once: loading the CA bundle takes ~50 ms
-        self._sem = asyncio.Semaphore(self.settings.global_concurrency)
+        # Requests in flight: a run's sources share one Slots (the limit is global); alone, its own.
+        self.slots = slots or Slots(self.settings.global_concurrency)
         self._next_slot: dict[str, float] = {}
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self._resolved: dict[str, list[str]] = {}
         self.max_crawl_delay_s = MAX_CRAWL_DELAY_S
         self.requests = 0  # every request sent, robots.txt included (for the benchmark)
 
@@ -228,75 +211,13 @@ class PoliteClient:
             self._robots[origin] = rules
             return rules
 
-    # --- safety ----------------------------------------------------------------------------
-    async def _resolve(self, host: str, url: str = "") -> list[str]:
-        if host in self._resolved:
-            return self._resolved[host]
-        literal = _literal_ip(host)
-        if literal:
-            ips = [literal]
-        elif self._resolver is not None:
-            ips = self._resolver(host)
-        else:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-            except OSError as exc:
-                raise FetchError(url or f"http://{host}/", f"cannot resolve host name {host!r} ({exc}); check the URL or DNS", kind="connect") from None
-            ips = sorted({str(info[4][0]) for info in infos})
-        self._resolved[host] = ips
-        return ips
-
-    def _own_hosts(self, source: Source | None) -> set[str]:
-        if source is None:
-            return set()
-        return {host_of(source.homepage), *(d.lower() for d in source.domains)}
-
+    # --- safety: the guard's policy (scrapers/guard.py) -------------------------------------------
     async def check_target(self, url: str, source: Source | None, start_url: str | None = None) -> None:
-        """Refuse URLs that resolve to private/loopback addresses, unless the source itself lives there.
-
-        "Lives there" means its homepage (or, without a source, the URL first asked for) names the
-        address literally (127.0.0.1, localhost): a public-looking name never leads inside.
-        """
-        host = host_of(url)
-        if self.allow_private:
-            return
-        for ip in await self._resolve(host, url):
-            if _is_private(ip) and not self._may_be_private(host, source, start_url or url):
-                raise FetchError(url, f"{host} is a private or loopback address ({ip}); refused — a public site must not lead into the local network", kind="private")
-
-    def _may_be_private(self, host: str, source: Source | None, start_url: str) -> bool:
-        """A private address is fine only for a source that names it literally (127.0.0.1, localhost)."""
-        home = host_of(source.homepage) if source is not None else host_of(start_url)
-        own = self._own_hosts(source) | {home}
-        return (bool(_literal_ip(home)) or home == "localhost") and host in own
-
-    def check_peer(self, url: str, source: Source | None, start_url: str, resp: httpx.Response) -> None:
-        """Refuse a response whose connection landed on a private address (DNS rebinding).
-
-        `check_target` resolves the name itself; httpx resolves it again to connect, and a name with
-        a short TTL can answer a public address first and 127.0.0.1 next. So the address actually
-        connected to is checked too, before the body is read. Through a proxy the peer is the proxy,
-        so the check is left to `check_target` there."""
-        if self.allow_private:
-            return
-        host = host_of(url)
-        scheme = urlsplit(url).scheme
-        if scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host):
-            return
-        stream = resp.extensions.get("network_stream")
-        addr = stream.get_extra_info("server_addr") if stream is not None else None
-        if not addr:
-            if self._transport is not None:
-                return  # an injected transport (tests, replay) has no socket to ask
-            raise FetchError(url, "cannot tell which address the connection went to; refused", kind="private")
-        ip = str(addr[0]).split("%", 1)[0]
-        if _is_private(ip) and not self._may_be_private(host, source, start_url):
-            raise FetchError(url, f"{host} connected to a private or loopback address ({ip}) after resolving to a public one "
-                             "(DNS rebinding?); refused — a public site must not lead into the local network", kind="private")
+        await self.guard.check_target(url, source, start_url)
 
     def same_site(self, url: str, source: Source | None, start_url: str) -> bool:
         """Is `url` on the source's site (homepage host, its `www.` twin, its `domains`) or the start URL's host?"""
-        return host_of(url) in same_site_hosts(host_of(start_url), *self._own_hosts(source))
+        return self.guard.same_site(url, source, start_url)
 
     # --- fetching ----------------------------------------------------------------------------
     async def get(
@@ -342,12 +263,7 @@ class PoliteClient:
             attempts += attempts_here
             if resp_status in REDIRECT_STATUSES and resp_headers.get("location"):
                 target = urljoin(url, resp_headers["location"])
-                if len(redirects) >= self.settings.max_redirects:
-                    raise FetchError(start_url, f"more than {self.settings.max_redirects} redirects (a loop?): {' → '.join([*redirects, target])}", kind="redirect", status=resp_status)
-                if urlsplit(target).scheme not in ("http", "https"):
-                    raise FetchError(start_url, f"redirect to a non-web address {target!r} refused", kind="redirect", status=resp_status)
-                if not self.same_site(target, source, start_url):
-                    raise FetchError(start_url, f"redirect to another site ({host_of(target)}) refused; if the outlet moved, update its homepage/feeds in sources.toml", kind="redirect", status=resp_status)
+                self.guard.check_redirect(url, target, source, start_url, redirects, resp_status)
                 redirects.append(target)
                 url = target
                 continue
@@ -388,44 +304,15 @@ class PoliteClient:
 
     async def _once(self, url: str, source: Source | None, headers: dict[str, str], start_url: str) -> tuple[int, httpx.Headers, bytes]:
         await self._wait_turn(url, source)
-        async with self._sem:
+        async with self.slots:
             self.requests += 1
             async with asyncio.timeout(self.settings.request_timeout_s):
                 return await self._send(url, headers, source, start_url)
 
     async def _send(self, url: str, headers: dict[str, str], source: Source | None, start_url: str) -> tuple[int, httpx.Headers, bytes]:
         async with self._client_for(url).stream("GET", url, headers=headers) as resp:
-            self.check_peer(url, source, start_url, resp)
+            self.guard.check_peer(url, source, start_url, resp)
             if resp.status_code in REDIRECT_STATUSES or resp.status_code == 304 or resp.status_code >= 400:
                 return resp.status_code, resp.headers, b""
-            body = await self._read_capped(url, resp)
+            body = await self.guard.read_capped(url, resp)
             return resp.status_code, resp.headers, body
-
-    async def _read_capped(self, url: str, resp: httpx.Response) -> bytes:
-        max_raw, max_out = self.settings.max_response_bytes, self.settings.max_decompressed_bytes
-        declared = resp.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_raw:
-            raise FetchError(url, f"response of {int(declared):,} bytes exceeds the {max_raw:,}-byte cap", kind="too_large", status=resp.status_code)
-        encoding = resp.headers.get("content-encoding", "").strip().lower()
-        decomp = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
-        out = bytearray()
-        raw_total = 0
-        async for chunk in resp.aiter_raw():
-            raw_total += len(chunk)
-            if raw_total > max_raw:
-                raise FetchError(url, f"response exceeds the {max_raw:,}-byte cap", kind="too_large", status=resp.status_code)
-            if decomp is None:
-                out += chunk
-                continue
-            data = chunk
-            while data:
-                try:
-                    out += decomp.decompress(data, max_out - len(out) + 1)
-                except zlib.error as exc:
-                    raise FetchError(url, f"corrupt {encoding} body ({exc})", kind="truncated", status=resp.status_code) from None
-                if len(out) > max_out:
-                    raise FetchError(url, f"body decompresses to more than {max_out:,} bytes (a gzip bomb?); refused", kind="too_large", status=resp.status_code)
-                data = decomp.unconsumed_tail
-        if decomp is not None:
-            out += decomp.flush()
-        return bytes(out)

@@ -65,6 +65,7 @@ class SourceEntry(BaseModel):
     gilan_filter: bool | None = None
     min_interval_s: Annotated[float, Field(gt=0, le=600)] | None = None
     max_pages: Annotated[int, Field(gt=0, le=1000)] | None = None
+    budget_s: Annotated[float, Field(gt=0, le=86400)] | None = None
     feed_fulltext: bool = False
     notes: str = ""
     selectors: dict[str, str] = {}

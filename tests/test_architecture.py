@@ -26,15 +26,28 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Every absolute first-party module `path` imports (top level, inside functions, under TYPE_CHECKING)."""
+# Only flows/ (the wiring) knows Prefect: the stages, the workspace and the tools are plain Python.
+NO_PREFECT = ("mediawatch", "scrapers", "nlp", "storage", "digests", "web", "demo", "bench")
+
+
+def all_imported_modules(path: Path) -> set[str]:
+    """Every absolute module `path` imports (top level, inside functions, under TYPE_CHECKING)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module)
-    return {n for n in names if n.split(".")[0] in FIRST_PARTY}
+    return names
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute first-party module `path` imports."""
+    return {n for n in all_imported_modules(path) if n.split(".")[0] in FIRST_PARTY}
+
+
+def prefect_imports(path: Path) -> set[str]:
+    return {n for n in all_imported_modules(path) if n.split(".")[0] == "prefect"}
 
 
 def allowed(package: str, module: str) -> bool:
@@ -53,6 +66,16 @@ def test_the_rule_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     assert not allowed("digests", "storage.store")
     assert not allowed("web", "flows.cli")
     assert allowed("web", "storage.workspace")
+    stage = tmp_path / "deliver.py"
+    stage.write_text("def password():\n    from prefect.blocks.system import Secret\n    return Secret\n", encoding="utf-8")
+    assert prefect_imports(stage) == {"prefect.blocks.system"}
+
+
+@pytest.mark.parametrize("package", NO_PREFECT)
+def test_stages_do_not_import_prefect(package: str) -> None:
+    found = [f"{path.relative_to(ROOT)}: {module}" for path in sorted((ROOT / package).rglob("*.py"))
+             for module in sorted(prefect_imports(path))]
+    assert found == [], "only flows/ may import Prefect (secrets, artifacts and tasks belong there):\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("package", sorted(RULES))

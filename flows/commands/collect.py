@@ -120,7 +120,7 @@ def _report_table(reports: list[SourceReport]) -> Table:
         if r.fatal:
             status = f"[red]{escape(r.fatal)}[/]"
         else:
-            status = f"[yellow]{escape(r.errors[0][:120])}[/]" if r.failed else "[green]ok[/]"
+            status = f"[yellow]{escape(r.errors[0][:120])}[/]" if r.state == "partial" and r.errors else "[green]ok[/]"
         table.add_row(r.source_id, str(r.found), str(r.new), str(r.skipped), str(r.failed), status)
     return table
 

@@ -76,6 +76,10 @@ def digest(
         raise typer.Exit(1) from None
     try:
         with console.status(f"[bold]Building for {format_jalali_date(day, weekday=True)}…"):
+            if send:
+                from flows.secrets import with_smtp_password
+
+                settings = with_smtp_password(settings)  # the Prefect Secret block when the env has no password
             if group is None:
                 results = [
                     make_morning_digest(

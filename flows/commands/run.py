@@ -184,12 +184,13 @@ def morning_cmd(
 
 
 def serve_cmd(db: DbOption = None) -> None:
-    """Serve the four scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
-    from flows.serve import SCHEDULES, serve_all
+    """Serve prefect.yaml's scheduled deployments (nightly, digest, briefs, retrain) from this process until Ctrl-C."""
+    from flows.serve import deployment_specs, serve_all
 
     _use_db(db)
-    for name, cron in SCHEDULES.items():
-        console.print(f"{name}: cron '{cron}' Asia/Tehran")
+    for spec in deployment_specs():
+        for cron, tz in spec.schedules:
+            console.print(f"{spec.name}: cron '{cron}' {tz}")
     serve_all()
 
 

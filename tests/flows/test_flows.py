@@ -65,20 +65,6 @@ def test_nightly_fails_loudly_when_every_source_is_down(prefect_harness, tmp_pat
     assert "| dead |" in _artifact(nightly_mod.RUN_REPORT_KEY)
 
 
-def test_deployments_use_tehran_schedules():
-    from flows.serve import deployments
-
-    deps = {d.name: d for d in deployments()}
-    assert set(deps) == {"nightly", "morning-digest", "weekly-briefs", "retrain"}
-    crons = {name: [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for name, d in deps.items()}
-    assert crons == {
-        "nightly": [("0 2 * * *", "Asia/Tehran")],
-        "morning-digest": [("0 7 * * 6,0,1,2,3", "Asia/Tehran")],
-        "weekly-briefs": [("30 7 * * 6", "Asia/Tehran")],
-        "retrain": [("0 3 * * 5", "Asia/Tehran")],
-    }
-
-
 def test_a_night_without_the_encoder_still_analyses_everything_and_says_so(prefect_harness, demo_sites, tmp_path,
                                                                            monkeypatch):
     """Where the encoder cannot load, the night runs on the sparse fallback, and the run report and the

@@ -316,21 +316,6 @@ def test_retrain_flow_and_schedules(prefect_harness, data_dir, labels_file, db, 
     assert result.candidate in _artifact(RETRAIN_REPORT_KEY)
 
 
-def test_serve_and_prefect_yaml_declare_the_same_deployments():
-    import yaml
-
-    from flows.serve import SCHEDULES, TZ, deployments
-    from mediawatch.settings import PROJECT_ROOT
-
-    declared = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
-    in_yaml = {d["name"]: [(s["cron"], s["timezone"]) for s in d["schedules"]] for d in declared}
-    served = {d.name: [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for d in deployments()}
-    assert in_yaml == served
-    assert served["retrain"] == [("0 3 * * 5", TZ)] and set(served) == set(SCHEDULES)
-    entry = {d["name"]: d["entrypoint"] for d in declared}
-    assert entry["retrain"] == "flows/retrain.py:retrain"
-
-
 def test_review_queue_command(app, data_dir, db, sqlite_url):
     import dataclasses
 

@@ -93,7 +93,7 @@ def test_remote_text_in_the_run_report_is_inert():
     result.reports = [SourceReport("bad", failed=1, errors=["http://x/a|b: <img src=x onerror=alert(1)> [x](javascript:1)"])]
     md = steps.run_report_markdown(result)
     row = next(line for line in md.splitlines() if line.startswith("| bad |"))
-    assert row.count(" | ") == 5  # the pipe in the URL did not open a new column
+    assert row.count(" | ") == 6  # the pipe in the URL did not open a new column (7 columns)
     assert "\\<img" in md and not re.search(r"(?<!\\)<img", md)  # shown as text, not an HTML tag
     assert "](javascript" not in md
 
