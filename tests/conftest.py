@@ -6,6 +6,9 @@ import socket
 
 import pytest
 
+# Fixtures every test directory may use: databases (SQLite, PostgreSQL) and the browser.
+pytest_plugins = ["tests.pg", "tests.browser"]
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
-
 from digests.select import Digest, build_digest
-from tests.browser import browser  # noqa: F401
-from tests.pg import pg_database, pg_url, sqlite_template, sqlite_url, store_url  # noqa: F401
+from tests.digests.dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
 
 
 @pytest.fixture

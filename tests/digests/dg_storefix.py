@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from dg_factory import SOURCES
-
 from mediawatch.records import Analysis, Article, Cluster, DigestItem, SourceReport
+from tests.digests.dg_factory import SOURCES
 
 
 def populate(store, items: Sequence[DigestItem]) -> dict[int, int]:

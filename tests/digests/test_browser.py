@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 
 from digests.render import render_html
 from digests.select import Digest, build_brief, build_digest, digest_period, window
 from tests.browser import ARTIFACTS
+from tests.digests.dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 
 pytestmark = pytest.mark.browser
 

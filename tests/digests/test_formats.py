@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 import pytest
 from bs4 import BeautifulSoup
-from dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, item, night
 from markdown_it import MarkdownIt
-from test_render import assert_inert
 
 from digests import text_fa as ui
 from digests.render import render_html, render_markdown, render_text
 from digests.select import Brief, Digest, build_brief, build_digest
 from mediawatch.records import Domain, SourceReport, Tone
+from tests.digests.dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, item, night
+from tests.digests.test_render import assert_inert
 
 PERIOD = (PERIOD_START, PERIOD_END)
 FORMATS = ("html", "md", "txt")

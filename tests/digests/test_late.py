@@ -8,12 +8,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from dg_factory import item
-from dg_storefix import populate
 
 from digests.run import LATE_GRACE, make_briefs, make_morning_digest
 from mediawatch.timeutil import tehran_at, utcnow
 from storage import open_store
+from tests.digests.dg_factory import item
+from tests.digests.dg_storefix import populate
 
 TUE, WED = date(2026, 11, 24), date(2026, 11, 25)
 TUE7, WED7 = tehran_at(TUE, 7), tehran_at(WED, 7)

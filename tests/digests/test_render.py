@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from dg_factory import EVIL_SENTENCE, EVIL_TITLE, PERIOD_END, PERIOD_START, SOURCES, evil_digest, item, night
 from markdown_it import MarkdownIt
 
 from digests.deliver import archive, build_message
@@ -17,6 +16,16 @@ from digests.render import render_html, render_json, render_markdown, render_tex
 from digests.select import Digest, build_brief, build_digest
 from mediawatch.records import Domain, SourceReport
 from mediawatch.text import md_escape
+from tests.digests.dg_factory import (
+    EVIL_SENTENCE,
+    EVIL_TITLE,
+    PERIOD_END,
+    PERIOD_START,
+    SOURCES,
+    evil_digest,
+    item,
+    night,
+)
 
 
 def assert_inert(html: str) -> None:

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from dg_factory import FAILURES, item, night
-from dg_storefix import populate, record_run
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -24,6 +22,8 @@ from flows.cli import app
 from mediawatch.settings import Settings
 from mediawatch.timeutil import jalali_iso, tehran_today, to_tehran, utcnow
 from storage import open_store
+from tests.digests.dg_factory import FAILURES, item, night
+from tests.digests.dg_storefix import populate, record_run
 
 
 def _day() -> date:
@@ -306,9 +306,8 @@ def test_a_killed_night_is_not_all_sources_available(sqlite_url: str, tmp_path: 
 
 def test_sources_removed_from_the_registry_do_not_count(sqlite_url: str, tmp_path: Path) -> None:
     """Every source of the night's registry down ⇒ "all sources down", even with old sources stored (#27)."""
-    from dg_factory import SOURCES
-
     from mediawatch.records import SourceReport
+    from tests.digests.dg_factory import SOURCES
 
     s = open_store(sqlite_url)
     try:

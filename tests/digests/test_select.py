@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from dg_factory import PERIOD_END, PERIOD_START, SOURCES, item, night
 
 from digests.select import (
     Digest,
@@ -17,6 +16,7 @@ from digests.select import (
 )
 from mediawatch.records import Domain, SourceReport, Tone
 from mediawatch.timeutil import TEHRAN, format_jalali_date, tehran_at
+from tests.digests.dg_factory import PERIOD_END, PERIOD_START, SOURCES, item, night
 
 
 def test_wednesday_digest_covers_the_day_before() -> None:

@@ -6,8 +6,6 @@ from datetime import date
 
 import pytest
 
-from tests.pg import pg_database, pg_url, sqlite_template, sqlite_url, store_url  # noqa: F401
-
 # A fixed Wednesday, so the demo's dates and the digest period are the same on every run.
 DEMO_DAY = date(2026, 11, 25)
 

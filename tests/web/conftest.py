@@ -11,8 +11,6 @@ from starlette.testclient import TestClient
 
 from mediawatch.settings import Settings
 from storage import Store, open_store
-from tests.browser import browser  # noqa: F401
-from tests.pg import pg_database, pg_url, sqlite_template, sqlite_url, store_url  # noqa: F401
 from tests.web.wfactory import add_users, populate
 
 
