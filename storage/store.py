@@ -40,7 +40,7 @@ from mediawatch.settings import Settings, get_settings
 from mediawatch.text import search_doc, search_fold, search_terms
 from mediawatch.timeutil import utcnow
 from storage import db
-from storage.errors import DatabaseUnavailable, StoreError
+from storage.errors import DatabaseCorrupt, DatabaseUnavailable, StoreError
 from storage.schema import (
     analyses,
     article_search,
@@ -165,19 +165,25 @@ class RunSink:
         return self.store.filtered_urls(urls)
 
 
-def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
-    """Open (and on first use create) the database at `url`, else settings.database_url."""
+def open_store(url: str | None = None, *, settings: Settings | None = None, read_only: bool = False) -> Store:
+    """Open (and on first use create) the database at `url`, else settings.database_url.
+
+    `read_only=True` (commands that only read): nothing is created or migrated, a missing SQLite file is
+    `DatabaseNotFound`, and a file without write permission still opens (see `db.make_engine`)."""
     url = url or (settings or get_settings()).database_url
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=read_only)
     try:
-        db.ensure_schema(engine)
+        db.ensure_schema(engine, read_only=read_only)
     except OperationalError as exc:
         engine.dispose()
-        if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
-            raise _not_a_database(engine, exc) from exc
+        if engine.dialect.name == "sqlite":
+            if "not a database" in str(exc.orig):
+                raise _not_a_database(engine, exc) from exc
+            raise _sqlite_unusable(engine, exc) from exc
         raise DatabaseUnavailable(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Is the server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
+            f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Is the PostgreSQL server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
+            .replace("\n", " ")
         ) from exc
     except DatabaseError as exc:  # SQLite: "file is not a database", "database disk image is malformed"
         engine.dispose()
@@ -188,10 +194,20 @@ def open_store(url: str | None = None, *, settings: Settings | None = None) -> S
     return Store(engine)
 
 
+def _sqlite_unusable(engine: Engine, exc: OperationalError) -> StoreError:
+    """SQLite could not open or use the file (permissions, a folder missing, disk full): say which and why."""
+    where = engine.url.database
+    return DatabaseUnavailable(
+        f"cannot use the database file {where} ({exc.orig}): check that the file and its folder exist and "
+        "that this user may read and write them (commands that only read need read access only), and that "
+        "the disk is not full"
+    )
+
+
 def _not_a_database(engine: Engine, exc: DatabaseError) -> StoreError:
     """A clear error for a database file that is corrupt or not SQLite at all, naming the file."""
     where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
-    return StoreError(
+    return DatabaseCorrupt(
         f"{where} is not a readable mediawatch database ({exc.orig}): the file is corrupt or not an SQLite "
         "database. Check --db / MEDIAWATCH_DB_URL points at the right file; restore it from a backup "
         "(docs/storage.md, Backup and restore), or move it aside to start an empty database."

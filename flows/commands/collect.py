@@ -137,7 +137,6 @@ def collect_cmd(
     Exit 0 when the run completed (even if some sites failed), 2 for a configuration error."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from mediawatch.errors import MediawatchError
     from mediawatch.timeutil import parse_date_arg, tehran_midnight
     from scrapers.collect import collect_all
     from storage import open_store
@@ -150,11 +149,7 @@ def collect_cmd(
             err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(2) from None
     sources = _load(sources_file, source)
-    try:
-        store = open_store(db)
-    except MediawatchError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(2) from None
+    store = open_store(db)  # its errors: one line and the policy's exit code (flows/cli.py)
     try:
         store.sync_sources(sources)
         run_id = store.start_run("collect", {"since": since, "sources": [s.id for s in sources]})

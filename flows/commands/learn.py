@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from flows.commands.store import DbOpt, SinceOpt, _domain, _open, _since
+from flows.exitcodes import code_for
 
 console = Console()
 err = Console(stderr=True)
@@ -80,7 +81,7 @@ def model_use(
     try:
         info = use_model(version)
     except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), code_for(exc)) from None
     name = f"the shipped model ({info.version})" if info.shipped else info.version
     console.print(f"{name} is now in use; `mediawatch process` (or the next night) re-analyses the articles")
 
@@ -96,7 +97,7 @@ def review_queue(
     from rich.table import Table
 
     dom, since_dt = _domain(group), _since(since)
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         items = store.review_queue(limit, domain=dom, since=since_dt)
     if json_out:
         for it in items:
@@ -135,7 +136,7 @@ def retrain_cmd(
     try:
         result = retrain(labels=str(labels) if labels else None, promote=promote, encoder=False if sparse else None)
     except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), code_for(exc)) from None
     from rich.markdown import Markdown
 
     console.print(Markdown(result.markdown()))

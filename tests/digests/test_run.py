@@ -322,10 +322,10 @@ def test_sources_removed_from_the_registry_do_not_count(sqlite_url: str, tmp_pat
         s.close()
 
 
-def test_cli_unreachable_database_exits_1() -> None:
+def test_cli_unreachable_database_exits_3() -> None:
     r = CliRunner().invoke(app, ["digest", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"])
-    assert r.exit_code == 1
-    assert "Cannot open the database" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 3
+    assert "cannot reach the database" in r.output and "Traceback" not in r.output
 
 
 def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: Path) -> None:
