@@ -41,6 +41,7 @@ class NightlyResult:
     # and the digest, so a weaker night is never mistaken for a normal one.
     analysis_fallback: str = ""
     error: str = ""  # set when a step after collection crashed: the night failed
+    interrupted: bool = False  # stopped from outside (SIGTERM, Ctrl-C) before it finished
 
     @property
     def found(self) -> int:
@@ -56,6 +57,8 @@ class NightlyResult:
 
     @property
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         if self.error or (self.reports and all(r.fatal for r in self.reports)):
             return "failed"
         return "partial" if self.failed_sources else "ok"
