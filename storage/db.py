@@ -19,8 +19,9 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from mediawatch.errors import DiskFull
 from storage.errors import BadDatabaseURL, DatabaseNotFound, MigrationRequired, StoreError
 
 if TYPE_CHECKING:
@@ -137,11 +138,32 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(mw_write=True)
-        with conn.begin():
-            yield conn
+    """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success. A full disk is `DiskFull`
+    naming the database (the transaction is rolled back: what earlier transactions stored is kept)."""
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(mw_write=True)
+            with conn.begin():
+                yield conn
+    except OperationalError as exc:
+        full = _disk_full(engine, exc)
+        if full is None:
+            raise
+        raise full from exc
+
+
+# SQLite's words for a write the disk refused: SQLITE_FULL, and SQLITE_IOERR for a short write (a file
+# size limit, or a disk failing); PostgreSQL's "could not extend file … No space left on device".
+_FULL_WORDS = ("database or disk is full", "disk i/o error", "no space left on device")
+
+
+def _disk_full(engine: Engine, exc: OperationalError) -> DiskFull | None:
+    text = str(exc.orig).lower()
+    if not any(w in text for w in _FULL_WORDS):
+        return None
+    where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    return DiskFull(f"cannot write the database {where}: {str(exc.orig).splitlines()[0]} — its disk is full (or "
+                    "failing). Free space there and run the command again; what was stored before is kept")
 
 
 @contextmanager

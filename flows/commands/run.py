@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mediawatch.files import write_atomic
 from mediawatch.records import DOMAIN_TITLES_FA
 from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_midnight, tehran_today
 
@@ -77,7 +78,7 @@ def demo(
         sites.start()
         try:
             # Same ports on every run, so the same article keeps the same URL and is never stored twice.
-            ports_file.write_text(json.dumps(sites.ports))
+            write_atomic(ports_file, json.dumps(sites.ports))
             sources_file = out / "demo-sources.toml"
             sites.write_sources_toml(sources_file)
             console.print(f"[green]✓[/] {len(sites.base_urls)} demo sites on 127.0.0.1 "
@@ -196,10 +197,11 @@ def _start_prefect() -> None:
 def _night_result(state):
     """The night's result from its final Prefect state; a failed night raises `NightFailed` (exit 3)."""
     from flows.exitcodes import NightFailed
+    from mediawatch.errors import MediawatchError
 
     value = state.result(raise_on_failure=False)
     if isinstance(value, BaseException) or not state.is_completed():
-        if isinstance(value, NightFailed):
+        if isinstance(value, MediawatchError):  # every source down, disk full, database gone: its own line
             raise value
         why = f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else state.message
         raise NightFailed(f"the nightly run failed ({why}); what was collected is stored; see the "

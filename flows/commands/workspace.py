@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.commands.store import DbOpt, _fail, _open
+from mediawatch.files import write_atomic
 
 console = Console()
 err = Console(stderr=True)
@@ -121,7 +122,7 @@ def report_monthly(
     with _open(db, read_only=True) as store:
         text = FORMATS[fmt](monthly_report(store, year, mon))
     if out:
-        out.write_text(text, encoding="utf-8")
+        write_atomic(out, text)
         console.print(str(out))
     else:
         sys.stdout.write(text)
