@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import click
@@ -21,7 +20,12 @@ class _Group(TyperGroup):
     """The root command group: expected errors from any command become one line and the policy's code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        words = [*getattr(ctx, "_protected_args", []), *ctx.args]  # the command and its arguments
         try:
+            if not {"--help", "-h"} & set(words):
+                from mediawatch.settings import get_settings
+
+                get_settings()  # a wrong MEDIAWATCH_* value is refused here, before any work, with its name
             return super().invoke(ctx)
         except MediawatchError as exc:
             raise fail(exc) from None
@@ -67,10 +71,6 @@ def _main(
         "--version", callback=_print_version, is_eager=True, help="Print the installed version and exit.")] = False,
 ) -> None:
     """Reads the Persian press for Rasht municipality's media committee."""
-    if not {"--help", "-h"} & set(sys.argv[1:]):
-        from mediawatch.settings import get_settings
-
-        get_settings()  # a wrong MEDIAWATCH_* value is refused here, before any work, with its name
 
 
 for module in (run, collect, store, nlp, learn, digest, workspace):

@@ -162,7 +162,8 @@ def load_settings() -> Settings:
         value = getattr(settings, field)
         if value <= 0:
             raise ConfigError(f"invalid setting {env_name(field)}={value}: must be greater than 0 "
-                              f"(the default {Settings.model_fields[field].default} is the polite one).")
+                              f"(the default {Settings.model_fields[field].default} is the polite one). Fix it in the "
+                              "environment or the .env file.")
     return settings
 
 

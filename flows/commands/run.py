@@ -213,13 +213,14 @@ def process_cmd(db: DbOption = None) -> None:
     """Analyse stored articles that have no analysis by the current model, then regroup stories."""
     from rich.progress import Progress
 
-    from flows import steps
-    from nlp.analyze import Analyzer
-    from nlp.models_registry import active_model_dir
     from storage import open_store
 
-    store = open_store(db)
+    store = open_store(db)  # first: a wrong or broken database is said before the models load
     try:
+        from flows import steps
+        from nlp.analyze import Analyzer
+        from nlp.models_registry import active_model_dir
+
         analyzer = Analyzer.load(active_model_dir())
         if analyzer.fallback:
             console.print(f"[yellow]warning:[/] analysing without the encoder ({analyzer.fallback}); "
