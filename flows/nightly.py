@@ -20,6 +20,7 @@ from flows import steps
 from flows.exitcodes import NightFailed
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import get_settings
+from mediawatch.text import short_message
 from mediawatch.timeutil import TEHRAN, tehran_midnight, utcnow
 
 RUN_REPORT_KEY = "nightly-run-report"
@@ -136,7 +137,7 @@ def nightly(
             report = value.report if isinstance(value, SourceFailed) else SourceReport(
                 source_id=source.id, fatal=f"{type(value).__name__}: {value}")
             result.reports.append(report)
-            logger.warning("source %s failed: %s", source.id, report.fatal)
+            logger.warning("source %s failed: %s", source.id, short_message(report.fatal))
         # 3. understand, 4. stories
         result.analysed, result.model_version, result.analysis_fallback = analyse(db_url)
         result.clusters = cluster(db_url)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import Settings
-from mediawatch.text import md_escape
+from mediawatch.text import md_escape, short_message
 from mediawatch.timeutil import format_jalali_datetime, utcnow
 
 # Stories are grouped over the last 14 days: long enough that a complaint raised last week and
@@ -152,7 +152,7 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
     ]
     # Error messages quote URLs and page content: remote text, escaped to stay inside its table cell.
     for r in sorted(result.reports, key=lambda r: (not (r.fatal or r.failed), r.source_id)):
-        why = md_escape(r.fatal or "; ".join(r.errors[:3]))
+        why = md_escape(short_message(r.fatal or "; ".join(short_message(e) for e in r.errors[:3])))
         lines.append(
             f"| {r.source_id} | {names.get(r.source_id, '')} | {r.found} | {r.new} | {r.failed} | {why} |"
         )
@@ -162,6 +162,6 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
     if result.failed_sources:
         lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
     if result.error:
-        lines += ["", f"**The run failed after collecting:** {md_escape(result.error)}. What was collected is "
+        lines += ["", f"**The run failed after collecting:** {md_escape(short_message(result.error))}. What was collected is "
                   "stored; the next run analyses whatever is still unanalysed."]
     return "\n".join(lines) + "\n"

@@ -39,7 +39,7 @@ from mediawatch.records import (
     Tone,
 )
 from mediawatch.settings import Settings, get_settings
-from mediawatch.text import search_doc, search_fold, search_terms
+from mediawatch.text import search_doc, search_fold, search_terms, short_message
 from mediawatch.timeutil import utcnow
 from storage import db
 from storage.errors import DatabaseCorrupt, DatabaseUnavailable, StoreError
@@ -575,7 +575,8 @@ class Store:
                 raise StoreError(f"no run with id {run_id}: start it with start_run()")
             c.execute(delete(run_reports).where(run_reports.c.run_id == run_id))
             rows = {r.source_id: dict(run_id=run_id, source_id=r.source_id, found=r.found, new=r.new,
-                                      failed=r.failed, skipped=r.skipped, errors=list(r.errors), fatal=r.fatal)
+                                      failed=r.failed, skipped=r.skipped,
+                                      errors=[short_message(e) for e in r.errors], fatal=short_message(r.fatal))
                     for r in reports}
             if rows:
                 c.execute(run_reports.insert(), list(rows.values()))

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from flows.commands.output import JsonOpt, print_json
 from flows.exitcodes import NightFailed
+from mediawatch.text import short_message
 
 if TYPE_CHECKING:
     from mediawatch.records import Source, SourceReport
@@ -104,7 +105,7 @@ def check(
     console.print(table)
     for r in results:
         for p in r.problems[:5]:
-            console.print(f"[dim]{r.source_id}:[/] {escape(p)}", overflow="fold")
+            console.print(f"[dim]{r.source_id}:[/] {escape(short_message(p))}", overflow="fold")
         if r.saved is not None:
             console.print(f"[dim]{r.source_id}:[/] fixture saved to {escape(str(r.saved))}")
     failed = [r.source_id for r in results if r.verdict == "fail"]
@@ -120,9 +121,10 @@ def _report_table(reports: list[SourceReport]) -> Table:
     for r in reports:
         # Error texts quote remote pages and URLs: escaped, so a "[/b]" in a broken feed stays text.
         if r.fatal:
-            status = f"[red]{escape(r.fatal)}[/]"
+            status = f"[red]{escape(short_message(r.fatal))}[/]"
         else:
-            status = f"[yellow]{escape(r.errors[0][:120])}[/]" if r.failed else "[green]ok[/]"
+            status = f"[yellow]{escape(short_message(r.errors[0], url_limit=120, limit=200))}[/]" if r.failed else (
+                "[green]ok[/]")
         table.add_row(r.source_id, str(r.found), str(r.new), str(r.skipped), str(r.failed), status)
     return table
 

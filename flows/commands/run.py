@@ -18,6 +18,7 @@ from rich.table import Table
 
 from mediawatch.files import write_atomic
 from mediawatch.records import DOMAIN_TITLES_FA
+from mediawatch.text import short_message
 from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_midnight, tehran_today
 
 console = Console()
@@ -136,7 +137,7 @@ def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, s
                       + ", ".join(r.source_id for r in deliberate))
     for r in result.failed_sources:
         if r not in deliberate:
-            console.print(f"[yellow]! {r.source_id}[/]: {escape(r.fatal or '; '.join(r.errors[:2]))}")
+            console.print(f"[yellow]! {r.source_id}[/]: {escape(short_message(r.fatal or '; '.join(r.errors[:2])))}")
     console.print(f"Database: {db_url}   ·   took {seconds:.0f} s")
 
 

@@ -155,6 +155,7 @@ def search(
     from rich.table import Table
     from rich.text import Text
 
+    from mediawatch.text import short_url
     from mediawatch.timeutil import format_jalali_date
 
     since_dt, dom = _since(since), _domain(domain)
@@ -173,7 +174,7 @@ def search(
     table.add_column("url", overflow="fold", ratio=2)  # shown whole, folded: people copy it
     for h in hits:
         # Scraped text is shown as it is, never parsed as Rich markup (a "[/b]" in a title must not crash).
-        table.add_row(Text(h.title), Text(h.source_name), format_jalali_date(h.seen_at), Text(h.url))
+        table.add_row(Text(h.title), Text(h.source_name), format_jalali_date(h.seen_at), Text(short_url(h.url)))
     console.print(table)
 
 
