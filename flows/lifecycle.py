@@ -97,8 +97,8 @@ def uses_temporary_server() -> bool:
 
 def start_prefect_server() -> None:
     """Before running flows from the command line: guard the temporary server and start it now, from
-    the main thread (see the module docstring). Does nothing when a Prefect server is configured."""
-    exit_on_sigterm()
+    the main thread (see the module docstring). Does nothing when a Prefect server is configured.
+    (`flows.cli.main` has already made SIGTERM unwind.)"""
     if not uses_temporary_server():
         return
     server_dies_with_parent()

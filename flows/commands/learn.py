@@ -126,13 +126,14 @@ def retrain_cmd(
     db: DbOpt = None,
 ) -> None:
     """Run the retrain flow once now: candidate from labels + corrections, compared, promoted or kept."""
-    from flows.commands.run import _use_db
+    from flows.commands.run import _start_prefect, _use_db
     from flows.retrain import retrain
     from mediawatch.errors import MediawatchError
 
     if labels is not None and not labels.exists():
         raise _fail(f"{labels}: no such label file")
     _use_db(db)
+    _start_prefect()
     try:
         result = retrain(labels=str(labels) if labels else None, promote=promote, encoder=False if sparse else None)
     except MediawatchError as exc:

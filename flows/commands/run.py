@@ -175,7 +175,6 @@ def _preflight(sources_file: str | None, source_ids: list[str] | None) -> None:
     from flows.exitcodes import UsageError
     from flows.nightly import load_sources
     from mediawatch.settings import get_settings
-    from storage import open_store
 
     settings = get_settings()
     sources = load_sources(sources_file, source_ids)
@@ -186,7 +185,16 @@ def _preflight(sources_file: str | None, source_ids: list[str] | None) -> None:
         if not s.enabled:
             err.print(f"[yellow]note:[/] source {s.id} is disabled in the sources file (enabled = false); "
                       "collecting it because --source names it")
-    open_store(settings.database_url).close()  # unreachable, corrupt or not upgraded: one line, exit 3
+    _check_database()
+
+
+def _check_database() -> None:
+    """Open and close the database before Prefect starts: unreachable, corrupt or not upgraded is one
+    line and exit 3, not a flow run's traceback."""
+    from mediawatch.settings import get_settings
+    from storage import open_store
+
+    open_store(get_settings().database_url).close()
 
 
 def _start_prefect() -> None:
@@ -246,6 +254,8 @@ def morning_cmd(
 
     _date(day)
     _use_db(db)
+    _check_database()
+    _start_prefect()
     paths = morning_digest(day=day, out_dir=str(out) if out else None, send=send)
     for p in paths:
         console.print(p)
@@ -256,6 +266,8 @@ def serve_cmd(db: DbOption = None) -> None:
     from flows.serve import SCHEDULES, serve_all
 
     _use_db(db)
+    _check_database()
+    _start_prefect()
     for name, cron in SCHEDULES.items():
         console.print(f"{name}: cron '{cron}' Asia/Tehran")
     serve_all()
