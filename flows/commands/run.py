@@ -62,8 +62,8 @@ def demo(
 
     started = time.monotonic()
     _quiet_prefect()
-    _start_prefect()
     the_day = _date(day) or tehran_today()
+    _start_prefect()
     out = out.resolve()
     if fresh and out.exists():
         for name in ("demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", DEMO_PORTS_FILE):
