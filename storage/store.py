@@ -39,7 +39,7 @@ from mediawatch.records import (
     Tone,
 )
 from mediawatch.settings import Settings, get_settings
-from mediawatch.text import search_doc, search_fold, search_terms, short_message
+from mediawatch.text import one_line, search_doc, search_fold, search_terms, short_message
 from mediawatch.timeutil import utcnow
 from storage import db
 from storage.errors import DatabaseCorrupt, DatabaseUnavailable, StoreError
@@ -187,8 +187,8 @@ def open_store(url: str | None = None, *, settings: Settings | None = None, read
             raise _sqlite_unusable(engine, exc) from exc
         raise DatabaseUnavailable(
             f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Is the PostgreSQL server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
-            .replace("\n", " ")
+            f"{one_line(str(exc.orig))}. Is the PostgreSQL server running and the URL (--db / MEDIAWATCH_DB_URL) "
+            "right?"
         ) from exc
     except DatabaseError as exc:  # SQLite: "file is not a database", "database disk image is malformed"
         engine.dispose()
