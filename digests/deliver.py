@@ -13,6 +13,7 @@ from pathlib import Path
 from digests.errors import DeliveryError
 from digests.render import render_html, render_json, render_markdown, render_text
 from digests.select import Brief, Digest
+from mediawatch.files import write_atomic
 from mediawatch.records import DIGEST_FORMATS
 from mediawatch.settings import Settings
 from mediawatch.timeutil import jalali_iso
@@ -42,11 +43,8 @@ def archive(doc: Digest | Brief, root: Path, formats: Sequence[str] = FORMATS) -
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
-        path = folder / f"{file_stem(doc)}.{fmt}"
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(_RENDER[fmt](doc), encoding="utf-8")
-        tmp.replace(path)  # a reader never sees half a file
-        paths.append(path)
+        # All or nothing: a reader never sees half a file; a full disk leaves no temporary file behind.
+        paths.append(write_atomic(folder / f"{file_stem(doc)}.{fmt}", _RENDER[fmt](doc)))
     return paths
 
 

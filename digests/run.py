@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 DIGEST_KIND = "morning"
 NIGHTLY_KIND = "nightly"  # the run kind flows/nightly.py records
+# Runs that collect: the nightly flow, or `mediawatch collect` (then `process`) run by hand instead.
+COLLECTION_KINDS = (NIGHTLY_KIND, "collect")
+# A collection still "running" (not finished yet, or killed), or marked "interrupted" by the next start.
+UNFINISHED = ("running", "interrupted")
 # A nightly run started up to 12 h after the digest's 07:00 (a catch-up after a failed night, or the demo
 # run in the afternoon) still counts as the night that fed that digest: its failures are reported in it.
 CATCH_UP = timedelta(hours=12)
@@ -127,7 +131,7 @@ def _night(run: RunRecord | None, period: tuple[datetime, datetime]) -> tuple[bo
     start, end = period
     if run is None:
         return False, end, False
-    unfinished = run.status == "running"
+    unfinished = run.status in UNFINISHED
     if end <= run.started_at < end + CATCH_UP:  # a late or manual run that fed this morning's digest
         return True, run.started_at + timedelta(seconds=1), unfinished
     if run.started_at >= end + CATCH_UP:  # a later night: regenerating an old digest; its night is unknown
@@ -192,7 +196,7 @@ def build_morning(store: Store, day: date, *, adjust: Callable[[list[DigestItem]
     items, history = _with_late(store, period, end - timedelta(days=CHART_DAYS))
     if adjust is not None:
         items, history = adjust(items), adjust(history)
-    run = store.last_run(NIGHTLY_KIND)
+    run = store.last_run(COLLECTION_KINDS)
     ran, reports_until, unfinished = _night(run, period)
     doc = build_digest(
         items,

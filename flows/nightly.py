@@ -17,12 +17,15 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.exceptions import TerminationSignal
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from flows import steps
+from flows.exitcodes import NightFailed
 from mediawatch.records import Source, SourceReport
 from mediawatch.settings import get_settings
+from mediawatch.text import short_message
 from mediawatch.timeutil import TEHRAN, tehran_midnight, utcnow
 from scrapers.slots import Slots
 
@@ -119,12 +122,13 @@ def cluster(db_url: str | None) -> int:
 
 
 def load_sources(sources_file: str | None, source_ids: list[str] | None) -> list[Source]:
-    """The enabled sources of the file (or of those named), validated by the registry."""
+    """The enabled sources of the file, or those named (enabled or not, as `collect` does), validated by
+    the registry; an unknown id is a `RegistryError` naming it."""
     from scrapers.registry import load_sources as load
     from scrapers.registry import select_sources
 
     sources = select_sources(load(Path(sources_file) if sources_file else None), source_ids)
-    return [s for s in sources if s.enabled]
+    return sources if source_ids else [s for s in sources if s.enabled]  # a named source is asked for
 
 
 def _since(since: datetime | date | None) -> datetime | None:
@@ -169,12 +173,14 @@ def nightly(
             report = value.report if isinstance(value, SourceFailed) else SourceReport(
                 source_id=source.id, fatal=f"{type(value).__name__}: {value}")
             result.reports.append(report)
-            logger.warning("source %s failed: %s", source.id, report.fatal)
+            logger.warning("source %s failed: %s", source.id, short_message(report.fatal))
         # 3. understand, 4. stories
         result.analysed, result.model_version, result.analysis_fallback = analyse(db_url)
         result.clusters = cluster(db_url)
     except BaseException as exc:
         result.error = f"{type(exc).__name__}: {exc}"
+        # stopped from outside (SIGTERM, Ctrl-C) rather than broken: recorded as interrupted
+        result.interrupted = isinstance(exc, KeyboardInterrupt | SystemExit | TerminationSignal)
         raise
     finally:
         # 5. the run report, whatever happened above
@@ -191,5 +197,5 @@ def nightly(
     logger.info("nightly run %s: %s found, %s new, %s analysed, %s failed source(s)",
                 run_id, result.found, result.new, result.analysed, len(result.failed_sources))
     if result.status == "failed":  # every source failed (a crash above has already been raised)
-        raise RuntimeError(f"every source failed in run {run_id}; see the '{RUN_REPORT_KEY}' artifact")
+        raise NightFailed(f"every source failed in run {run_id}; see the '{RUN_REPORT_KEY}' artifact for why")
     return result

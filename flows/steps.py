@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from mediawatch.records import Article, Source, SourceReport
 from mediawatch.settings import Settings
-from mediawatch.text import md_escape
+from mediawatch.text import md_escape, short_message
 from mediawatch.timeutil import format_jalali_datetime, utcnow
 
 # Stories are grouped over the last 14 days: long enough that a complaint raised last week and
@@ -41,6 +41,7 @@ class NightlyResult:
     # and the digest, so a weaker night is never mistaken for a normal one.
     analysis_fallback: str = ""
     error: str = ""  # set when a step after collection crashed: the night failed
+    interrupted: bool = False  # stopped from outside (SIGTERM, Ctrl-C) before it finished
 
     @property
     def found(self) -> int:
@@ -56,6 +57,8 @@ class NightlyResult:
 
     @property
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         if self.error or (self.reports and all(r.fatal for r in self.reports)):
             return "failed"
         return "partial" if self.failed_sources else "ok"
@@ -149,7 +152,8 @@ def _by_attention(reports: Iterable[SourceReport]) -> list[SourceReport]:
 
 
 def _why(r: SourceReport) -> str:
-    return r.fatal or "; ".join(r.errors[:3])
+    """Why a source needs attention, in one line (each message's URLs shortened)."""
+    return short_message(r.fatal or "; ".join(short_message(e) for e in r.errors[:3]))
 
 
 def run_report_rows(result: NightlyResult, sources: Iterable[Source] = ()) -> list[dict[str, object]]:
@@ -190,6 +194,6 @@ def run_report_markdown(result: NightlyResult, sources: Iterable[Source] = ()) -
     if result.failed_sources:
         lines += ["", f"**{len(result.failed_sources)} source(s) need attention** — see 'why' above."]
     if result.error:
-        lines += ["", f"**The run failed after collecting:** {md_escape(result.error)}. What was collected is "
+        lines += ["", f"**The run failed after collecting:** {md_escape(short_message(result.error))}. What was collected is "
                   "stored; the next run analyses whatever is still unanalysed."]
     return "\n".join(lines) + "\n"

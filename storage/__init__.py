@@ -4,10 +4,20 @@ Public API: `open_store(url=None, *, settings=None) -> Store`, the `Store` metho
 `RunRecord`, `DigestRecord`, `SearchHit`. See docs/storage.md.
 """
 
-from storage.errors import DatabaseUnavailable, MigrationRequired, StoreError
+from storage.errors import (
+    BadDatabaseURL,
+    DatabaseCorrupt,
+    DatabaseNotFound,
+    DatabaseUnavailable,
+    MigrationRequired,
+    StoreError,
+)
 from storage.store import DigestRecord, RunRecord, RunSink, SearchHit, Store, open_store
 
 __all__ = [
+    "BadDatabaseURL",
+    "DatabaseCorrupt",
+    "DatabaseNotFound",
     "DatabaseUnavailable",
     "DigestRecord",
     "MigrationRequired",

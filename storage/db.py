@@ -9,18 +9,22 @@ PostgreSQL: psycopg 3; concurrent writers are safe through ON CONFLICT upserts.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from mediawatch.errors import DiskFull
 from mediawatch.log import stage_logger
-from storage.errors import MigrationRequired, StoreError
+from storage.errors import BadDatabaseURL, DatabaseNotFound, MigrationRequired, StoreError
 
 log = stage_logger("storage")
 
@@ -45,20 +49,79 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the connection settings above; creates the SQLite file's directory."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine with the connection settings above.
+
+    Read-write: creates the SQLite file's directory. Read-only (`read_only=True`, for commands that only
+    read): SQLite is opened with `mode=ro` and nothing is created — a missing file is `DatabaseNotFound`;
+    a file nobody may write (mode 444 in a read-only folder, where SQLite cannot create its `-shm`
+    index) is opened `immutable`. PostgreSQL sessions are `default_transaction_read_only`.
+    """
     url = normalise_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BadDatabaseURL(_bad_url_message(url)) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = parsed.database
+        if read_only and path and path != ":memory:" and not path.startswith("file:"):
+            return _sqlite_read_only_engine(Path(path).expanduser())
+        if path and path != ":memory:" and not path.startswith("file:"):
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
-    raise StoreError(f"unsupported database URL {url!r}: use sqlite:///path or postgresql://user@host/db")
+    if backend == "postgresql":
+        args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
+    raise BadDatabaseURL(_bad_url_message(url))
+
+
+def _bad_url_message(url: str) -> str:
+    shown = url if len(url) <= 80 else url[:80] + "…"
+    if "://" in url:  # never echo a password
+        shown = shown.split("://", 1)[0] + "://…"
+    return (f"unsupported database URL {shown!r}: use sqlite:///path/to/file.sqlite or "
+            "postgresql://user@host/db (check --db / MEDIAWATCH_DB_URL)")
+
+
+def _sqlite_read_only_engine(path: Path) -> Engine:
+    import sqlite3
+
+    if not path.is_file():
+        raise DatabaseNotFound(
+            f"no database at {path}: check the path given to --db / MEDIAWATCH_DB_URL (this command only "
+            "reads, so it creates nothing); `mediawatch db upgrade --db …` creates an empty database"
+        )
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if (_read_only(path) and _read_only(path.parent)
+            and not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()):
+        # The file and its folder are read-only, so it cannot change under us; without `immutable`, SQLite
+        # would need to create the WAL index (-shm) beside it, which the read-only folder forbids.
+        uri += "&immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+    engine = create_engine(f"sqlite:///{path}", creator=connect)  # the URL is for messages only
+    event.listen(engine, "connect", _sqlite_on_connect_read_only)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _read_only(path: Path) -> bool:
+    """Not writable by this user, or marked read-only for everyone (chmod a-w: root could still write)."""
+    return not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222
+
+
+def _sqlite_on_connect_read_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA query_only = ON")  # belt and braces: no statement on this connection may write
+    cur.close()
 
 
 def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -79,11 +142,32 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 @contextmanager
 def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(mw_write=True)
-        with conn.begin():
-            yield conn
+    """One write transaction (BEGIN IMMEDIATE on SQLite), committed on success. A full disk is `DiskFull`
+    naming the database (the transaction is rolled back: what earlier transactions stored is kept)."""
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(mw_write=True)
+            with conn.begin():
+                yield conn
+    except OperationalError as exc:
+        full = _disk_full(engine, exc)
+        if full is None:
+            raise
+        raise full from exc
+
+
+# SQLite's words for a write the disk refused: SQLITE_FULL, and SQLITE_IOERR for a short write (a file
+# size limit, or a disk failing); PostgreSQL's "could not extend file … No space left on device".
+_FULL_WORDS = ("database or disk is full", "disk i/o error", "no space left on device")
+
+
+def _disk_full(engine: Engine, exc: OperationalError) -> DiskFull | None:
+    text = str(exc.orig).lower()
+    if not any(w in text for w in _FULL_WORDS):
+        return None
+    where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
+    return DiskFull(f"cannot write the database {where}: {str(exc.orig).splitlines()[0]} — its disk is full (or "
+                    "failing). Free space there and run the command again; what was stored before is kept")
 
 
 @contextmanager
@@ -144,8 +228,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the schema on an empty database; refuse (clearly) when it is at an older revision."""
+def ensure_schema(engine: Engine, *, read_only: bool = False) -> None:
+    """Create the schema on an empty database (not when `read_only`); refuse (clearly) when it is at an
+    older revision."""
     head = SCHEMA_HEAD
     with read_tx(engine) as conn:
         current = current_revision(conn)
@@ -153,6 +238,11 @@ def ensure_schema(engine: Engine) -> None:
     if current == head:
         return
     if current is None:
+        if read_only and empty:
+            raise DatabaseNotFound(
+                f"{engine.url.render_as_string(hide_password=True)} is empty (no mediawatch database yet): check "
+                "--db / MEDIAWATCH_DB_URL, or run `mediawatch collect` or `mediawatch db upgrade` to create it"
+            )
         if not empty:
             raise StoreError(
                 f"{engine.url.render_as_string(hide_password=True)} holds tables that are not mediawatch's "

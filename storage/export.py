@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mediawatch.files import atomic_path
 from mediawatch.records import EXPORT_FORMATS
 from mediawatch.timeutil import jalali_iso
 from storage.errors import StoreError
@@ -66,33 +67,34 @@ def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = 
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     rows = _rows(store, since, domain, ids)
-    if fmt == "csv":
-        with out.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
-            w = csv.writer(fh)
-            w.writerow(COLUMNS)
-            for row in rows:
-                w.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
-                n += 1
-                if progress:
-                    progress(n)
-    elif fmt == "jsonl":
-        with out.open("w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps({c: row[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
-                n += 1
-                if progress:
-                    progress(n)
-    else:
-        from openpyxl import Workbook
+    with atomic_path(out) as tmp:  # all or nothing: a failure (a full disk) leaves no partial export
+        if fmt == "csv":
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
+                w = csv.writer(fh)
+                w.writerow(COLUMNS)
+                for row in rows:
+                    w.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+                    n += 1
+                    if progress:
+                        progress(n)
+        elif fmt == "jsonl":
+            with tmp.open("w", encoding="utf-8") as fh:
+                for row in rows:
+                    fh.write(json.dumps({c: row[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
+                    n += 1
+                    if progress:
+                        progress(n)
+        else:
+            from openpyxl import Workbook
 
-        wb = Workbook(write_only=True)  # streams rows to disk: memory stays flat
-        ws = wb.create_sheet("articles")
-        ws.sheet_view.rightToLeft = True
-        ws.append(list(COLUMNS))
-        for row in rows:
-            ws.append([_xlsx_cell(ws, _cell(row[c])) for c in COLUMNS])
-            n += 1
-            if progress:
-                progress(n)
-        wb.save(out)
+            wb = Workbook(write_only=True)  # streams rows to disk: memory stays flat
+            ws = wb.create_sheet("articles")
+            ws.sheet_view.rightToLeft = True
+            ws.append(list(COLUMNS))
+            for row in rows:
+                ws.append([_xlsx_cell(ws, _cell(row[c])) for c in COLUMNS])
+                n += 1
+                if progress:
+                    progress(n)
+            wb.save(tmp)
     return n

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import os
+import socket
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,10 +40,10 @@ from mediawatch.records import (
     Tone,
 )
 from mediawatch.settings import Settings, get_settings
-from mediawatch.text import search_doc, search_fold, search_terms
+from mediawatch.text import one_line, search_doc, search_fold, search_terms, short_message
 from mediawatch.timeutil import utcnow
 from storage import db
-from storage.errors import DatabaseUnavailable, StoreError
+from storage.errors import DatabaseCorrupt, DatabaseUnavailable, StoreError
 from storage.schema import (
     analyses,
     article_search,
@@ -71,6 +73,9 @@ STREAM_CHUNK = 1000
 # twice both for title + window vectors) at a time, so a 90-day window of 10^5 articles never sits in
 # memory whole.
 VECTOR_CHUNK = 10_000
+# A run still `running` this long after it started, on a machine that cannot check its process, was
+# abandoned: a night lasts minutes to an hour (every source has a time budget), never a day.
+ABANDONED_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,19 +169,25 @@ class RunSink:
         return self.store.filtered_urls(urls)
 
 
-def open_store(url: str | None = None, *, settings: Settings | None = None) -> Store:
-    """Open (and on first use create) the database at `url`, else settings.database_url."""
+def open_store(url: str | None = None, *, settings: Settings | None = None, read_only: bool = False) -> Store:
+    """Open (and on first use create) the database at `url`, else settings.database_url.
+
+    `read_only=True` (commands that only read): nothing is created or migrated, a missing SQLite file is
+    `DatabaseNotFound`, and a file without write permission still opens (see `db.make_engine`)."""
     url = url or (settings or get_settings()).database_url
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=read_only)
     try:
-        db.ensure_schema(engine)
+        db.ensure_schema(engine, read_only=read_only)
     except OperationalError as exc:
         engine.dispose()
-        if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
-            raise _not_a_database(engine, exc) from exc
+        if engine.dialect.name == "sqlite":
+            if "not a database" in str(exc.orig):
+                raise _not_a_database(engine, exc) from exc
+            raise _sqlite_unusable(engine, exc) from exc
         raise DatabaseUnavailable(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Is the server running and the URL (--db / MEDIAWATCH_DB_URL) right?"
+            f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{one_line(str(exc.orig))}. Is the PostgreSQL server running and the URL (--db / MEDIAWATCH_DB_URL) "
+            "right?"
         ) from exc
     except DatabaseError as exc:  # SQLite: "file is not a database", "database disk image is malformed"
         engine.dispose()
@@ -187,10 +198,56 @@ def open_store(url: str | None = None, *, settings: Settings | None = None) -> S
     return Store(engine)
 
 
+def _sqlite_unusable(engine: Engine, exc: OperationalError) -> StoreError:
+    """SQLite could not open or use the file (permissions, a folder missing, disk full): say which and why."""
+    where = engine.url.database
+    return DatabaseUnavailable(
+        f"cannot use the database file {where} ({exc.orig}): check that the file and its folder exist and "
+        "that this user may read and write them (commands that only read need read access only), and that "
+        "the disk is not full"
+    )
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time in clock ticks since boot) of a process, from /proc: the start time tells it
+    from a later process that reuses its id. None where /proc is missing or the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()  # fields 3… (after "pid (comm)")
+        return fields[0], fields[19]  # field 3 state, field 22 starttime
+    except (OSError, IndexError):
+        return None
+
+
+def _asked(params: dict[str, Any] | None) -> dict[str, Any]:
+    """A run's parameters as it was asked, without the bookkeeping `start_run` adds (its owner)."""
+    return {k: v for k, v in (params or {}).items() if k != "owner"}
+
+
+def _this_process() -> dict[str, Any]:
+    stat = _proc_stat(os.getpid())
+    return {"host": socket.gethostname(), "pid": os.getpid(), "since": stat[1] if stat else None}
+
+
+def _process_alive(pid: int, since: str | None) -> bool:
+    """Is the process that recorded (pid, since) still running on this machine?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        pass
+    stat = _proc_stat(pid)
+    if stat is None:  # no /proc: os.kill said it exists
+        return True
+    state, started = stat
+    return state not in ("Z", "X") and (since is None or started == since)  # a zombie is dead, not yet reaped
+
+
 def _not_a_database(engine: Engine, exc: DatabaseError) -> StoreError:
     """A clear error for a database file that is corrupt or not SQLite at all, naming the file."""
     where = engine.url.database if engine.dialect.name == "sqlite" else engine.url.render_as_string(hide_password=True)
-    return StoreError(
+    return DatabaseCorrupt(
         f"{where} is not a readable mediawatch database ({exc.orig}): the file is corrupt or not an SQLite "
         "database. Check --db / MEDIAWATCH_DB_URL points at the right file; restore it from a backup "
         "(docs/storage.md, Backup and restore), or move it aside to start an empty database."
@@ -472,10 +529,40 @@ class Store:
 
     # --- runs ----------------------------------------------------------------------------------
     def start_run(self, kind: str, params: dict[str, Any] | None = None) -> int:
-        """Record a run as started; its id."""
+        """Record a run as started (with the process that runs it); its id.
+
+        Runs an earlier process left `running` and that can no longer finish are marked `interrupted`
+        first (`mark_abandoned_runs`), so a killed night never stays "running" forever."""
+        self.mark_abandoned_runs()
         with self._write() as c:
-            return int(c.execute(runs.insert().values(kind=kind, params=params or {}, started_at=utcnow(),
-                                                      status="running").returning(runs.c.id)).scalar_one())
+            return int(c.execute(runs.insert().values(
+                kind=kind, params={**(params or {}), "owner": _this_process()}, started_at=utcnow(),
+                status="running").returning(runs.c.id)).scalar_one())
+
+    def mark_abandoned_runs(self, *, now: datetime | None = None) -> list[int]:
+        """Mark `interrupted` every run still `running` whose process is gone: on this machine, its process
+        id is no longer that process; elsewhere (or unknown), it started over ABANDONED_AFTER ago. The ids."""
+        now = now or utcnow()
+        me = _this_process()
+        with self._read() as c:
+            rows = c.execute(select(runs.c.id, runs.c.params, runs.c.started_at)
+                             .where(runs.c.status == "running")).all()
+        gone = []
+        for r in rows:
+            owner = (r.params or {}).get("owner") or {}
+            if owner.get("host") == me["host"] and "pid" in owner:
+                if not _process_alive(int(owner["pid"]), owner.get("since")):
+                    gone.append(r.id)
+            elif r.started_at < now - ABANDONED_AFTER:
+                gone.append(r.id)
+        if gone:
+            with self._write() as c:
+                for run_id in gone:  # `status == running` again: a run that finished meanwhile is left alone
+                    c.execute(update(runs).where(runs.c.id == run_id, runs.c.status == "running").values(
+                        status="interrupted",
+                        summary={"error": "interrupted: the process running it stopped (killed, or the machine "
+                                          "restarted) before it finished; what it stored is kept"}))
+        return gone
 
     def finish_run(self, run_id: int, *, status: str, reports: Sequence[SourceReport],
                    summary: dict[str, Any] | None = None) -> None:
@@ -487,7 +574,8 @@ class Store:
                 raise StoreError(f"no run with id {run_id}: start it with start_run()")
             c.execute(delete(run_reports).where(run_reports.c.run_id == run_id))
             rows = {r.source_id: dict(run_id=run_id, source_id=r.source_id, found=r.found, new=r.new,
-                                      failed=r.failed, skipped=r.skipped, errors=list(r.errors), fatal=r.fatal)
+                                      failed=r.failed, skipped=r.skipped,
+                                      errors=[short_message(e) for e in r.errors], fatal=short_message(r.fatal))
                     for r in reports}
             if rows:
                 c.execute(run_reports.insert(), list(rows.values()))
@@ -506,17 +594,18 @@ class Store:
         return [_report_from_row(r) for _, r in sorted(latest.values(), key=lambda x: x[0])
                 if r.fatal != "" or r.failed > 0]
 
-    def last_run(self, kind: str) -> RunRecord | None:
-        """The most recently started run of this kind, with its reports."""
+    def last_run(self, kind: str | Sequence[str]) -> RunRecord | None:
+        """The most recently started run of this kind (or of any of these kinds), with its reports."""
+        kinds = [kind] if isinstance(kind, str) else list(kind)
         with self._read() as c:
-            r = c.execute(select(runs).where(runs.c.kind == kind)
+            r = c.execute(select(runs).where(runs.c.kind.in_(kinds))
                           .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)).first()
             if r is None:
                 return None
             reps = tuple(_report_from_row(x) for x in c.execute(
                 select(run_reports).where(run_reports.c.run_id == r.id).order_by(run_reports.c.source_id)))
         return RunRecord(id=r.id, kind=r.kind, status=r.status, started_at=r.started_at,
-                         finished_at=r.finished_at, params=r.params or {}, summary=r.summary, reports=reps)
+                         finished_at=r.finished_at, params=_asked(r.params), summary=r.summary, reports=reps)
 
     # --- nlp -----------------------------------------------------------------------------------
     def articles_to_analyse(self, model_version: str, *, limit: int | None = None) -> Iterator[tuple[int, Article]]:

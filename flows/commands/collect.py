@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.commands.output import JsonOpt, print_json
+from flows.exitcodes import NightFailed
+from mediawatch.text import short_message
 
 if TYPE_CHECKING:
     from mediawatch.records import Source, SourceReport
@@ -102,7 +105,7 @@ def check(
     console.print(table)
     for r in results:
         for p in r.problems[:5]:
-            console.print(f"[dim]{r.source_id}:[/] {escape(p)}", overflow="fold")
+            console.print(f"[dim]{r.source_id}:[/] {escape(short_message(p))}", overflow="fold")
         if r.saved is not None:
             console.print(f"[dim]{r.source_id}:[/] fixture saved to {escape(str(r.saved))}")
     failed = [r.source_id for r in results if r.verdict == "fail"]
@@ -118,9 +121,10 @@ def _report_table(reports: list[SourceReport]) -> Table:
     for r in reports:
         # Error texts quote remote pages and URLs: escaped, so a "[/b]" in a broken feed stays text.
         if r.fatal:
-            status = f"[red]{escape(r.fatal)}[/]"
+            status = f"[red]{escape(short_message(r.fatal))}[/]"
         else:
-            status = f"[yellow]{escape(r.errors[0][:120])}[/]" if r.state == "partial" and r.errors else "[green]ok[/]"
+            status = (f"[yellow]{escape(short_message(r.errors[0], url_limit=120, limit=200))}[/]"
+                      if r.state == "partial" and r.errors else "[green]ok[/]")
         table.add_row(r.source_id, str(r.found), str(r.new), str(r.skipped), str(r.failed), status)
     return table
 
@@ -137,7 +141,6 @@ def collect_cmd(
     Exit 0 when the run completed (even if some sites failed), 2 for a configuration error."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from mediawatch.errors import MediawatchError
     from mediawatch.timeutil import parse_date_arg, tehran_midnight
     from scrapers.collect import collect_all
     from storage import open_store
@@ -150,11 +153,8 @@ def collect_cmd(
             err.print(f"[red]{escape(str(exc))}[/]")
             raise typer.Exit(2) from None
     sources = _load(sources_file, source)
-    try:
-        store = open_store(db)
-    except MediawatchError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(2) from None
+    store = open_store(db)  # its errors: one line and the policy's exit code (flows/cli.py)
+    run_id = None
     try:
         store.sync_sources(sources)
         run_id = store.start_run("collect", {"since": since, "sources": [s.id for s in sources]})
@@ -164,17 +164,28 @@ def collect_cmd(
             task = bar.add_task("collect", total=None)
             reports = asyncio.run(collect_all(sources, state=sink, sink=sink, since=start, allow_private=allow_private,
                                               progress=lambda n: bar.advance(task, n)))
-        store.finish_run(run_id, status="done", reports=reports,
-                         summary={"new": sum(r.new for r in reports), "failed_sources": [r.source_id for r in reports if r.fatal]})
+        down = [r.source_id for r in reports if r.fatal]
+        status = "failed" if reports and len(down) == len(reports) else "partial" if down or any(
+            r.failed for r in reports) else "ok"
+        store.finish_run(run_id, status=status, reports=reports,
+                         summary={"new": sum(r.new for r in reports), "failed_sources": down})
+    except BaseException as exc:
+        if run_id is not None:  # stopped (SIGTERM, Ctrl-C) or broken (disk full): say so, keep what is stored
+            with contextlib.suppress(Exception):
+                store.finish_run(run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit)
+                                 else "failed", reports=[], summary={"error": f"{type(exc).__name__}: {exc}"[:500]})
+        raise
     finally:
         store.close()
     if as_json:
-        print_json({"run_id": run_id, "new": sum(r.new for r in reports),
-                    "sources_down": [r.source_id for r in reports if r.fatal], "reports": reports})
-        return
-    console.print(_report_table(reports))
-    console.print(f"{sum(r.new for r in reports)} new article(s) from {len(reports)} source(s); "
-                  f"{sum(1 for r in reports if r.fatal)} source(s) down.")
+        print_json({"run_id": run_id, "new": sum(r.new for r in reports), "sources_down": down, "reports": reports})
+    else:
+        console.print(_report_table(reports))
+        console.print(f"{sum(r.new for r in reports)} new article(s) from {len(reports)} source(s); "
+                      f"{len(down)} source(s) down.")
+    if status == "failed":
+        raise NightFailed(f"every source failed in collection run {run_id} (see the table above for why): "
+                          "check the network and `mediawatch sources check`")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from flows.commands.choices import GroupOrAll
+from flows.exitcodes import UsageError
 from mediawatch.records import DIGEST_FORMATS
 
 console = Console()
@@ -46,9 +47,7 @@ def digest(
     ] = None,
 ) -> None:
     """Build the morning digest (or, with --group, a chair's brief), archive it by Jalali date and print where."""
-    from digests.errors import DigestError
     from digests.run import make_briefs, make_morning_digest
-    from mediawatch.errors import MediawatchError
     from mediawatch.settings import get_settings
     from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_today
 
@@ -67,13 +66,9 @@ def digest(
 
     settings = get_settings()
     out_dir = out or settings.digest_root
-    try:
-        from storage import open_store
+    from storage import open_store
 
-        store = open_store(db or settings.database_url)
-    except MediawatchError as exc:
-        err.print(f"[red]Cannot open the database:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+    store = open_store(db or settings.database_url)  # its errors: one line and the policy's exit code (flows/cli.py)
     try:
         with console.status(f"[bold]Building for {format_jalali_date(day, weekday=True)}…"):
             if send:
@@ -98,9 +93,8 @@ def digest(
                     send=send,
                     settings=settings,
                 )
-    except (DigestError, MediawatchError, ValueError) as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     finally:
         close = getattr(store, "close", None)
         if close:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from flows.commands.choices import DomainName
 from flows.commands.store import DbOpt, SinceOpt, _open, _since
+from flows.exitcodes import code_for
 
 console = Console()
 err = Console(stderr=True)
@@ -81,7 +82,7 @@ def model_use(
     try:
         info = use_model(version)
     except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), code_for(exc)) from None
     name = f"the shipped model ({info.version})" if info.shipped else info.version
     console.print(f"{name} is now in use; `mediawatch process` (or the next night) re-analyses the articles")
 
@@ -97,7 +98,7 @@ def review_queue(
     from rich.table import Table
 
     dom, since_dt = group, _since(since)
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         items = store.review_queue(limit, domain=dom, since=since_dt)
     if json_out:
         for it in items:
@@ -126,17 +127,18 @@ def retrain_cmd(
     db: DbOpt = None,
 ) -> None:
     """Run the retrain flow once now: candidate from labels + corrections, compared, promoted or kept."""
-    from flows.commands.run import _use_db
+    from flows.commands.run import _start_prefect, _use_db
     from flows.retrain import retrain
     from mediawatch.errors import MediawatchError
 
     if labels is not None and not labels.exists():
         raise _fail(f"{labels}: no such label file")
     _use_db(db)
+    _start_prefect()
     try:
         result = retrain(labels=str(labels) if labels else None, promote=promote, encoder=False if sparse else None)
     except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(str(exc), code_for(exc)) from None
     from rich.markdown import Markdown
 
     console.print(Markdown(result.markdown()))

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from flows.exitcodes import code_for
+
 CLASSIFY_KEYS = ("id", "municipal", "domain", "domain_scores", "secondary", "rasht", "places", "concern",
                  "concern_score", "key_sentence", "tone", "model_version")
 BATCH = 1000  # items per model pass: from analyze.PARALLEL_MIN on, the batch is split over 2 processes
@@ -49,7 +51,7 @@ def classify(
         analyzer = Analyzer.load(model_dir or active_model_dir())
     except MediawatchError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(code_for(exc)) from None
     if path == "-":
         fh = sys.stdin.buffer  # bytes: a line in another encoding is reported, not fatal
     else:
@@ -185,7 +187,7 @@ def eval_cmd(
                 title = f"model {analyzer.model_version} on {labels}"
     except MediawatchError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(code_for(exc)) from None
     if json_out:
         out: dict = {}
         if m is not None:
@@ -246,7 +248,7 @@ def train_cmd(
                 use_model(info.version)
     except MediawatchError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(code_for(exc)) from None
     console.print(f"model {info.version} written to {info.path}")
     console.print("it is now the model in use" if use else f"use it: mediawatch model use {info.version}")
 

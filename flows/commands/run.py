@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mediawatch.files import write_atomic
 from mediawatch.records import DOMAIN_TITLES_FA
+from mediawatch.text import short_message
 from mediawatch.timeutil import format_jalali_date, parse_date_arg, tehran_midnight, tehran_today
 
 console = Console()
@@ -62,6 +64,7 @@ def demo(
     started = time.monotonic()
     _quiet_prefect()
     the_day = _date(day) or tehran_today()
+    _start_prefect()
     out = out.resolve()
     if fresh and out.exists():
         for name in ("demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", DEMO_PORTS_FILE):
@@ -77,7 +80,7 @@ def demo(
         sites.start()
         try:
             # Same ports on every run, so the same article keeps the same URL and is never stored twice.
-            ports_file.write_text(json.dumps(sites.ports))
+            write_atomic(ports_file, json.dumps(sites.ports))
             sources_file = out / "demo-sources.toml"
             sites.write_sources_toml(sources_file)
             console.print(f"[green]✓[/] {len(sites.base_urls)} demo sites on 127.0.0.1 "
@@ -90,15 +93,25 @@ def demo(
                           f"{len(result.failed_sources)} source(s) with problems")
             status.update("[bold]Morning digest flow: digest and the five briefs…")
             paths = morning_digest(day=the_day.isoformat(), db_url=db_url, out_dir=str(out / "digests"))
+            on_purpose = {*sites.broken_urls(), sites.dead_link()}
         finally:
             sites.stop()
-    _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started)
+    _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started, on_purpose)
     from flows.commands.workspace import prepare_demo_workspace
 
     prepare_demo_workspace(db_url)
 
 
-def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, seconds: float) -> None:
+def _broken_on_purpose(report, on_purpose: frozenset[str] | set[str]) -> bool:
+    """Did this demo outlet fail only on the pages the demo sites break on purpose?"""
+    from urllib.parse import unquote
+
+    return not report.fatal and bool(report.errors) and all(
+        any(u in unquote(e) for u in on_purpose) for e in report.errors)
+
+
+def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, seconds: float,
+             on_purpose: frozenset[str] | set[str] = frozenset()) -> None:
     digest_json = next((p for p in paths if p.name == "digest.json"), None)
     console.rule(f"[bold]mediawatch demo — {format_jalali_date(the_day, weekday=True)}")
     if digest_json and digest_json.exists():
@@ -117,8 +130,15 @@ def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, s
     console.print(f"Digest and briefs ({len(html)} HTML files) in [bold]{out / 'digests'}[/]:")
     for p in html:
         console.print(f"  {p}")
+    deliberate = [r for r in result.failed_sources if _broken_on_purpose(r, on_purpose)]
+    if deliberate:
+        console.print(f"[dim]{len(deliberate)} demo outlet(s) report failed pages — broken on purpose (a page "
+                      "answering 500, one cut off mid-body, a future date, a dead link) to show how the run "
+                      "report and the digest name a failing outlet; nothing to fix:[/] "
+                      + ", ".join(r.source_id for r in deliberate))
     for r in result.failed_sources:
-        console.print(f"[yellow]! {r.source_id}[/]: {escape(r.fatal or '; '.join(r.errors[:2]))}")
+        if r not in deliberate:
+            console.print(f"[yellow]! {r.source_id}[/]: {escape(short_message(r.fatal or '; '.join(r.errors[:2])))}")
     console.print(f"Database: {db_url}   ·   took {seconds:.0f} s")
 
 
@@ -128,32 +148,89 @@ def nightly_cmd(
     sources_file: Annotated[Path | None, typer.Option("--sources", help="The sources file.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Run the nightly flow once now: collect, store, analyse, group stories."""
+    """Run the nightly flow once now: collect, store, analyse, group stories. Exit 0 when the night ran
+    (pages or outlets that failed are in the run report), 3 when it failed (every source down, storage
+    unusable), 2 for a wrong argument or setting."""
     from flows.nightly import nightly
 
     since_day = _date(since)
     _use_db(db)
-    result = nightly(
+    _preflight(str(sources_file) if sources_file else None, source or None)
+    _start_prefect()
+    state = nightly(
         since=tehran_midnight(since_day) if since_day else None,
         source_ids=source or None,
         sources_file=str(sources_file) if sources_file else None,
+        return_state=True,
     )
-    console.print(f"run {result.run_id}: {result.found} found, {result.new} new, {result.analysed} analysed")
-    if result.failed_sources:
-        raise typer.Exit(1)
+    result = _night_result(state)
+    console.print(f"run {result.run_id}: {result.found} found, {result.new} new, {result.analysed} analysed"
+                  + (f"; {len(result.failed_sources)} source(s) with problems (see the run report)"
+                     if result.failed_sources else ""))
+
+
+def _preflight(sources_file: str | None, source_ids: list[str] | None) -> None:
+    """What can be checked before Prefect starts, so a wrong argument or an unreachable database is one
+    line and not a flow run's traceback: settings, the sources named (unknown ids, disabled ones) and
+    the database."""
+    from flows.exitcodes import UsageError
+    from flows.nightly import load_sources
+    from mediawatch.settings import get_settings
+
+    settings = get_settings()
+    sources = load_sources(sources_file, source_ids)
+    if not sources:
+        raise UsageError(f"no enabled source in {sources_file or settings.sources_file}: enable one "
+                         "(enabled = true) or name it with --source")
+    for s in sources:
+        if not s.enabled:
+            err.print(f"[yellow]note:[/] source {s.id} is disabled in the sources file (enabled = false); "
+                      "collecting it because --source names it")
+    _check_database()
+
+
+def _check_database() -> None:
+    """Open and close the database before Prefect starts: unreachable, corrupt or not upgraded is one
+    line and exit 3, not a flow run's traceback."""
+    from mediawatch.settings import get_settings
+    from storage import open_store
+
+    open_store(get_settings().database_url).close()
+
+
+def _start_prefect() -> None:
+    from flows.lifecycle import start_prefect_server
+
+    start_prefect_server()
+
+
+def _night_result(state):
+    """The night's result from its final Prefect state; a failed night raises `NightFailed` (exit 3)."""
+    from flows.exitcodes import NightFailed
+    from mediawatch.errors import MediawatchError
+
+    value = state.result(raise_on_failure=False)
+    if isinstance(value, BaseException) or not state.is_completed():
+        if isinstance(value, MediawatchError):  # every source down, disk full, database gone: its own line
+            raise value
+        why = f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else state.message
+        raise NightFailed(f"the nightly run failed ({why}); what was collected is stored; see the "
+                          "'nightly-run-report' artifact, then run `mediawatch process` or the night again")
+    return value
 
 
 def process_cmd(db: DbOption = None) -> None:
     """Analyse stored articles that have no analysis by the current model, then regroup stories."""
     from rich.progress import Progress
 
-    from flows import steps
-    from nlp.analyze import Analyzer
-    from nlp.models_registry import active_model_dir
     from storage import open_store
 
-    store = open_store(db)
+    store = open_store(db)  # first: a wrong or broken database is said before the models load
     try:
+        from flows import steps
+        from nlp.analyze import Analyzer
+        from nlp.models_registry import active_model_dir
+
         analyzer = Analyzer.load(active_model_dir())
         if analyzer.fallback:
             console.print(f"[yellow]warning:[/] analysing without the encoder ({analyzer.fallback}); "
@@ -178,6 +255,8 @@ def morning_cmd(
 
     _date(day)
     _use_db(db)
+    _check_database()
+    _start_prefect()
     paths = morning_digest(day=day, out_dir=str(out) if out else None, send=send)
     for p in paths:
         console.print(p)
@@ -188,6 +267,8 @@ def serve_cmd(db: DbOption = None) -> None:
     from flows.serve import deployment_specs, serve_all
 
     _use_db(db)
+    _check_database()
+    _start_prefect()
     for spec in deployment_specs():
         for cron, tz in spec.schedules:
             console.print(f"{spec.name}: cron '{cron}' {tz}")

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from flows.commands.choices import CorrectableField, DomainName, ExportFormat
 from flows.commands.output import JsonOpt, print_json
+from flows.exitcodes import USAGE
 
 if TYPE_CHECKING:
     from storage import Store
@@ -36,7 +37,7 @@ corrections_app = typer.Typer(help="People's corrections of the classifier, and 
                               no_args_is_help=True)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def _fail(message: str, code: int = USAGE) -> typer.Exit:
     err.print(f"[red]{escape(message)}[/]")
     return typer.Exit(code)
 
@@ -48,18 +49,14 @@ def _db_url(db: str | None) -> str:
 
 
 @contextmanager
-def _open(db: str | None) -> Iterator[Store]:
-    from mediawatch.errors import MediawatchError
+def _open(db: str | None, *, read_only: bool = False) -> Iterator[Store]:
+    """The store; its errors reach flows/cli.py, which prints one line and picks the exit code.
+    Commands that only read pass `read_only=True`: a read-only file works, a mistyped path creates nothing."""
     from storage import open_store
 
-    try:
-        store = open_store(_db_url(db))
-    except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+    store = open_store(_db_url(db), read_only=read_only)
     try:
         yield store
-    except MediawatchError as exc:
-        raise _fail(str(exc)) from None
     finally:
         store.close()
 
@@ -72,7 +69,7 @@ def _since(text: str | None) -> datetime | None:
     try:
         return tehran_midnight(parse_date_arg(text))
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(str(exc)) from None
 
 
 @db_app.command("upgrade")
@@ -80,19 +77,15 @@ def db_upgrade(db: DbOpt = None) -> None:
     """Migrate the database schema to this version of mediawatch (back it up first: docs/storage.md)."""
     from sqlalchemy.exc import OperationalError
 
-    from mediawatch.errors import MediawatchError
+    from storage import DatabaseUnavailable
     from storage import db as dbm
 
-    try:
-        engine = dbm.make_engine(_db_url(db))
-    except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+    engine = dbm.make_engine(_db_url(db))
     try:
         before, after = dbm.upgrade(engine)
     except OperationalError as exc:
-        raise _fail(f"cannot reach the database: {exc.orig}. Check --db / MEDIAWATCH_DB_URL.") from None
-    except MediawatchError as exc:
-        raise _fail(str(exc)) from None
+        raise DatabaseUnavailable(f"cannot reach the database {engine.url.render_as_string(hide_password=True)}: "
+                                  f"{exc.orig}. Check --db / MEDIAWATCH_DB_URL.".replace("\n", " ")) from None
     finally:
         engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
@@ -107,7 +100,7 @@ def db_info(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Show which database is in use, its schema revision and how many rows each table holds."""
     from rich.table import Table
 
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         counts = store.table_counts()
         if as_json:
             print_json({"database": store.display_url, "backend": store.dialect,
@@ -128,7 +121,7 @@ def db_copy(
     """Copy every table into another database (e.g. SQLite → PostgreSQL); safe to rerun."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with _open(db) as src, _open(to) as dst:
+    with _open(db, read_only=True) as src, _open(to) as dst:
         from storage.copy import copy_database
 
         totals = src.table_counts()
@@ -155,10 +148,11 @@ def search(
     from rich.table import Table
     from rich.text import Text
 
+    from mediawatch.text import short_url
     from mediawatch.timeutil import format_jalali_date
 
     since_dt, dom = _since(since), domain
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         hits = store.search(query, domain=dom, since=since_dt, source=source, limit=limit)
     if as_json:  # no match is an empty array, exit 0, as in the table's case
         print_json([{**asdict(h), "seen_at": h.seen_at} for h in hits])
@@ -173,7 +167,7 @@ def search(
     table.add_column("url", overflow="fold", ratio=2)  # shown whole, folded: people copy it
     for h in hits:
         # Scraped text is shown as it is, never parsed as Rich markup (a "[/b]" in a title must not crash).
-        table.add_row(Text(h.title), Text(h.source_name), format_jalali_date(h.seen_at), Text(h.url))
+        table.add_row(Text(h.title), Text(h.source_name), format_jalali_date(h.seen_at), Text(short_url(h.url)))
     console.print(table)
 
 
@@ -192,7 +186,7 @@ def export(
 
     since_dt = _since(since)
     path = out or Path(f"mediawatch-export-{jalali_iso(utcnow())}.{fmt}")
-    with _open(db) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as bar:
+    with _open(db, read_only=True) as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as bar:
         task = bar.add_task("exporting", total=None)
         n = write_export(store, fmt, path, since=since_dt, domain=domain,
                          progress=lambda k: bar.update(task, description=f"exported {k:,} articles"))
@@ -224,7 +218,7 @@ def corrections_export(
 
     n = 0
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _open(db) as store, out.open("w", encoding="utf-8") as fh:
+    with _open(db, read_only=True) as store, out.open("w", encoding="utf-8") as fh:
         for row in store.corrections_as_labels():
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1

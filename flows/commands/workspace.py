@@ -13,6 +13,7 @@ from rich.table import Table
 
 from flows.commands.choices import DigestFormat, Role, WorkingGroup
 from flows.commands.store import DbOpt, _fail, _open
+from mediawatch.files import write_atomic
 
 console = Console()
 err = Console(stderr=True)
@@ -87,7 +88,7 @@ def users_add(
 
 def users_list(db: DbOpt = None) -> None:
     """List the accounts."""
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         rows = store.workspace.users()
     table = Table()
     for col in ("name", "role", "group", "disabled", "created"):
@@ -117,10 +118,10 @@ def report_monthly(
         year, mon = parse_month(month)
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
-    with _open(db) as store:
+    with _open(db, read_only=True) as store:
         text = FORMATS[fmt](monthly_report(store, year, mon))
     if out:
-        out.write_text(text, encoding="utf-8")
+        write_atomic(out, text)
         console.print(str(out))
     else:
         sys.stdout.write(text)

@@ -304,6 +304,34 @@ def test_a_killed_night_is_not_all_sources_available(sqlite_url: str, tmp_path: 
         s.close()
 
 
+def test_a_collect_run_by_hand_is_the_nights_collection(sqlite_url: str, tmp_path: Path) -> None:
+    """`mediawatch collect` + `process` instead of `nightly`: the digest reports that collection, it does not
+    say that no collection ran (issue 13, item 7)."""
+    from mediawatch.records import SourceReport
+
+    s = open_store(sqlite_url)
+    try:
+        run = s.start_run("collect", {"sources": ["gilkhabar"]})
+        s.finish_run(run, status="partial", reports=[SourceReport("gilkhabar", found=3, new=2, failed=1,
+                                                                  errors=["http://x/1: HTTP 500"])])
+        res = make_morning_digest(s, _day(), out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.collection_ran is True and res.doc.collection_unfinished is False
+        assert [f.source_id for f in res.doc.failures] == ["gilkhabar"]
+    finally:
+        s.close()
+
+
+def test_an_interrupted_night_is_said_unfinished(sqlite_url: str, tmp_path: Path) -> None:
+    s = open_store(sqlite_url)
+    try:
+        run = s.start_run("nightly")
+        s.finish_run(run, status="interrupted", reports=[])
+        res = make_morning_digest(s, _day(), out_dir=tmp_path, settings=_settings(tmp_path))
+        assert res.doc.collection_ran is True and res.doc.collection_unfinished is True
+    finally:
+        s.close()
+
+
 def test_sources_removed_from_the_registry_do_not_count(sqlite_url: str, tmp_path: Path) -> None:
     """Every source of the night's registry down ⇒ "all sources down", even with old sources stored (#27)."""
     from mediawatch.records import SourceReport
@@ -321,10 +349,10 @@ def test_sources_removed_from_the_registry_do_not_count(sqlite_url: str, tmp_pat
         s.close()
 
 
-def test_cli_unreachable_database_exits_1() -> None:
+def test_cli_unreachable_database_exits_3() -> None:
     r = CliRunner().invoke(app, ["digest", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/none"])
-    assert r.exit_code == 1
-    assert "Cannot open the database" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 3
+    assert "cannot reach the database" in r.output and "Traceback" not in r.output
 
 
 def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: Path) -> None:

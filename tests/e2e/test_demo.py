@@ -33,6 +33,15 @@ def demo_run(tmp_path_factory):
     return out, first
 
 
+def test_demo_exits_0_and_says_its_broken_outlets_are_broken_on_purpose(demo_run):
+    """The demo sites break a few pages on purpose: reported, not fatal, and said to be deliberate."""
+    _, proc = demo_run
+    out = " ".join(proc.stdout.split())
+    assert proc.returncode == 0
+    assert "broken on purpose" in out and "nothing to fix" in out
+    assert not [line for line in proc.stdout.splitlines() if line.startswith("! ")]  # nothing failed otherwise
+
+
 def test_demo_digest_names_concerns_with_links_in_persian(demo_run):
     from demo.server import DemoSites
 

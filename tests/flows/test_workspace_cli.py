@@ -33,9 +33,9 @@ def test_users_add_list_disable(sqlite_url):
     assert _run("users", "disable", "sara", "--db", sqlite_url).exit_code == 0
     r = _run("users", "add", "sara", "--role", "viewer", "--password-stdin", "--db", sqlite_url,
              input="another long password\n")
-    assert r.exit_code == 1 and "exists already" in r.output
+    assert r.exit_code == 2 and "exists already" in r.output
     r = _run("users", "disable", "nobody", "--db", sqlite_url)
-    assert r.exit_code == 1 and "no user" in r.output
+    assert r.exit_code == 2 and "no user" in r.output
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from flows.commands import store as store_commands
 from storage import open_store
 from storage.db import SCHEMA_HEAD
 from tests.storage.factory import SOURCES, T0, analysis, article
@@ -18,8 +16,9 @@ runner = CliRunner()
 
 @pytest.fixture
 def app():
-    app = typer.Typer()
-    store_commands.register(app)
+    """The real root app: its error handling (one line, the policy's exit code) is part of what is tested."""
+    from flows.cli import app
+
     return app
 
 
@@ -112,9 +111,9 @@ def test_corrections_add_and_export(app, db, tmp_path):
             "--who", "مریم", "--db", db)
     assert r.exit_code == 0 and "recorded" in r.output, r.output
     bad = run(app, "corrections", "add", "1", "--field", "domain", "--value", "parks", "--who", "x", "--db", db)
-    assert bad.exit_code == 1 and "must be one of" in bad.output
+    assert bad.exit_code == 2 and "must be one of" in bad.output
     missing = run(app, "corrections", "add", "77", "--field", "rasht", "--value", "true", "--who", "x", "--db", db)
-    assert missing.exit_code == 1 and "no article with id 77" in missing.output
+    assert missing.exit_code == 2 and "no article with id 77" in missing.output
     out = tmp_path / "labels.jsonl"
     assert run(app, "corrections", "export", "--out", str(out), "--db", db).exit_code == 0
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -137,7 +136,7 @@ def test_db_copy_between_files_is_idempotent(app, db, tmp_path):
 
 def test_unreachable_database_is_a_clear_error(app):
     r = run(app, "search", "x", "--db", "postgresql://nobody@127.0.0.1:1/none")
-    assert r.exit_code == 1 and "cannot open the database" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 3 and "cannot reach the database" in r.output and "Traceback" not in r.output
 
 
 @pytest.mark.parametrize("content", [b"this is a text file, not SQLite\n" * 200, b"SQLite format 3\x00" + b"\xff" * 4000])
@@ -146,7 +145,7 @@ def test_corrupt_database_file_is_a_clear_error(app, tmp_path, content):
     bad = tmp_path / "broken.sqlite"
     bad.write_bytes(content)
     r = run(app, "search", "رشت", "--db", f"sqlite:///{bad}")
-    assert r.exit_code == 1
+    assert r.exit_code == 3  # storage unusable: the same code from every command (flows/exitcodes.py)
     out = " ".join(r.output.split())
     assert str(bad) in out.replace(" ", "") or "broken.sqlite" in out
     assert "backup" in out and "Traceback" not in r.output

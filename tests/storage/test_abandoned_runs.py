@@ -1,0 +1,81 @@
+"""A run left `running` by a process that is gone is marked `interrupted` at the next start; a live one is not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from mediawatch.records import SourceReport
+from mediawatch.timeutil import utcnow
+from storage import open_store
+from storage.schema import runs
+
+
+def _set_owner(store, run_id: int, owner: dict, started_ago: timedelta = timedelta(0)) -> None:
+    with store.engine.begin() as c:
+        c.execute(update(runs).where(runs.c.id == run_id)
+                  .values(params={"sources": [], "owner": owner}, started_at=utcnow() - started_ago))
+
+
+def _status(store, run_id: int) -> str:
+    with store.engine.connect() as c:
+        return c.execute(runs.select().where(runs.c.id == run_id)).one().status
+
+
+def test_dead_local_process_is_interrupted_live_one_and_recent_remote_one_are_not(store_url):
+    store = open_store(store_url)
+    try:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+        dead_pid = int(dead.stdout)
+        done = store.start_run("nightly")
+        store.finish_run(done, status="ok", reports=[SourceReport("x")])
+        mine = store.start_run("nightly")  # this process: alive
+        killed, remote, old_remote = (store.start_run(k) for k in ("nightly", "collect", "collect"))
+        _set_owner(store, killed, {"host": _host(), "pid": dead_pid, "since": "1"})
+        _set_owner(store, remote, {"host": "another-machine", "pid": 1, "since": "1"}, timedelta(hours=2))
+        _set_owner(store, old_remote, {"host": "another-machine", "pid": 1, "since": "1"}, timedelta(days=2))
+
+        assert sorted(store.mark_abandoned_runs()) == sorted([killed, old_remote])
+        assert [_status(store, r) for r in (mine, killed, remote, old_remote, done)] == [
+            "running", "interrupted", "running", "interrupted", "ok"]
+        assert store.mark_abandoned_runs() == []  # done once
+    finally:
+        store.close()
+
+
+def test_a_reused_process_id_does_not_keep_a_dead_run_alive(sqlite_url):
+    import os
+
+    store = open_store(sqlite_url)
+    try:
+        run = store.start_run("nightly")
+        # Same host and pid as this live process, but it started at another time: another process.
+        _set_owner(store, run, {"host": _host(), "pid": os.getpid(), "since": "1"})
+        assert store.mark_abandoned_runs() == [run]
+        assert "owner" not in store.last_run("nightly").params  # bookkeeping, not what the run was asked
+    finally:
+        store.close()
+
+
+def test_long_messages_are_stored_short(sqlite_url):
+    url = "https://example.ir/" + "a" * 100_000
+    store = open_store(sqlite_url)
+    try:
+        run = store.start_run("collect")
+        store.finish_run(run, status="partial", reports=[SourceReport("x", failed=1, errors=[f"{url}: HTTP 500"],
+                                                                      fatal=f"feed {url} broke")])
+        (rep,) = store.last_run("collect").reports
+        assert len(rep.errors[0]) < 1000 and rep.errors[0].endswith(": HTTP 500") and "100,019 characters" in rep.errors[0]
+        assert len(rep.fatal) < 1000 and rep.fatal.startswith("feed https://example.ir/aaa")
+    finally:
+        store.close()
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
