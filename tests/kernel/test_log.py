@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _restore_logging(monkeypatch):
     root = logging.getLogger(ROOT)
     handlers, level = list(root.handlers), root.level
+    root.handlers[:] = []  # as in a fresh process: no flow (another test's) has attached Prefect's handlers
     monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)
     yield
     root.handlers[:], root.level = handlers, level
