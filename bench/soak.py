@@ -5,7 +5,8 @@
 Each night n is a day of the past (the last one is today, Tehran): the demo sites publish what was
 published by 02:00 of that day (`DemoSites.published_until`), then `mediawatch nightly` runs as its own
 process — as cron or an operator would run it — followed by `mediawatch morning --date <that day>`.
-A night may get one fault, drawn with the seed:
+A night other than the first (the installation's backfill) and the last (the clean night after the
+last incident) may get one fault, drawn with the seed:
 
     sigkill     the nightly process is SIGKILLed at a random moment
     site_down   one demo site refuses connections for the whole night
@@ -259,11 +260,16 @@ class Soak:
             else:
                 shutil.rmtree(self.root, ignore_errors=True)
 
-    def draw_fault(self) -> str:
-        return self.rng.choice(FAULTS) if self.rng.random() < self.args.fault_rate else "none"
+    def draw_fault(self, n: int) -> str:
+        # The first night is the installation's backfill (a person watches it) and the last one is
+        # the clean night after the last incident: what every fault must be healed by.
+        draw = self.rng.random(), self.rng.choice(FAULTS)
+        if n in (1, self.args.nights):
+            return "none"
+        return draw[1] if draw[0] < self.args.fault_rate else "none"
 
     def night(self, n: int, day: date, first: bool) -> None:
-        night = Night(n, day, self.draw_fault())
+        night = Night(n, day, self.draw_fault(n))
         self.sites.published_until = tehran_at(day, 2)
         args = ["nightly"]
         if first:  # the installation's backfill; every later night is incremental, as in production
