@@ -226,16 +226,24 @@ class Soak:
         if action is not None and at is not None:
             timer = threading.Timer(at, fire)
             timer.start()
+        # Read the pipe in a thread and wait for the child itself: an orphan that inherited the pipe
+        # (the ephemeral Prefect server after a SIGKILL) would otherwise keep `communicate` waiting.
+        chunks: list[bytes] = []
+        reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: p.stdout.read1(65536), b"")),
+                                  daemon=True)
+        reader.start()
         try:
-            out, _ = p.communicate(timeout=deadline_s)
+            p.wait(timeout=deadline_s)
         except subprocess.TimeoutExpired:
             p.kill()
-            out, _ = p.communicate()
+            p.wait()
             self.problems.append(f"{' '.join(args[:1])} hung for {deadline_s} s and was killed")
         finally:
             if timer is not None:
                 timer.cancel()
                 timer.join()
+        reader.join(timeout=5)  # still open after that: an orphan holds it (counted as a leftover)
+        out = b"".join(chunks)
         return p.returncode, time.monotonic() - started, out.decode(errors="replace")
 
     def leftovers(self) -> list[str]:
@@ -270,7 +278,7 @@ class Soak:
     def draw_fault(self, n: int) -> str:
         # The first night is the installation's backfill (a person watches it) and the last one is
         # the clean night after the last incident: what every fault must be healed by.
-        draw = self.rng.random(), self.rng.choice(FAULTS)
+        draw = self.rng.random(), self.rng.choice(self.args.faults)
         if n in (1, self.args.nights):
             return "none"
         return draw[1] if draw[0] < self.args.fault_rate else "none"
@@ -417,10 +425,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nights", type=int, default=30, help="simulated nights (default 30)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the fault draw (default 1)")
     ap.add_argument("--fault-rate", type=float, default=0.7, help="share of nights with a fault (default 0.7)")
+    ap.add_argument("--faults", type=lambda v: tuple(v.split(",")), default=FAULTS,
+                    help=f"the faults to draw from, comma-separated (default: {','.join(FAULTS)})")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (database cluster, logs)")
     args = ap.parse_args(argv)
     if args.nights < 1:
         ap.error("--nights must be at least 1")
+    if unknown := set(args.faults) - set(FAULTS):
+        ap.error(f"unknown fault(s) {', '.join(sorted(unknown))}; choose from {', '.join(FAULTS)}")
     return Soak(args).run()
 
 
