@@ -4,6 +4,8 @@
         sources = demo.sources()         # ready for scrapers.collect
         expected = demo.expected()       # what a correct crawler must find
 
+    demo.published_until = some_time     # serve only what was published by then (simulated nights)
+
 `python -m demo.server [--port-base N] [--day YYYY-MM-DD]` serves them in the foreground for people.
 """
 
@@ -69,6 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self, with_body: bool) -> None:
         server = cast(_SiteServer, self.server)
+        delay = server.demo.delays.get(server.site_id, 0.0)
+        if delay:
+            time.sleep(delay)
         page = server.demo._lookup(server.site_id, route_key(self.path)) or _NOT_FOUND
         status = page.status
         headers = dict(page.headers)
@@ -161,7 +166,12 @@ class DemoSites:
         self.base_urls: dict[str, str] = {}
         self._servers: dict[str, _SiteServer] = {}
         self._threads: list[threading.Thread] = []
-        self._cache: dict[date, dict[str, RenderedSite]] = {}
+        self._cache: dict[tuple[date, datetime | None], dict[str, RenderedSite]] = {}
+        # Serve only the articles published up to this moment (aware), None for all: a soak test moves
+        # it forward night after night. Every article keeps its URL and id whatever the moment.
+        self.published_until: datetime | None = None
+        # Site id → seconds every answer of that site waits (a slow server; see `slow_down`).
+        self.delays: dict[str, float] = {}
         self._lock = threading.Lock()
         self._loaded = False
 
@@ -206,6 +216,32 @@ class DemoSites:
         self._servers.clear()
         self._threads.clear()
 
+    # --- outages, for soak tests ------------------------------------------------------------------
+    def take_down(self, site: str) -> None:
+        """Close one site's port: its clients get "connection refused" until `bring_up(site)`."""
+        srv = self._servers[site]
+        srv.shutdown()
+        srv.server_close()
+        self._threads = [t for t in self._threads if t.name != f"demo-{site}"]
+
+    def bring_up(self, site: str) -> None:
+        """Serve a site taken down again, on the same port (same URLs)."""
+        port = self._servers[site].server_address[1]
+        if any(t.name == f"demo-{site}" for t in self._threads):
+            return
+        srv = _SiteServer((HOST, port), self, site)
+        self._servers[site] = srv
+        t = threading.Thread(target=srv.serve_forever, args=(0.05,), name=f"demo-{site}", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def slow_down(self, site: str, seconds: float) -> None:
+        """Make every answer of one site wait `seconds` (0 restores it)."""
+        if seconds:
+            self.delays[site] = seconds
+        else:
+            self.delays.pop(site, None)
+
     def __enter__(self) -> DemoSites:
         return self.start()
 
@@ -227,14 +263,17 @@ class DemoSites:
 
     def _rendered(self, day: date) -> dict[str, RenderedSite]:
         with self._lock:
-            sites = self._cache.get(day)
+            until = self.published_until
+            sites = self._cache.get((day, until))
             if sites is None:
                 sites = {}
                 for site in SITE_IDS:
                     own = [a for a in self.articles if a.site == site]
-                    placed = place(SITES[site], own, self.labels, day)
+                    # Placed over all articles, then cut: the cut never changes an article's URL.
+                    placed = [p for p in place(SITES[site], own, self.labels, day)
+                              if until is None or p.published <= until]
                     sites[site] = render_site(SITES[site], placed, self.base_urls[site], day)
-                self._cache = {day: sites}  # the previous day's pages are no longer needed
+                self._cache = {(day, until): sites}  # earlier pages are no longer needed
             return sites
 
     def _lookup(self, site: str, key: str) -> Page | None:
