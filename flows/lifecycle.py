@@ -101,6 +101,13 @@ def start_prefect_server() -> None:
     (`flows.cli.main` has already made SIGTERM unwind.)"""
     if not uses_temporary_server():
         return
+    from prefect.settings import PREFECT_HOME
+
+    from mediawatch.files import check_room
+
+    # A full disk here would leave Prefect's temporary server unable to write its database, and the run
+    # waiting out the start-up timeout before ~2,000 lines of traceback: say it in one line instead.
+    check_room(PREFECT_HOME.value(), "Prefect's state folder (PREFECT_HOME)")
     server_dies_with_parent()
     from prefect.server.api.server import SubprocessASGIServer
 

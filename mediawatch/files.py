@@ -74,3 +74,20 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno in _FULL:
             raise disk_full(path, exc) from exc
         raise
+
+
+PROBE_BYTES = 1 << 20  # room a run needs at the very least before it starts (Prefect's SQLite, a page)
+
+
+def check_room(folder: Path | str, what: str) -> None:
+    """Before a job starts: `folder` takes a 1 MB file (then removed), or DiskFull names it and `what`
+    lives there — instead of a flow that times out waiting for a server that cannot write its database."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / ".mediawatch-room-check"
+    try:
+        write_atomic(probe, b"\0" * PROBE_BYTES)
+    except DiskFull as exc:
+        raise DiskFull(f"{what} ({folder}) has no room: {exc}") from exc
+    finally:
+        probe.unlink(missing_ok=True)

@@ -175,9 +175,11 @@ def _preflight(sources_file: str | None, source_ids: list[str] | None) -> None:
     the database."""
     from flows.exitcodes import UsageError
     from flows.nightly import load_sources
+    from mediawatch.files import check_room
     from mediawatch.settings import get_settings
 
     settings = get_settings()
+    check_room(settings.data_dir, "the data folder (MEDIAWATCH_DATA_DIR)")
     sources = load_sources(sources_file, source_ids)
     if not sources:
         raise UsageError(f"no enabled source in {sources_file or settings.sources_file}: enable one "

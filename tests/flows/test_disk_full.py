@@ -90,3 +90,15 @@ def test_collect_on_a_full_disk_keeps_what_it_stored_and_says_so_in_one_line(dem
         statuses = [s for (s,) in c.execute("SELECT status FROM runs WHERE kind = 'collect' ORDER BY id")]
     assert total > stored
     assert statuses[0] in ("failed", "interrupted") and statuses[-1] in ("ok", "partial")
+
+
+def test_nightly_on_a_full_disk_says_so_in_one_line_before_prefect_starts(tmp_path):
+    """Without the check, Prefect's temporary server cannot write its database and the night waits out the
+    server's start-up timeout, then prints ~2,000 lines (found by bench/soak.py)."""
+    db = tmp_path / "mw.sqlite"
+    open_store(f"sqlite:///{db}").close()
+    r = _run_with_file_limit(256_000, "nightly", "--db", f"sqlite:///{db}", tmp_path=tmp_path)
+    assert r.returncode == 3, r.stdout[-2000:] + r.stderr[-2000:]
+    line = _one_error_line(r.stderr)
+    assert "data folder" in line and "no space" in line
+    assert not list((tmp_path / "data").glob(".*.tmp")) and not list((tmp_path / "data").glob(".mediawatch-room*"))
