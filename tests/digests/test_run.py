@@ -11,7 +11,6 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -24,6 +23,7 @@ from mediawatch.timeutil import jalali_iso, tehran_today, to_tehran, utcnow
 from storage import open_store
 from tests.digests.dg_factory import FAILURES, item, night
 from tests.digests.dg_storefix import populate, record_run
+from tests.smtp import smtp_server
 
 
 def _day() -> date:
@@ -57,16 +57,9 @@ class _Inbox:
 
 @pytest.fixture
 def smtp():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _settings(tmp_path: Path, port: int = 25) -> Settings:
@@ -226,26 +219,13 @@ def test_smtp_login_uses_the_configured_password(tmp_path: Path) -> None:
         seen.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret")
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with smtp_server(inbox, authenticator=authenticator, auth_require_tls=False) as port:
         doc = build_digest([], period=digest_period(_day()))
         settings = _settings(tmp_path, port).model_copy(
             update={"smtp_user": "mw", "smtp_password": SecretStr("s3cret")}
         )
         send_email(doc, ["dabir@rasht.example"], settings)
-    finally:
-        controller.stop()
     assert seen == [(b"mw", b"s3cret")]
     assert len(inbox.messages) == 1
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.flows.conftest import DEMO_DAY
+from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +42,9 @@ class Inbox:
 
 @pytest.fixture
 def smtp():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(inbox) as port:
         yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_a_refused_digest_email_does_not_stop_the_chairs_briefs(prefect_harness, smtp, tmp_path, monkeypatch):
