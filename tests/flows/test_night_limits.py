@@ -45,7 +45,7 @@ def night_env(monkeypatch):
     from nlp import encoder
 
     def apply(**env: object) -> None:
-        for key, value in {"MIN_HOST_INTERVAL_S": 0, "ENCODER": "none", **env}.items():
+        for key, value in {"MIN_HOST_INTERVAL_S": "0.01", "ENCODER": "none", **env}.items():
             monkeypatch.setenv(f"MEDIAWATCH_{key}", str(value))
         get_settings.cache_clear()
         encoder.reset_encoder()
