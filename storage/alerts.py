@@ -50,6 +50,12 @@ class Alerts:
             q = q.where(articles.c.source_id.in_(sorted(source_ids)))
         return self.store._digest_rows(q)
 
+    def articles(self, article_ids: Collection[int]) -> list[DigestItem]:
+        """These analysed articles (an alert's), oldest first."""
+        if not article_ids:
+            return []
+        return self.store._digest_rows(self.store._digest_query().where(articles.c.id.in_(sorted(article_ids))))
+
     def concern_marks(self, since: datetime, until: datetime, *,
                       source_ids: Collection[str] | None = None) -> list[ConcernMark]:
         """The concern articles seen in [since, until): the surge rule's baseline (narrow rows only)."""
