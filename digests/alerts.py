@@ -107,12 +107,12 @@ def build_alert_message(ref: AlertRef, recipients: Sequence[str], sender: str) -
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    msg["Content-Language"] = "fa"
     if ref.critical:
         msg["Importance"] = "high"
         msg["X-Priority"] = "1"
     msg.set_content(render_alert_text(ref), charset="utf-8")
     msg.add_alternative(render_alert_html(ref), subtype="html", charset="utf-8")
+    msg["Content-Language"] = "fa"  # after add_alternative, which moves Content-* headers into the first part
     return msg
 
 
