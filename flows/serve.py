@@ -1,6 +1,7 @@
 """Schedules (Asia/Tehran): nightly 02:00 every day; digest 07:00 Saturday–Wednesday; weekly briefs
-Saturday 07:30; retrain Friday 03:00. `mediawatch serve` serves all four from one process; prefect.yaml
-declares the same deployments for a Prefect server with workers on several machines.
+Saturday 07:30; retrain Friday 03:00; the pulse at half past every hour. `mediawatch serve` serves all
+five from one process; prefect.yaml declares the same deployments for a Prefect server with workers on
+several machines.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from prefect.schedules import Cron
 
 from flows.digest import morning_digest, weekly_briefs
 from flows.nightly import nightly
+from flows.pulse import pulse
 from flows.retrain import retrain
 
 TZ = "Asia/Tehran"
@@ -20,11 +22,14 @@ SCHEDULES = {
     "weekly-briefs": "30 7 * * 6",
     # Friday (weekend) after the night's run: a promoted model re-analyses the archive on Saturday's night.
     "retrain": "0 3 * * 5",
+    # Early warning (issue 14): at half past, clear of the nightly's 02:00 start and the digest's 07:00, so
+    # the 06:30 pulse (the first after quiet hours) sends what was held and feeds the morning digest.
+    "pulse": "30 * * * *",
 }
 
 
 def deployments():
-    """The four deployments, each limited to one concurrent run so nights never overlap.
+    """The five deployments, each limited to one concurrent run so nights never overlap.
 
     The database comes from MEDIAWATCH_DB_URL in the serving process's environment, never from a
     deployment parameter: parameters are stored and shown by Prefect, and the URL may hold a password.
@@ -41,6 +46,8 @@ def deployments():
                                     parameters=params, concurrency_limit=1, tags=["mediawatch"]),
         retrain.to_deployment(name="retrain", schedules=[Cron(SCHEDULES["retrain"], timezone=TZ)],
                               parameters=params, concurrency_limit=1, tags=["mediawatch"]),
+        pulse.to_deployment(name="pulse", schedules=[Cron(SCHEDULES["pulse"], timezone=TZ)],
+                            parameters=params, concurrency_limit=1, tags=["mediawatch"]),
     ]
 
 

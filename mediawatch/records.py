@@ -291,8 +291,8 @@ class Alert:
     last_article_at: datetime  # the newest article's time: the alert closes when this grows old
     started_at: datetime  # the first article's time (detection delay = opened_at − started_at)
     closed_at: datetime | None = None
-    sent_at: datetime | None = None  # e-mail delivered (None: held by quiet hours, or not yet delivered)
-    webhook_at: datetime | None = None  # webhook delivered
+    sent_at: datetime | None = None  # e-mailed, or no e-mail configured (None: held by quiet hours, or not yet)
+    webhook_at: datetime | None = None  # POSTed to the webhook, or no webhook configured
     delivery_error: str = ""  # the last delivery failure, in words for the IT officer
     id: int | None = None  # set by storage
 

@@ -274,7 +274,8 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
     story has had no article for `rules.close_after` closes. `stories` (story key → its recent
     articles, `group_stories`) adds a story's later articles to its open alert even when they do not
     fire a rule themselves, and keeps it open.
-    Due: open alerts not yet e-mailed, unless non-critical during quiet hours (held until they end).
+    Due: open alerts not yet delivered on every channel (e-mail `sent_at`, webhook `webhook_at`), unless
+    non-critical during quiet hours (held until they end).
     """
     step = Step()
     by_key = {a.key: a for a in alerts}
@@ -314,7 +315,7 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
             alert.last_article_at, changed = t.last_article_at, True
         if alert.closed_at is not None:
             alert.closed_at, changed = None, True  # the story is back: the same alert, open again
-            alert.sent_at = None  # … and the committee is told again
+            alert.sent_at = alert.webhook_at = None  # … and the committee is told again
         if changed:
             alert.updated_at = now
             if alert not in step.opened:
@@ -333,7 +334,7 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
             step.closed.append(alert)
     quiet = in_quiet_hours(now, rules.quiet_hours)
     step.due = [a for a in by_key.values()
-                if a.closed_at is None and a.sent_at is None and (a.critical or not quiet)]
+                if a.closed_at is None and (a.sent_at is None or a.webhook_at is None) and (a.critical or not quiet)]
     return step
 
 
@@ -375,14 +376,14 @@ def replay(items: Sequence[DigestItem], start: datetime, end: datetime, rules: A
         step = advance(live, triggers, now, rules, stories=group_stories(recent))
         alerts += step.opened
         for a in step.due:
-            a.sent_at = now
+            a.sent_at = a.webhook_at = now
         now += every
     return alerts
 
 
 def held(alert: Alert, now: datetime, rules: AlertRules) -> bool:
     """Is this open, unsent alert being held by quiet hours?"""
-    return alert.closed_at is None and alert.sent_at is None and not alert.critical and in_quiet_hours(
+    return alert.closed_at is None and (alert.sent_at is None or alert.webhook_at is None) and not alert.critical and in_quiet_hours(
         now, rules.quiet_hours)
 
 

@@ -183,7 +183,7 @@ def morning_cmd(
 
 
 def serve_cmd(db: DbOption = None) -> None:
-    """Serve the four scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
+    """Serve the five scheduled deployments (Asia/Tehran) from this process until Ctrl-C."""
     from flows.serve import SCHEDULES, serve_all
 
     _use_db(db)

@@ -69,13 +69,14 @@ def test_deployments_use_tehran_schedules():
     from flows.serve import deployments
 
     deps = {d.name: d for d in deployments()}
-    assert set(deps) == {"nightly", "morning-digest", "weekly-briefs", "retrain"}
+    assert set(deps) == {"nightly", "morning-digest", "weekly-briefs", "retrain", "pulse"}
     crons = {name: [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for name, d in deps.items()}
     assert crons == {
         "nightly": [("0 2 * * *", "Asia/Tehran")],
         "morning-digest": [("0 7 * * 6,0,1,2,3", "Asia/Tehran")],
         "weekly-briefs": [("30 7 * * 6", "Asia/Tehran")],
         "retrain": [("0 3 * * 5", "Asia/Tehran")],
+        "pulse": [("30 * * * *", "Asia/Tehran")],
     }
 
 

@@ -154,7 +154,7 @@ def test_a_trigger_for_a_known_story_updates_and_is_not_due_again() -> None:
     first = [art(0, "gilkhabar", story="k"), art(0.5, "shomal", story="k"), art(1, "baran", story="k")]
     step = advance([], evaluate(first, [], DAY + timedelta(hours=1)), DAY + timedelta(hours=1), rules)
     assert len(step.opened) == 1 and step.due == step.opened
-    step.due[0].sent_at = DAY + timedelta(hours=1)
+    step.due[0].sent_at = step.due[0].webhook_at = DAY + timedelta(hours=1)
     more = [*first, art(1.5, "sepidrud", story="k")]
     again = advance(step.opened, evaluate(more, [], DAY + timedelta(hours=2)), DAY + timedelta(hours=2), rules)
     assert again.opened == [] and again.due == [] and again.updated == step.opened
