@@ -61,7 +61,7 @@ def _ref(store, alert: Alert, settings: Settings):
     return alert_ref(alert, store.alerts.articles(alert.article_ids), public_url=settings.public_url)
 
 
-def email_step(store, key: str, *, settings: Settings) -> list[str]:
+def email_step(store, key: str, *, settings: Settings, now: datetime | None = None) -> list[str]:
     """E-mail one alert (if e-mail is configured and it was not sent yet); the recipients. Raises DeliveryError."""
     from digests.alerts import send_alert_email
     from digests.errors import DeliveryError
@@ -70,18 +70,19 @@ def email_step(store, key: str, *, settings: Settings) -> list[str]:
     if alert is None or alert.sent_at is not None:
         return []
     if not settings.smtp_host:  # no e-mail configured: this channel has nothing to do
-        store.alerts.mark_delivered(key, email_at=utcnow())
+        store.alerts.mark_delivered(key, email_at=now or utcnow())
         return []
     try:
         sent = send_alert_email(_ref(store, alert, settings), settings)
     except DeliveryError as exc:
         store.alerts.mark_delivered(key, error=f"e-mail: {exc}")
         raise
-    store.alerts.mark_delivered(key, email_at=utcnow(), error="")
+    store.alerts.mark_delivered(key, email_at=now or utcnow(), error="")
     return sent
 
 
-def webhook_step(store, key: str, *, settings: Settings, url: str | None = None, sleep=None) -> int:
+def webhook_step(store, key: str, *, settings: Settings, url: str | None = None, sleep=None,
+                 now: datetime | None = None) -> int:
     """POST one alert to the webhook (if one is configured and it was not posted yet); tries taken (0: none)."""
     from digests.alerts import alert_payload, post_webhook, webhook_url
     from digests.errors import DeliveryError
@@ -91,7 +92,7 @@ def webhook_step(store, key: str, *, settings: Settings, url: str | None = None,
         return 0
     url = webhook_url(settings) if url is None else url
     if not url:
-        store.alerts.mark_delivered(key, webhook_at=utcnow())
+        store.alerts.mark_delivered(key, webhook_at=now or utcnow())
         return 0
     event = "opened" if alert.updated_at == alert.opened_at else "updated"
     kw = {"sleep": sleep} if sleep is not None else {}
@@ -101,5 +102,24 @@ def webhook_step(store, key: str, *, settings: Settings, url: str | None = None,
     except DeliveryError as exc:
         store.alerts.mark_delivered(key, error=f"webhook: {exc}")
         raise
-    store.alerts.mark_delivered(key, webhook_at=utcnow(), error="")
+    store.alerts.mark_delivered(key, webhook_at=now or utcnow(), error="")
     return tries
+
+
+def replay_pulse(store, start: datetime, end: datetime, *, settings: Settings,
+                 every: timedelta = timedelta(hours=1)) -> list[str]:
+    """Evaluate the rule at every hour from `start` to `end`, as the hourly pulse would have, over
+    articles collected all at once (the demo, or a catch-up after the pulse was down): each evaluation
+    sees only the articles published by then. Nothing is e-mailed or posted (the alerts are marked
+    delivered); the keys of the alerts opened, oldest first."""
+    quiet = settings.model_copy(update={"smtp_host": ""})
+    opened: list[str] = []
+    now = start
+    while now <= end:
+        found = evaluate_step(store, now=now, settings=settings)
+        opened += found.opened
+        for key in found.due:
+            email_step(store, key, settings=quiet, now=now)
+            webhook_step(store, key, settings=quiet, url="", now=now)
+        now += every
+    return opened

@@ -16,7 +16,8 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
   that key's own baseline: the concern articles of the `alert_baseline_days` (28) days before the
   window, as a mean per window λ = n / (28 × 24 / 6), floored at `alert_surge_min_rate`. It fires when
   the Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_articles` (4)
-  from ≥ 2 outlets — unless most of those articles belong to a story that has its own alert.
+  from ≥ 2 outlets. Articles of a story that has its own (critical or spread) alert are not counted:
+  that alert already tells the committee.
 
 An article counts as a concern by its current analysis; an outlet counts once per story however many
 articles (or republications) it ran. A story is the story cluster (nlp/dedup.py); an article in no
@@ -32,13 +33,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from mediawatch.listfile import read_list
 from mediawatch.records import Alert, ConcernMark, DigestItem, Domain
 from mediawatch.settings import Settings
 from mediawatch.timeutil import TEHRAN
-from nlp.lexicon import Matcher, load_terms
-from nlp.normalize import fold, normalize
+from nlp.lexicon import LEXICON_DIR, Matcher
+from nlp.normalize import fold
 
 CRITICAL_LEXICON = "critical_terms"
+# Places that name the whole city or province (or a "every district" phrase): their counts are the
+# city's, which the working-group surge already watches; a surge key is a neighbourhood, street or square.
+CITY_WIDE = frozenset({"رشت", "رشتی", "گیلان", "گیلانی", "استان گیلان", "مناطق پنجگانه", "شهرداری منطقه"})
 # Rule precedence: an alert keeps the strongest rule that ever fired for it.
 _STRENGTH = {"surge": 0, "spread": 1, "critical": 2}
 
@@ -96,12 +101,14 @@ def in_quiet_hours(at: datetime, quiet: tuple[time, time] | None) -> bool:
 
 @functools.cache
 def _critical() -> Matcher:
-    return Matcher(load_terms(CRITICAL_LEXICON))
+    # Folded only (no hazm pass): an idle pulse evaluates the rule without loading hazm; the matcher
+    # already accepts a multiword term with or without its space or half-space.
+    return Matcher(tuple(dict.fromkeys(fold(t) for t in read_list(LEXICON_DIR / f"{CRITICAL_LEXICON}.txt"))))
 
 
 @functools.lru_cache(maxsize=8192)
 def _terms_in(text: str) -> tuple[str, ...]:
-    return tuple(_critical().find(fold(normalize(text)))) if text else ()
+    return tuple(_critical().find(fold(text))) if text else ()
 
 
 def critical_terms(*texts: str) -> list[str]:
@@ -170,7 +177,7 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
     articles) only adds them to the alerts' article lists. `baseline`: the concern articles of the
     `rules.baseline_days` before the window (ConcernMark, from Store.concern_marks). Items seen after
     `now` are ignored, so a timeline can be replayed hour by hour. `alerted`: story keys that have an
-    open alert already (a surge made mostly of such a story is not raised again).
+    open alert already (their articles do not count toward a surge).
     """
     start = now - rules.window
     seen = [i for i in items if i.seen_at <= now]
@@ -212,7 +219,8 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
                 counts[k] += 1
     current: dict[str, list[DigestItem]] = defaultdict(list)
     for i in seen:
-        if i.concern and start < i.seen_at <= now:
+        # A story with its own alert is already told: its articles make no surge of their own.
+        if i.concern and start < i.seen_at <= now and story_key(i) not in covered:
             for k in _count_keys(str(i.domain), i.places):
                 current[k].append(i)
     out = []
@@ -224,10 +232,6 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
         lam = max(counts[key] / windows, rules.surge_min_rate)
         p = poisson_tail(k, lam)
         if p >= rules.surge_p:
-            continue
-        # Most of it one story that has its own alert: that alert already tells the committee.
-        in_alerted = sum(1 for i in members if story_key(i) in covered)
-        if 2 * in_alerted >= k:
             continue
         kind, _, value = key.partition(":")
         members = sorted(members, key=lambda i: (i.seen_at, i.article_id))
@@ -244,7 +248,7 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
 
 
 def _count_keys(domain: str, places: Iterable[str]) -> list[str]:
-    keys = [f"place:{p}" for p in dict.fromkeys(places)]
+    keys = [f"place:{p}" for p in dict.fromkeys(places) if p not in CITY_WIDE]
     if domain not in (str(Domain.other),):
         keys.append(f"group:{domain}")
     return keys
@@ -279,16 +283,21 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
     """
     step = Step()
     by_key = {a.key: a for a in alerts}
-    by_article = {aid: a for a in alerts for aid in a.article_ids}
+    # A story's trigger finds its alert by key, or by an article it shares with a story alert (the story
+    # was regrouped under another key); surges (a place's or a group's count) only by their own key.
+    by_article = {aid: a for a in alerts if a.rule != "surge" for aid in a.article_ids}
     for t in triggers:
-        alert = by_key.get(t.key) or next((by_article[a] for a in t.article_ids if a in by_article), None)
+        alert = by_key.get(t.key)
+        if alert is None and t.rule != "surge":
+            alert = next((by_article[a] for a in t.article_ids if a in by_article), None)
         if alert is None:
             alert = Alert(key=t.key, rule=t.rule, critical=t.critical, domain=t.domain, headline=t.headline,
                           article_ids=t.article_ids, outlets=t.outlets, figures=dict(t.figures), opened_at=now,
                           updated_at=now, last_article_at=t.last_article_at or now, started_at=t.started_at or now)
             by_key[t.key] = alert
-            for a in t.article_ids:
-                by_article[a] = alert
+            if t.rule != "surge":
+                for a in t.article_ids:
+                    by_article[a] = alert
             step.opened.append(alert)
             continue
         if alert.closed_at is not None and alert.last_article_at >= (t.last_article_at or now):
@@ -298,13 +307,14 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
         if ids != tuple(sorted(alert.article_ids)):
             alert.article_ids = tuple(dict.fromkeys((*alert.article_ids, *(a for a in t.article_ids
                                                                           if a not in alert.article_ids))))
-            for a in t.article_ids:
-                by_article[a] = alert
+            if alert.rule != "surge":
+                for a in t.article_ids:
+                    by_article[a] = alert
             changed = True
         outlets = tuple(dict.fromkeys((*alert.outlets, *t.outlets)))
         if outlets != alert.outlets:
             alert.outlets, changed = outlets, True
-        if _STRENGTH[t.rule] > _STRENGTH.get(alert.rule, -1):
+        if _STRENGTH[t.rule] > _STRENGTH.get(alert.rule, -1) and alert.rule != "surge":
             alert.rule, alert.critical, alert.figures, changed = t.rule, t.critical or alert.critical, dict(t.figures), True
         elif t.rule == alert.rule and t.figures != alert.figures:
             merged = {k: max(v, alert.figures.get(k, v)) if isinstance(v, int | float) and k != "p" else v
