@@ -66,10 +66,10 @@ def _open(db_url: str | None):
 
 
 @task(name="group-stories-recent", cache_policy=NONE)
-def cluster_recent(db_url: str | None) -> int:
+def cluster_recent(db_url: str | None, now: datetime | None) -> int:
     store = _open(db_url)
     try:
-        return steps.cluster_step(store, window_days=PULSE_CLUSTER_DAYS)
+        return steps.cluster_step(store, now=now, window_days=PULSE_CLUSTER_DAYS)
     finally:
         store.close()
 
@@ -156,7 +156,7 @@ def pulse(db_url: str | None = None, sources_file: str | None = None, allow_priv
         recent = store.count_unanalysed(result.started_at - timedelta(days=2), result.started_at + timedelta(days=1))
         if result.new or recent:
             result.analysed, _version, _fallback = analyse(db_url)
-            cluster_recent(db_url)
+            cluster_recent(db_url, now)
         result.alerts = evaluate_alerts(db_url, now)
         for key in result.alerts.due:
             channels = []

@@ -267,6 +267,7 @@ class ConcernMark:
     seen_at: datetime
     domain: str
     places: tuple[str, ...] = ()
+    story: str = ""  # the story key ("a<id>" for an article in no story): a surge counts stories, not copies
 
 
 # Why an alert was raised (nlp/alerts.py documents each rule).

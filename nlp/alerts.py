@@ -10,17 +10,20 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
 
 * **critical** — a Rasht concern story that names a critical term (nlp/lexicons/critical_terms.txt:
   flood, fire, collapse, gas leak, strike, earthquake …) reported by ≥ `alert_critical_outlets` (2)
-  distinct outlets within `alert_window_hours` (6 h). Never held by quiet hours.
-* **spread** — a concern story reported by ≥ `alert_min_outlets` (3) distinct outlets within the window.
-* **surge** — the concern articles of one place, or of one working group, in the window (k) against
-  that key's own baseline: the concern articles of the `alert_baseline_days` (28) days before the
-  window, as a mean per window λ = n / (28 × 24 / 6), floored at `alert_surge_min_rate`. It fires when
-  the Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_articles` (4)
-  from ≥ 2 outlets. Articles of a story that has its own (critical or spread) alert are not counted:
-  that alert already tells the committee.
+  distinct outlets within `alert_spread_hours` (4 h). Never held by quiet hours.
+* **spread** — a concern story reported by ≥ `alert_min_outlets` (3) distinct outlets within
+  `alert_spread_hours` (4 h).
+* **surge** — the concern stories of one place (a neighbourhood, street or square), or of one working
+  group, in `alert_window_hours` (6 h: k) against that key's own baseline: its concern stories in the
+  `alert_baseline_days` (28) days before the window, as a mean per window λ = n / (28 × 24 / 6),
+  floored at `alert_surge_min_rate`. It fires when the Poisson upper tail P(X ≥ k | λ) <
+  `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4) from ≥ 2 outlets, once the baseline
+  reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
+  are not counted: that alert already tells the committee.
 
-An article counts as a concern by its current analysis; an outlet counts once per story however many
-articles (or republications) it ran. A story is the story cluster (nlp/dedup.py); an article in no
+An article counts as a concern by its current analysis, and a story is a concern story when at least
+half of its reports in the window are concerns; an outlet counts once per story however many articles
+(or republications) it ran. A story is the story cluster (nlp/dedup.py); an article in no
 story is its own story ("a<id>").
 """
 
@@ -44,6 +47,9 @@ CRITICAL_LEXICON = "critical_terms"
 # Places that name the whole city or province (or a "every district" phrase): their counts are the
 # city's, which the working-group surge already watches; a surge key is a neighbourhood, street or square.
 CITY_WIDE = frozenset({"رشت", "رشتی", "گیلان", "گیلانی", "استان گیلان", "مناطق پنجگانه", "شهرداری منطقه"})
+# The surge rule waits until the baseline covers at least a week: on a new installation every first
+# mention would otherwise look like a surge against an empty history.
+MIN_BASELINE_DAYS = 7
 # Rule precedence: an alert keeps the strongest rule that ever fired for it.
 _STRENGTH = {"surge": 0, "spread": 1, "critical": 2}
 
@@ -54,9 +60,10 @@ class AlertRules:
 
     min_outlets: int = 3
     window: timedelta = timedelta(hours=6)
+    spread_window: timedelta = timedelta(hours=4)
     baseline_days: int = 28
     surge_p: float = 1e-4
-    surge_min_articles: int = 4
+    surge_min_stories: int = 4
     surge_min_rate: float = 0.25
     critical_outlets: int = 2
     close_after: timedelta = timedelta(hours=24)
@@ -67,9 +74,10 @@ class AlertRules:
         return cls(
             min_outlets=settings.alert_min_outlets,
             window=timedelta(hours=settings.alert_window_hours),
+            spread_window=timedelta(hours=settings.alert_spread_hours),
             baseline_days=settings.alert_baseline_days,
             surge_p=settings.alert_surge_p,
-            surge_min_articles=settings.alert_surge_min_articles,
+            surge_min_stories=settings.alert_surge_min_stories,
             surge_min_rate=settings.alert_surge_min_rate,
             critical_outlets=settings.alert_critical_outlets,
             close_after=timedelta(hours=settings.alert_close_hours),
@@ -179,26 +187,29 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
     `now` are ignored, so a timeline can be replayed hour by hour. `alerted`: story keys that have an
     open alert already (their articles do not count toward a surge).
     """
-    start = now - rules.window
+    start = now - rules.spread_window
     seen = [i for i in items if i.seen_at <= now]
     stories: dict[str, list[DigestItem]] = defaultdict(list)
     for i in seen:
         stories[story_key(i)].append(i)
     triggers: list[Trigger] = []
     for key, members in stories.items():
-        recent = [i for i in members if i.seen_at > start and i.concern]
-        if not recent:
+        recent = [i for i in members if i.seen_at > start]
+        concerns = [i for i in recent if i.concern]
+        # A concern story: at least half of its reports in the window are judged concerns (one report the
+        # classifier got wrong neither makes a ceremony a concern nor hides a flood).
+        if not concerns or 2 * len(concerns) < len(recent):
             continue
         outlets = _outlets(recent)
-        rasht = [i for i in recent if i.rasht]
-        terms = critical_terms(*(t for i in recent for t in (i.title, i.lead, i.key_sentence)))
+        rasht = _outlets(i for i in recent if i.rasht)
+        terms = critical_terms(*(t for i in concerns for t in (i.title, i.lead, i.key_sentence)))
         common = dict(key=key, domain=_domain(members), headline=_headline(members),
                       article_ids=tuple(i.article_id for i in sorted(members, key=lambda i: (i.seen_at, i.article_id))),
                       started_at=min(i.seen_at for i in members), last_article_at=max(i.seen_at for i in members))
-        window_h = rules.window.total_seconds() / 3600
-        if terms and len(_outlets(rasht)) >= rules.critical_outlets:
-            triggers.append(Trigger(rule="critical", critical=True, outlets=_outlets(rasht), figures={
-                "outlets": len(_outlets(rasht)), "window_hours": window_h, "terms": "، ".join(terms[:5]),
+        window_h = rules.spread_window.total_seconds() / 3600
+        if terms and any(i.rasht for i in concerns) and len(rasht) >= rules.critical_outlets:
+            triggers.append(Trigger(rule="critical", critical=True, outlets=rasht, figures={
+                "outlets": len(rasht), "window_hours": window_h, "terms": "، ".join(terms[:5]),
                 "articles": len(recent)}, **common))
         elif len(outlets) >= rules.min_outlets:
             triggers.append(Trigger(rule="spread", critical=False, outlets=outlets, figures={
@@ -211,12 +222,16 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
             covered: set[str]) -> list[Trigger]:
     start = now - rules.window
     base_start = start - timedelta(days=rules.baseline_days)
+    if not any(m.seen_at <= start - timedelta(days=MIN_BASELINE_DAYS) for m in baseline):
+        return []  # too little history to know what is normal
     windows = rules.baseline_days * 24 / (rules.window.total_seconds() / 3600)
-    counts: Counter[str] = Counter()
+    # Stories, not articles, are counted: one event told by four outlets is one report of a problem
+    # (and counting its copies would make the counts far more variable than a Poisson law allows).
+    base_stories: dict[str, set[str]] = defaultdict(set)
     for m in baseline:
         if base_start <= m.seen_at <= start:
             for k in _count_keys(m.domain, m.places):
-                counts[k] += 1
+                base_stories[k].add(m.story or f"a{m.article_id}")
     current: dict[str, list[DigestItem]] = defaultdict(list)
     for i in seen:
         # A story with its own alert is already told: its articles make no surge of their own.
@@ -225,11 +240,12 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
                 current[k].append(i)
     out = []
     for key, members in sorted(current.items()):
-        k = len(members)
+        k = len({story_key(i) for i in members})
         outlets = _outlets(members)
-        if k < rules.surge_min_articles or len(outlets) < 2:
+        if k < rules.surge_min_stories or len(outlets) < 2:
             continue
-        lam = max(counts[key] / windows, rules.surge_min_rate)
+        n = len(base_stories.get(key, ()))
+        lam = max(n / windows, rules.surge_min_rate)
         p = poisson_tail(k, lam)
         if p >= rules.surge_p:
             continue
@@ -240,7 +256,7 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
             domain=value if kind == "group" else _domain(members),
             headline=value if kind == "place" else "", article_ids=tuple(i.article_id for i in members),
             outlets=outlets,
-            figures={"kind": kind, "name": value, "count": k, "baseline": counts[key],
+            figures={"kind": kind, "name": value, "count": k, "articles": len(members), "baseline": n,
                      "baseline_days": rules.baseline_days, "expected": round(lam, 3), "p": float(f"{p:.3g}"),
                      "window_hours": rules.window.total_seconds() / 3600},
             started_at=members[0].seen_at, last_article_at=members[-1].seen_at))
@@ -359,7 +375,7 @@ def group_stories(items: Iterable[DigestItem]) -> dict[str, list[DigestItem]]:
 def marks(items: Iterable[DigestItem]) -> list[ConcernMark]:
     """The concern articles among `items` as baseline marks."""
     return [ConcernMark(article_id=i.article_id, source_id=i.source_id, seen_at=i.seen_at, domain=str(i.domain),
-                        places=i.places) for i in items if i.concern]
+                        places=i.places, story=story_key(i)) for i in items if i.concern]
 
 
 def replay(items: Sequence[DigestItem], start: datetime, end: datetime, rules: AlertRules = AlertRules(), *,

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Row
 
 from mediawatch.records import Alert, ConcernMark, DigestItem
-from storage.schema import alerts, analyses, articles
+from storage.schema import alerts, analyses, articles, cluster_members
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -59,14 +59,16 @@ class Alerts:
     def concern_marks(self, since: datetime, until: datetime, *,
                       source_ids: Collection[str] | None = None) -> list[ConcernMark]:
         """The concern articles seen in [since, until): the surge rule's baseline (narrow rows only)."""
-        q = (select(articles.c.id, articles.c.source_id, articles.c.seen_at, analyses.c.domain, analyses.c.places)
-             .select_from(self.store._analysed())
+        q = (select(articles.c.id, articles.c.source_id, articles.c.seen_at, analyses.c.domain, analyses.c.places,
+                    cluster_members.c.cluster_key)
+             .select_from(self.store._analysed()
+                          .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
              .where(articles.c.seen_at >= since, articles.c.seen_at < until, analyses.c.concern.is_(True)))
         if source_ids is not None:
             q = q.where(articles.c.source_id.in_(sorted(source_ids)))
         with self.store._read() as c:
             return [ConcernMark(article_id=r.id, source_id=r.source_id, seen_at=r.seen_at, domain=r.domain,
-                                places=tuple(r.places or ())) for r in c.execute(q)]
+                                places=tuple(r.places or ()), story=r.cluster_key or f"a{r.id}") for r in c.execute(q)]
 
     # --- the alerts ------------------------------------------------------------------------------
     def current(self, *, closed_since: datetime | None = None) -> list[Alert]:

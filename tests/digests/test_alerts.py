@@ -17,7 +17,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
-from digests.alerts import alert_payload, alert_ref, post_webhook, render_alert_html, send_alert_email, webhook_url
+from digests.alerts import (
+    alert_payload,
+    alert_ref,
+    post_webhook,
+    render_alert_html,
+    send_alert_email,
+    webhook_url,
+)
 from digests.errors import DeliveryError
 from digests.render import render_html, render_markdown, render_text
 from digests.select import build_digest
@@ -163,7 +170,7 @@ def test_webhook_posts_json_and_retries_after_a_500(hook) -> None:
 def test_webhook_gives_up_with_a_clear_message(hook) -> None:
     srv, url = hook
     srv.statuses[:] = [503, 503, 503]
-    with pytest.raises(DeliveryError, match="after 3 tries .*HTTP 503.*next pulse"):
+    with pytest.raises(DeliveryError, match=r"after 3 tries .*HTTP 503.*next pulse"):
         post_webhook(url, {"x": 1}, sleep=lambda s: None)
     srv.statuses[:] = [404]
     with pytest.raises(DeliveryError, match="refused the alert \\(HTTP 404\\)"):
