@@ -15,8 +15,8 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
   `alert_spread_hours` (4 h).
 * **surge** — the concern stories of one place (a neighbourhood, street or square), or of one working
   group, in `alert_window_hours` (6 h: k) against that key's own baseline: its concern stories in the
-  `alert_baseline_days` (28) days before the window, as a mean per window λ = n / (28 × 24 / 6),
-  floored at `alert_surge_min_rate`. It fires when the Poisson upper tail P(X ≥ k | λ) <
+  same hours of the day on each of the `alert_baseline_days` (28) days before (news has a daily
+  rhythm), as a mean per day λ = n / 28, floored at `alert_surge_min_rate`. It fires when the Poisson upper tail P(X ≥ k | λ) <
   `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4) from ≥ 2 outlets, once the baseline
   reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
   are not counted: that alert already tells the committee.
@@ -224,12 +224,14 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
     base_start = start - timedelta(days=rules.baseline_days)
     if not any(m.seen_at <= start - timedelta(days=MIN_BASELINE_DAYS) for m in baseline):
         return []  # too little history to know what is normal
-    windows = rules.baseline_days * 24 / (rules.window.total_seconds() / 3600)
+    # The same hours of the day on each of the baseline days: news has a daily rhythm (little at night,
+    # most around noon), so a noon window is compared with earlier noons, not with a 24-hour average.
+    day, width = timedelta(days=1), rules.window
     # Stories, not articles, are counted: one event told by four outlets is one report of a problem
     # (and counting its copies would make the counts far more variable than a Poisson law allows).
     base_stories: dict[str, set[str]] = defaultdict(set)
     for m in baseline:
-        if base_start <= m.seen_at <= start:
+        if base_start <= m.seen_at <= start and (now - m.seen_at) % day < width:
             for k in _count_keys(m.domain, m.places):
                 base_stories[k].add(m.story or f"a{m.article_id}")
     current: dict[str, list[DigestItem]] = defaultdict(list)
@@ -245,7 +247,7 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
         if k < rules.surge_min_stories or len(outlets) < 2:
             continue
         n = len(base_stories.get(key, ()))
-        lam = max(n / windows, rules.surge_min_rate)
+        lam = max(n / rules.baseline_days, rules.surge_min_rate)
         p = poisson_tail(k, lam)
         if p >= rules.surge_p:
             continue

@@ -102,8 +102,10 @@ def test_critical_term_in_a_rasht_concern_story_from_two_outlets() -> None:
 
 def test_surge_of_one_place_against_its_own_baseline() -> None:
     rng = random.Random(4)
-    history = [art(-24 * d - rng.uniform(0, 20), rng.choice(OUTLETS), story=f"h{d}", places=("گلسار",))
-               for d in range(1, 28, 4)]  # a concern about Golsar about once in four days
+    # A concern about Golsar about once in four days, at the hours of the burst; and many at other hours
+    # (the night's news does not make a noon window ordinary).
+    history = [art(-24 * d + 2, rng.choice(OUTLETS), story=f"h{d}", places=("گلسار",)) for d in range(1, 28, 4)]
+    history += [art(-24 * d + 12, rng.choice(OUTLETS), story=f"n{d}", places=("گلسار",)) for d in range(1, 28)]
     burst = [art(h, src, story=f"b{h}", places=("گلسار",), domain=Domain.civil_works_traffic)
              for h, src in [(0, "gilkhabar"), (1, "shomal"), (2.5, "baran"), (3, "sepidrud"), (4, "payam")]]
     from nlp.alerts import marks
