@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.commands import collect, digest, learn, nlp, run, store, workspace
+from flows.commands import alerts, collect, digest, learn, nlp, run, store, workspace
 from mediawatch.errors import MediawatchError
 
 app = typer.Typer(
@@ -36,7 +36,7 @@ def _main(
     """Reads the Persian press for Rasht municipality's media committee."""
 
 
-for module in (run, collect, store, nlp, learn, digest, workspace):
+for module in (run, collect, store, nlp, learn, digest, workspace, alerts):
     module.register(app)
 
 
