@@ -16,8 +16,8 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
 * **surge** — the concern stories of one place (a neighbourhood, street or square), or of one working
   group, in `alert_window_hours` (6 h: k) against that key's own baseline: its concern stories in the
   same hours of the day on each of the `alert_baseline_days` (28) days before (news has a daily
-  rhythm), as a mean per day λ = n / 28, floored at `alert_surge_min_rate`. It fires when the Poisson upper tail P(X ≥ k | λ) <
-  `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4) from ≥ 2 outlets, once the baseline
+  rhythm), as a mean per day λ = n / 28, floored at `alert_surge_min_rate` (0.1). It fires when the
+  Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4) from ≥ 2 outlets, once the baseline
   reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
   are not counted: that alert already tells the committee.
 
@@ -64,7 +64,7 @@ class AlertRules:
     baseline_days: int = 28
     surge_p: float = 1e-4
     surge_min_stories: int = 4
-    surge_min_rate: float = 0.25
+    surge_min_rate: float = 0.1
     critical_outlets: int = 2
     close_after: timedelta = timedelta(hours=24)
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(6, 30))
