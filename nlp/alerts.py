@@ -17,8 +17,8 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
   group, in `alert_window_hours` (6 h: k) against that key's own baseline: its concern stories in the
   same hours of the day on each of the `alert_baseline_days` (28) days before (news has a daily
   rhythm), as a mean per day λ = n / 28, floored at `alert_surge_min_rate` (0.1). It fires when the
-  Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4) from ≥ 2 outlets, once the baseline
-  reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
+  Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4)
+  from ≥ 2 outlets, once the baseline reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
   are not counted: that alert already tells the committee.
 
 An article counts as a concern by its current analysis, and a story is a concern story when at least
