@@ -122,8 +122,8 @@ def test_pulse_raises_and_delivers_the_burst_then_an_idle_hour_costs_one_feed_re
     assert "| gilava |" in _artifact(PULSE_REPORT_KEY)
 
     # The next hour: nothing new on the sites. An outlet costs its robots.txt and its feed, answered 304 —
-    # unless its feed still lists a page that failed (a 500, a page cut short): then the feed is read again
-    # and only that page is retried (scrapers/collect.py keeps the feed's validators until every item is
+    # unless its feed still lists a page that failed (a 500, a page cut short, a 404): then the feed is read
+    # again and only those pages are retried (scrapers/collect.py keeps the feed's validators until every item is
     # handled). No stored article is ever fetched again.
     demo_sites.hits.clear()
     mails_before, posts_before = len(inbox.messages), len(hook.bodies)
@@ -131,7 +131,7 @@ def test_pulse_raises_and_delivers_the_burst_then_an_idle_hour_costs_one_feed_re
     assert idle.new == 0 and idle.analysed == 0
     from urllib.parse import unquote, urlsplit
 
-    broken = {unquote(urlsplit(u).path) for u in demo_sites.broken_urls()}
+    broken = {unquote(urlsplit(u).path) for u in [*demo_sites.broken_urls(), demo_sites.dead_link()]}
     feeds = {unquote(urlsplit(f).path) for src in demo_sites.sources() for f in src.feeds}
     per_site = Counter(site for site, _path, _status in demo_sites.hits)
     assert set(per_site) == LOCAL
