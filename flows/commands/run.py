@@ -88,7 +88,7 @@ def demo(
                           f"{result.analysed} analysed, {result.clusters} stories, "
                           f"{len(result.failed_sources)} source(s) with problems")
             status.update("[bold]Early warning: the hourly pulse, replayed over yesterday…")
-            alerts = _demo_alerts(db_url, the_day, str(sources_file))
+            alerts = _demo_alerts(db_url, the_day)
             status.update("[bold]Morning digest flow: digest and the five briefs…")
             paths = morning_digest(day=the_day.isoformat(), db_url=db_url, out_dir=str(out / "digests"))
         finally:
@@ -99,30 +99,21 @@ def demo(
     prepare_demo_workspace(db_url)
 
 
-def _demo_alerts(db_url: str, the_day: date, sources_file: str) -> list:
-    """The demo's news was collected in one night; replay the hourly pulse over the day before the
-    morning (each hour sees only what was published by then) so the alerts open when they would have,
-    then run the real pulse flow once at 06:30: the local outlets answer 304, nothing is new."""
+def _demo_alerts(db_url: str, the_day: date) -> list:
+    """The demo's news was collected in one night; replay the hourly pulse's alert step over the day
+    before the morning (each hour sees only what was published by then, at :30 as the pulse runs), so
+    the alerts open when they would have. Nothing is e-mailed or posted from the demo."""
     from flows.alerting import replay_pulse
-    from flows.pulse import pulse
     from mediawatch.settings import get_settings
     from storage import open_store
 
     morning = tehran_midnight(the_day) + timedelta(hours=6, minutes=30)
-    settings = get_settings().model_copy(update={"smtp_host": ""})  # the demo never e-mails anyone
+    settings = get_settings().model_copy(update={"smtp_host": ""})
     store = open_store(db_url)
     try:
-        replay_pulse(store, morning - timedelta(hours=30), morning - timedelta(hours=1), settings=settings)
-    finally:
-        store.close()
-    os.environ["MEDIAWATCH_SMTP_HOST"] = ""  # the pulse flow reads the process's settings: no e-mail …
-    os.environ["MEDIAWATCH_ALERT_WEBHOOK_URL"] = ""  # … and no webhook from the demo
-    get_settings.cache_clear()
-    idle = pulse(db_url=db_url, sources_file=sources_file, allow_private=True, now=morning)
-    console.print(f"[green]✓[/] pulse (local outlets, {morning:%H:%M} UTC): {idle.new} new, "
-                  f"{len(idle.alerts.opened)} alert(s) opened, {len(idle.alerts.held)} held")
-    store = open_store(db_url)
-    try:
+        opened = replay_pulse(store, morning - timedelta(hours=30), morning, settings=settings)
+        console.print(f"[green]✓[/] early warning: the hourly pulse replayed over the day, "
+                      f"{len(opened)} alert(s) raised")
         return store.alerts.between(morning - timedelta(days=1), morning + timedelta(hours=1))
     finally:
         store.close()
