@@ -142,7 +142,7 @@ def test_pulse_raises_and_delivers_the_burst_then_an_idle_hour_costs_one_feed_re
     assert kinds["robots"] == kinds["feed"] == len(LOCAL)  # one feed request per outlet, plus robots.txt
     clean = {site for site in LOCAL if not any(s == site and unquote(p.split("?")[0]) in broken
                                                for s, p, _ in demo_sites.hits)}
-    assert len(clean) >= 3
+    assert len(clean) >= 2  # the demo outlets whose feeds hold no broken page
     for site in clean:
         assert sorted(status for s, _p, status in demo_sites.hits if s == site) == [200, 304]  # robots, feed 304
     # One alert per story: the later hour adds to it and sends nothing again.
