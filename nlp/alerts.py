@@ -300,6 +300,14 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
     non-critical during quiet hours (held until they end).
     """
     step = Step()
+    touched: set[int] = set()  # id() of the alerts already listed in step.opened / step.updated
+
+    def mark_updated(alert: Alert) -> None:
+        alert.updated_at = now
+        if id(alert) not in touched:
+            touched.add(id(alert))
+            step.updated.append(alert)
+
     by_key = {a.key: a for a in alerts}
     # A story's trigger finds its alert by key, or by an article it shares with a story alert (the story
     # was regrouped under another key); surges (a place's or a group's count) only by their own key.
@@ -317,6 +325,7 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
                 for a in t.article_ids:
                     by_article[a] = alert
             step.opened.append(alert)
+            touched.add(id(alert))
             continue
         if alert.closed_at is not None and alert.last_article_at >= (t.last_article_at or now):
             continue  # a closed alert is only reopened by a newer article
@@ -345,18 +354,14 @@ def advance(alerts: Sequence[Alert], triggers: Sequence[Trigger], now: datetime,
             alert.closed_at, changed = None, True  # the story is back: the same alert, open again
             alert.sent_at = alert.webhook_at = None  # … and the committee is told again
         if changed:
-            alert.updated_at = now
-            if alert not in step.opened:
-                step.updated.append(alert)
+            mark_updated(alert)
     for alert in by_key.values():
         news = [i for i in (stories or {}).get(alert.key, ()) if i.article_id not in alert.article_ids]
         if alert.closed_at is None and news:  # the story's later articles join its alert, even below the rule
             alert.article_ids = (*alert.article_ids, *(i.article_id for i in news))
             alert.outlets = tuple(dict.fromkeys((*alert.outlets, *_outlets(news))))
             alert.last_article_at = max(alert.last_article_at, *(i.seen_at for i in news))
-            if alert not in step.opened and alert not in step.updated:
-                alert.updated_at = now
-                step.updated.append(alert)
+            mark_updated(alert)
         if alert.closed_at is None and now - alert.last_article_at >= rules.close_after:
             alert.closed_at = now
             step.closed.append(alert)
