@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mediawatch.records import DigestItem, Domain, SourceKind  # noqa: E402
-from nlp.alerts import AlertRules, replay  # noqa: E402
+from mediawatch.records import DigestItem, Domain, SourceKind
+from nlp.alerts import AlertRules, replay
 
 OUTLETS = [f"outlet{i}" for i in range(10)]
 PLACES = [f"محله{i}" for i in range(40)]

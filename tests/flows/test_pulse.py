@@ -109,7 +109,7 @@ def test_pulse_raises_and_delivers_the_burst_then_an_idle_hour_costs_one_feed_re
         assert len(burst) == 1, [(a.key, a.headline) for a in store.alerts.current()]
         alert = burst[0]
         assert alert.rule == "spread" and alert.sent_at is not None and alert.webhook_at is not None
-        assert set(alert.outlets[:3]) == {"gilava", "sobherasht", "sepidrud"}
+        assert set(alert.outlets[:3]) == {"sobherasht", "sepidrud", "navashomal"}
     finally:
         store.close()
     mails = [(rcpt, m) for rcpt, m in inbox.messages if "سعدی" in m["Subject"]]
