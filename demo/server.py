@@ -78,6 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = page.status
         headers = dict(page.headers)
         if status == 200 and _not_modified(self.headers, headers):
+            server.demo.hits.append((server.site_id, self.path, 304))
             self.send_response(304)
             for k in ("ETag", "Last-Modified"):
                 if k in headers:
@@ -85,6 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        server.demo.hits.append((server.site_id, self.path, status))
         body = page.body
         gzipped = page.gzipped if "gzip" in (self.headers.get("Accept-Encoding") or "") else None
         self.send_response(status)
@@ -174,6 +176,8 @@ class DemoSites:
         self.delays: dict[str, float] = {}
         self._lock = threading.Lock()
         self._loaded = False
+        # Every request answered: (site id, path as sent, status); tests count them (list.append is thread-safe).
+        self.hits: list[tuple[str, str, int]] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> DemoSites:

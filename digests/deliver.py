@@ -65,6 +65,13 @@ def build_message(doc: Digest | Brief, recipients: Sequence[str], sender: str) -
 
 def send_email(doc: Digest | Brief, recipients: Sequence[str], settings: Settings) -> None:
     """Send `doc` to `recipients` through the SMTP server named in settings."""
+    recipients = checked_recipients(recipients, settings)
+    send_message(build_message(doc, recipients, settings.mail_from), recipients, settings, f"«{doc.title}»")
+
+
+def checked_recipients(recipients: Sequence[str], settings: Settings) -> list[str]:
+    """The addresses, stripped; DeliveryError saying what to set when there are none, no SMTP server, or
+    one is not an e-mail address."""
     recipients = [r.strip() for r in recipients if r.strip()]
     if not recipients:
         raise DeliveryError('no recipients: set MEDIAWATCH_RECIPIENTS, e.g. \'{"secretariat": "a@b.ir"}\'')
@@ -74,18 +81,22 @@ def send_email(doc: Digest | Brief, recipients: Sequence[str], settings: Setting
         try:
             Address(addr_spec=r)
         except (ValueError, IndexError) as exc:
-            raise DeliveryError(f"«{r}» is not an e-mail address") from exc
-    msg = build_message(doc, recipients, settings.mail_from)
+            raise DeliveryError(f"«{r}» in MEDIAWATCH_RECIPIENTS is not an e-mail address") from exc
+    return recipients
+
+
+def send_message(msg: EmailMessage, recipients: Sequence[str], settings: Settings, what: str) -> None:
+    """One SMTP session (STARTTLS and login as configured) that sends `msg`; DeliveryError naming `what`."""
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, smtp_password(settings))
-            smtp.send_message(msg, to_addrs=recipients)
+            smtp.send_message(msg, to_addrs=list(recipients))
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(
-            f"could not send «{doc.title}» through {settings.smtp_host}:{settings.smtp_port}: {exc}; "
+            f"could not send {what} through {settings.smtp_host}:{settings.smtp_port}: {exc}; "
             "check MEDIAWATCH_SMTP_* settings"
         ) from exc
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from digests.alerts import alerts_for
 from digests.deliver import FORMATS, archive, recipients_for, send_email
 from digests.render import to_dict
 from digests.select import (
@@ -210,6 +211,7 @@ def build_morning(store: Store, day: date, *, adjust: Callable[[list[DigestItem]
         unanalysed=store.count_unanalysed(start, end),
         analysis_fallback=str((run.summary or {}).get("analysis_fallback", "")) if run is not None and ran else "",
     )
+    doc.alerts = alerts_for(store, start, end, public_url=get_settings().public_url)
     return period, doc
 
 

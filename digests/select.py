@@ -171,6 +171,28 @@ class Charts:
 
 
 @dataclass(slots=True)
+class AlertRef:
+    """An early-warning alert as a reader sees it (the alert e-mail, the digest's first section, the workspace)."""
+
+    key: str
+    rule: str
+    rule_title: str
+    critical: bool
+    headline: str
+    reason: str
+    domain: str
+    group_title: str
+    opened_at: datetime
+    opened_fa: str
+    started_fa: str
+    closed: bool
+    outlets: list[str]
+    articles: list[ArticleRef]
+    story_key: str = ""  # the workspace's story page, when the alert is about one story
+    workspace_url: str = ""
+
+
+@dataclass(slots=True)
 class Digest:
     """The secretariat's morning digest."""
 
@@ -194,6 +216,8 @@ class Digest:
     analysis_fallback: str = ""
     kind: str = "digest"
     workspace_url: str = ""  # the workspace's Today page, when MEDIAWATCH_PUBLIC_URL is set
+    # Early-warning alerts raised or still open in the period (issue 14): shown first.
+    alerts: list[AlertRef] = field(default_factory=list)
 
     @property
     def sources_note(self) -> str:

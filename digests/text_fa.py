@@ -148,3 +148,49 @@ MANAGER = "مسئول"
 ANSWER = "پاسخ منتشرشده"
 IN_WORKSPACE = "در میز کار"
 REFERRAL_STATES = {"new": "تازه", "referred": "ارجاع‌شده", "answered": "پاسخ‌داده‌شده", "closed": "بسته‌شده"}
+
+
+# --- early-warning alerts (issue 14): the alert e-mail, the digest's first section, the workspace ---------
+ALERTS = "هشدارهای فوری"
+ALERT = "هشدار رصد رسانه‌ها"
+ALERT_CRITICAL = "هشدار فوری رصد رسانه‌ها"
+ALERT_ARTICLES = "خبرهای این هشدار"
+ALERT_OPENED = "زمان هشدار"
+ALERT_STARTED = "نخستین خبر"
+ALERT_CLOSED = "بسته شد"
+ALERT_OPEN = "باز"
+ALERT_FOOTER = ("این هشدار را سامانهٔ رصد رسانه‌ها خودکار فرستاده است؛ خبرهای بعدیِ همین موضوع به همین هشدار "
+                "افزوده می‌شوند و هشدار تازه‌ای برای آن فرستاده نمی‌شود.")
+ALERT_RULE_TITLES = {"critical": "رویداد حساس", "spread": "گسترش سریع در رسانه‌ها", "surge": "افزایش غیرعادی"}
+
+
+def alert_subject(headline: str, critical: bool) -> str:
+    return f"{ALERT_CRITICAL if critical else ALERT}: {headline}"
+
+
+def surge_headline(kind: str, name: str, group_title: str) -> str:
+    """The headline of a surge alert, which is about a place or a working group rather than one story."""
+    if kind == "place":
+        return f"افزایش غیرعادی خبرهای نگرانی دربارهٔ {name}"
+    return f"افزایش غیرعادی خبرهای نگرانی در حوزهٔ {group_title}"
+
+
+def _hours(h: object) -> str:
+    try:
+        v = float(h)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(h)
+    return fa_digits(int(v) if v == int(v) else f"{v:.1f}".replace(".", "٫"))
+
+
+def alert_reason(rule: str, figures: dict) -> str:
+    """Why the alert was raised, in one sentence with its figures."""
+    n = fa_digits(figures.get("outlets", 0))
+    h = _hours(figures.get("window_hours", 6))
+    if rule == "critical":
+        return f"رویداد حساس در رشت («{figures.get('terms', '')}») که {n} رسانه در {h} ساعت گزارش کرده‌اند."
+    if rule == "spread":
+        return f"{n} رسانهٔ مختلف در {h} ساعت دربارهٔ این نگرانی نوشته‌اند."
+    expected = fa_digits(f"{float(figures.get('expected', 0)):.1f}").replace(".", "٫")
+    return (f"{fa_digits(figures.get('count', 0))} خبر نگرانی در {h} ساعت؛ میانگین {fa_digits(figures.get('baseline_days', 28))} "
+            f"روز گذشته {expected} خبر در همین مدت بود (احتمال تصادفی بودن کمتر از {fa_digits(figures.get('p', ''))}).")

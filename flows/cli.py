@@ -10,7 +10,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from flows import exitcodes
-from flows.commands import collect, digest, learn, nlp, run, store, workspace
+from flows.commands import alerts, collect, digest, learn, nlp, run, store, workspace
 from flows.commands.output import show_flags_as_flags
 from flows.lifecycle import exit_on_sigterm
 from mediawatch.errors import MediawatchError
@@ -81,7 +81,7 @@ def _main(
     set_verbosity(verbose=verbose, quiet=quiet)
 
 
-for module in (run, collect, store, nlp, learn, digest, workspace):
+for module in (run, collect, store, nlp, learn, digest, workspace, alerts):
     module.register(app)
 
 

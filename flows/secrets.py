@@ -11,6 +11,7 @@ from typing import cast
 
 from pydantic import SecretStr
 
+from digests.alerts import WEBHOOK_SECRET_BLOCK
 from digests.errors import DeliveryError
 from mediawatch.settings import Settings
 
@@ -33,3 +34,21 @@ def with_smtp_password(settings: Settings) -> Settings:
             f"Secret block «{PREFECT_SECRET_BLOCK}» ({exc})"
         ) from exc
     return settings.model_copy(update={"smtp_password": SecretStr(password)})
+
+
+def with_webhook_url(settings: Settings) -> Settings:
+    """`settings` with the alert webhook's URL from the Prefect Secret block `mediawatch-alert-webhook-url`
+    when the environment has none and this runs inside a flow run; unchanged otherwise (no webhook)."""
+    if settings.alert_webhook_url.get_secret_value().strip():
+        return settings
+    try:
+        from prefect.blocks.system import Secret
+        from prefect.context import FlowRunContext
+
+        if FlowRunContext.get() is None:
+            return settings
+        block = cast(Secret, Secret.load(WEBHOOK_SECRET_BLOCK))  # called outside async code: the block itself
+        url = str(block.get()).strip()
+    except Exception:  # no such block: no webhook configured
+        return settings
+    return settings.model_copy(update={"alert_webhook_url": SecretStr(url)})

@@ -6,7 +6,7 @@ tags, concurrency limit, parameters, description) from one process. Adding a dep
 under `deployments:` in prefect.yaml; tests/flows/test_schedules.py checks both paths agree.
 
 Today (Asia/Tehran): nightly 02:00 every day; digest 07:00 Saturday–Wednesday; weekly briefs Saturday
-07:30; retrain Friday 03:00.
+07:30; retrain Friday 03:00; the early-warning pulse at half past every hour.
 """
 
 from __future__ import annotations

@@ -275,3 +275,47 @@ class DigestItem:
     @property
     def seen_at(self) -> datetime:
         return self.published_at or self.fetched_at
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernMark:
+    """One concern article as the alert baseline counts it (storage → nlp.alerts)."""
+
+    article_id: int
+    source_id: str
+    seen_at: datetime
+    domain: str
+    places: tuple[str, ...] = ()
+    story: str = ""  # the story key ("a<id>" for an article in no story): a surge counts stories, not copies
+
+
+# Why an alert was raised (nlp/alerts.py documents each rule).
+ALERT_RULES: tuple[str, ...] = ("critical", "spread", "surge")
+
+
+@dataclass(slots=True)
+class Alert:
+    """An early-warning alert (nlp.alerts → storage → digests/web): one per story (or per surging place
+    or working group), updated by later articles, closed when the story goes quiet."""
+
+    key: str  # the story key ("a<id>" for a lone article), or "place:<name>" / "group:<domain>" for a surge
+    rule: str  # one of ALERT_RULES: the strongest rule that fired
+    critical: bool  # critical alerts are never held by quiet hours
+    domain: str  # the working group (or management) the story belongs to
+    headline: str
+    article_ids: tuple[int, ...]  # the articles behind the alert, oldest first
+    outlets: tuple[str, ...]  # source ids, in the order they reported
+    figures: dict[str, float | int | str]  # what the rule measured (outlets, counts, baseline, p)
+    opened_at: datetime  # when the rule first fired
+    updated_at: datetime  # last time a new article or figure was added
+    last_article_at: datetime  # the newest article's time: the alert closes when this grows old
+    started_at: datetime  # the first article's time (detection delay = opened_at − started_at)
+    closed_at: datetime | None = None
+    sent_at: datetime | None = None  # e-mailed, or no e-mail configured (None: held by quiet hours, or not yet)
+    webhook_at: datetime | None = None  # POSTed to the webhook, or no webhook configured
+    delivery_error: str = ""  # the last delivery failure, in words for the IT officer
+    id: int | None = None  # set by storage
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None

@@ -90,6 +90,51 @@ class Settings(BaseSettings):
     # Recipients: "secretariat" and each working-group label → comma-separated addresses (JSON object).
     recipients: dict[str, str] = Field(default_factory=dict)
 
+    # --- early warning (the hourly pulse and its alerts; nlp/alerts.py, flows/pulse.py) ----------
+    # The pulse collects only local outlets: they break a city story first, and an hourly round of
+    # ~20 local feeds answered 304 costs each outlet one request (national outlets stay nightly).
+    pulse_scopes: list[str] = Field(default_factory=lambda: ["rasht", "gilan"])
+    # Rule «spread»: a concern story reported by this many distinct outlets within the window. Three:
+    # two outlets often share one press release or reporter; a third means the story is travelling.
+    alert_min_outlets: int = Field(default=3, ge=2)
+    # The window of the story rules (spread, critical): a story is spreading when its outlets come within
+    # a morning of each other, while ordinary follow-ups come half a day apart. On bench/alerts.py's
+    # simulated months 4 h against 6 h loses 1 planted burst in 50 and a third of the false alerts.
+    alert_spread_hours: float = Field(default=4.0, gt=0)
+    # The window of the surge rule: a working morning or afternoon.
+    alert_window_hours: float = Field(default=6.0, gt=0)
+    # Rule «surge»: concern stories of one place or working group in the window against its own
+    # baseline: the same hours of the previous 28 days (four whole weeks: every weekday counted equally).
+    # The statistic is the Poisson upper tail P(X ≥ k | λ), λ = the baseline's mean per day (floored, below).
+    alert_baseline_days: int = Field(default=28, ge=7)
+    # Fires when the tail is below 1e-4: with ~30 places and groups tested 24 times a day, a Poisson
+    # world raises a false surge about once in two weeks (30 × 24 × 7 × 1e-4 ≈ 0.5 a week; hourly
+    # windows overlap, so fewer in practice).
+    alert_surge_p: float = Field(default=1e-4, gt=0, lt=1)
+    # … and only when at least this many separate stories (from at least two outlets) make the surge:
+    # two reports about a quiet street are a coincidence, not a trend, however small the baseline.
+    alert_surge_min_stories: int = Field(default=4, ge=2)
+    # The baseline rate (stories in these hours of a day) is at least this, so a place never mentioned
+    # in 28 days (λ = 0) does not make every first mention "infinitely" surprising: treated as once in
+    # ten days (on bench/alerts.py 0.1 catches 2 more planted surges in 24 than 0.25, no more false ones).
+    alert_surge_min_rate: float = Field(default=0.1, gt=0)
+    # Rule «critical»: a critical term (nlp/lexicons/critical_terms.txt: flood, fire, collapse, gas leak,
+    # strike …) in a Rasht concern story from this many outlets: two, because one outlet can be wrong
+    # and a flood cannot wait for a third.
+    alert_critical_outlets: int = Field(default=2, ge=1)
+    # An alert closes when its story has had no new article for this long: a day without a word.
+    alert_close_hours: float = Field(default=24.0, gt=0)
+    # Quiet hours (Tehran, "HH:MM-HH:MM", may wrap midnight; "" = none): non-critical alerts raised in
+    # them are held and sent by the first pulse after they end (the 06:30 pulse, before the digest);
+    # critical alerts are sent at once.
+    alert_quiet_hours: str = "22:00-06:30"
+    # The webhook the alerts are POSTed to (JSON), e.g. a bridge to the committee's messenger. A secret
+    # (it may carry a token): from the environment, or the Prefect Secret block
+    # `mediawatch-alert-webhook-url`, never from the repository. Empty: no webhook.
+    alert_webhook_url: SecretStr = SecretStr("")
+    # Three tries (1 s, 2 s apart) ride out a bridge restarting; the next pulse retries what still failed.
+    alert_webhook_retries: int = Field(default=3, ge=1)
+
     # --- the workspace (web/) --------------------------------------------------------------------
     # Where people open the workspace (https://…); digests and e-mails link to it when set.
     public_url: str = ""

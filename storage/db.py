@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration; kept here so that opening a store needs no Alembic import (a test checks it).
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 # A writer waits up to 30 s for another process' transaction; ours commit in well under a second
 # (batches of a few hundred rows), so 30 s only runs out when something is truly stuck.
 SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -328,6 +328,32 @@ audit_log = Table(
     Index("ix_audit_log_target", "target"),
 )
 
+# Early-warning alerts (nlp/alerts.py, flows/pulse.py; migration 0004): one row per story (or surging
+# place / working group), with the rule that fired, its figures and the articles behind it.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(160), nullable=False, unique=True),  # story key, "place:<name>" or "group:<label>"
+    Column("rule", String(16), nullable=False),  # critical | spread | surge
+    Column("critical", Boolean, nullable=False),
+    Column("domain", String(32), nullable=False),
+    Column("headline", Text, nullable=False),
+    Column("article_ids", JSON, nullable=False),
+    Column("outlets", JSON, nullable=False),
+    Column("figures", JSON, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_article_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("webhook_at", UTCDateTime),
+    Column("delivery_error", Text, nullable=False),
+    Index("ix_alerts_opened", "opened_at"),
+    Index("ix_alerts_closed", "closed_at"),
+)
+
 # Copy order: parents before children.
 TABLES_IN_ORDER: tuple[Table, ...] = (
     sources,
@@ -349,4 +375,5 @@ TABLES_IN_ORDER: tuple[Table, ...] = (
     login_attempts,
     referrals,
     audit_log,
+    alerts,
 )

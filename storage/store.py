@@ -355,6 +355,9 @@ class Store:
         from storage.workspace import Workspace
 
         self.workspace = Workspace(self)  # accounts, sessions, referrals, audit log: storage/workspace.py
+        from storage.alerts import Alerts
+
+        self.alerts = Alerts(self)  # early-warning alerts: storage/alerts.py
 
     # --- plumbing ------------------------------------------------------------------------------
     def close(self) -> None:

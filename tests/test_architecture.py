@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = {"mediawatch"}
-STORAGE_PUBLIC = {"storage", "storage.workspace", "storage.export", "storage.copy", "storage.db"}
+STORAGE_PUBLIC = {"storage", "storage.alerts", "storage.workspace", "storage.export", "storage.copy", "storage.db"}
 FIRST_PARTY = {"mediawatch", "scrapers", "storage", "nlp", "digests", "web", "flows", "demo", "bench", "tests"}
 
 # package → (packages it may import wholesale, storage modules it may import)

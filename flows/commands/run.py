@@ -91,12 +91,15 @@ def demo(
             console.print(f"[green]✓[/] nightly run: {result.found} found, {result.new} new, "
                           f"{result.analysed} analysed, {result.clusters} stories, "
                           f"{len(result.failed_sources)} source(s) with problems")
+            status.update("[bold]Early warning: the hourly pulse, replayed over yesterday…")
+            alerts = _demo_alerts(db_url, the_day)
             status.update("[bold]Morning digest flow: digest and the five briefs…")
             paths = morning_digest(day=the_day.isoformat(), db_url=db_url, out_dir=str(out / "digests"))
             on_purpose = {*sites.broken_urls(), sites.dead_link()}
         finally:
             sites.stop()
-    _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started, on_purpose)
+    _summary(out, db_url, the_day, [Path(p) for p in paths], result, time.monotonic() - started, on_purpose,
+             alerts)
     from flows.commands.workspace import prepare_demo_workspace
 
     prepare_demo_workspace(db_url)
@@ -110,10 +113,43 @@ def _broken_on_purpose(report, on_purpose: frozenset[str] | set[str]) -> bool:
         any(u in unquote(e) for u in on_purpose) for e in report.errors)
 
 
+def _demo_alerts(db_url: str, the_day: date) -> list:
+    """The demo's news was collected in one night; replay the hourly pulse's alert step over the day
+    before the morning (each hour sees only what was published by then, at :30 as the pulse runs), so
+    the alerts open when they would have. Nothing is e-mailed or posted from the demo."""
+    from flows.alerting import replay_pulse
+    from mediawatch.settings import get_settings
+    from storage import open_store
+
+    morning = tehran_midnight(the_day) + timedelta(hours=6, minutes=30)
+    settings = get_settings().model_copy(update={"smtp_host": ""})
+    store = open_store(db_url)
+    try:
+        opened = replay_pulse(store, morning - timedelta(hours=30), morning, settings=settings)
+        console.print(f"[green]✓[/] early warning: the hourly pulse replayed over the day, "
+                      f"{len(opened)} alert(s) raised")
+        return store.alerts.between(morning - timedelta(days=1), morning + timedelta(hours=1))
+    finally:
+        store.close()
+
+
 def _summary(out: Path, db_url: str, the_day: date, paths: list[Path], result, seconds: float,
-             on_purpose: frozenset[str] | set[str] = frozenset()) -> None:
+             on_purpose: frozenset[str] | set[str] = frozenset(), alerts: list | None = None) -> None:
     digest_json = next((p for p in paths if p.name == "digest.json"), None)
     console.rule(f"[bold]mediawatch demo — {format_jalali_date(the_day, weekday=True)}")
+    if alerts:
+        from mediawatch.timeutil import format_jalali_datetime
+
+        table = Table(title="Early-warning alerts raised by the pulse", show_lines=False)
+        table.add_column("rule")
+        table.add_column("headline")
+        table.add_column("raised (Tehran)")
+        table.add_column("outlets", justify="right")
+        table.add_column("articles", justify="right")
+        for a in alerts:
+            table.add_row(a.rule + (" (critical)" if a.critical else ""), escape(a.headline or a.key),
+                          format_jalali_datetime(a.opened_at), str(len(a.outlets)), str(len(a.article_ids)))
+        console.print(table)
     if digest_json and digest_json.exists():
         data = json.loads(digest_json.read_text(encoding="utf-8"))
         concerns = data.get("top_concerns", [])[:5]

@@ -66,6 +66,22 @@ def test_demo_digest_names_concerns_with_links_in_persian(demo_run):
         assert link in html
 
 
+def test_demo_shows_the_alert_the_burst_raised_first_in_the_digest(demo_run):
+    from demo.server import DemoSites
+
+    out, proc = demo_run
+    assert "Early-warning alerts raised by the pulse" in proc.stdout and "spread" in proc.stdout
+    digest_dir = next((out / "digests").iterdir())
+    data = json.loads((digest_dir / "digest.json").read_text(encoding="utf-8"))
+    (alert,) = data["alerts"]  # the demo's one burst, and nothing else in its 24 days of news
+    assert alert["rule"] == "spread" and "سعدی" in alert["headline"]
+    burst = {e.url for e in DemoSites(reference_day=DAY).expected() if e.story == "w4-s01"}
+    assert {_path(a["url"]) for a in alert["articles"]} <= {_path(u) for u in burst}
+    assert len(alert["articles"]) >= 4
+    html = (digest_dir / "digest.html").read_text(encoding="utf-8")
+    assert html.index('id="alerts"') < html.index('id="top-concerns"')
+
+
 def test_demo_prepares_the_workspace_with_a_printed_password(demo_run):
     import re
 

@@ -53,7 +53,7 @@ def test_from_empty_then_down_and_up_again(empty_url):
 
 def test_older_schema_is_refused_with_what_to_do(empty_url, monkeypatch):
     open_store(empty_url).close()
-    monkeypatch.setattr(db, "SCHEMA_HEAD", "0004")  # as if this code had a newer migration
+    monkeypatch.setattr(db, "SCHEMA_HEAD", f"{int(db.SCHEMA_HEAD) + 1:04d}")  # as if this code had a newer migration
     with pytest.raises(MigrationRequired, match="mediawatch db upgrade"):
         open_store(empty_url)
 
