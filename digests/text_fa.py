@@ -177,7 +177,7 @@ def surge_headline(kind: str, name: str, group_title: str) -> str:
 
 def _hours(h: object) -> str:
     try:
-        v = float(h)  # type: ignore[arg-type]
+        v = float(h)  # type: ignore[arg-type]  # any figure stored with the alert; a non-number is shown as is
     except (TypeError, ValueError):
         return str(h)
     return fa_digits(int(v) if v == int(v) else f"{v:.1f}".replace(".", "٫"))
