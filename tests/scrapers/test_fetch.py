@@ -158,7 +158,9 @@ async def test_per_host_min_interval(site, settings) -> None:  # type: ignore[no
     async with PoliteClient(settings) as c:
         await asyncio.gather(*(c.get(site.url(f"/p{i}"), s) for i in range(4)))
     times = sorted(h.at for h in site.hits if h.path.startswith("/p"))
-    assert all(b - a >= 0.14 for a, b in itertools.pairwise(times)), [(h.path, h.at) for h in site.hits]
+    # Measured where the server reads each request, so thread scheduling adds jitter; without pacing the
+    # four requests would arrive within milliseconds of each other.
+    assert all(b - a >= 0.12 for a, b in itertools.pairwise(times)), [(h.path, h.at) for h in site.hits]
 
 
 async def test_retry_after_on_503_then_success(site, settings) -> None:  # type: ignore[no-untyped-def]
