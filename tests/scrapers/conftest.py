@@ -122,7 +122,7 @@ def site(make_site: Callable[[], Loopback]) -> Loopback:
 def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
     """Fast politeness for tests: tiny intervals and backoffs, short timeouts."""
     return Settings(
-        data_dir=tmp_path, min_host_interval_s=0.0, backoff_base_s=0.02, retries=2, robots_timeout_s=0.5,
+        data_dir=tmp_path, min_host_interval_s=0.0, backoff_base_s=0.02, retries=2, robots_timeout_s=2.0,
         request_timeout_s=2.0, max_response_bytes=1_000_000, max_decompressed_bytes=2_000_000,
     )
 

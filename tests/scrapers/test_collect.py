@@ -186,8 +186,11 @@ async def test_killed_run_loses_nothing_and_next_run_picks_up_the_rest(make_site
     src = make_source(site, min_interval_s=0.1)
     async with PoliteClient(settings) as client:
         task = asyncio.create_task(collect_all([src], state=store, sink=store, settings=settings, client=client))
-        while len(store.articles) < 2:
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(store.articles) < 2 and not task.done():
+            assert asyncio.get_running_loop().time() < deadline, "the run stored fewer than 2 articles in 30 s"
             await asyncio.sleep(0.01)
+        assert not task.done(), f"the run ended before it could be killed: {task.result()}"
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     kept = len(store.articles)

@@ -124,7 +124,7 @@ async def test_robots_5xx_or_hanging_means_disallow_all_this_run(site, settings,
     if trouble == "503":
         site.add("/robots.txt", "busy", status=503, content_type="text/plain")
     else:
-        site.handle("/robots.txt", lambda req: site.stop.wait(5))  # robots_timeout_s = 0.5
+        site.handle("/robots.txt", lambda req: site.stop.wait(5))  # longer than robots_timeout_s (2 s)
     site.add("/p", PAGE)
     site.add("/q", PAGE)
     async with PoliteClient(settings) as c:

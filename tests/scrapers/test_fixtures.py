@@ -87,7 +87,7 @@ async def test_sources_check_saves_a_real_page_as_a_fixture_the_test_reads(make_
              f"<item><title>خاموشی</title><link>{site.url('/news/7/')}</link></item></channel></rss>")
     entry = {"id": "gilnews", "name": "g", "homepage": site.url("/"), "kind": "news_site", "scope": "gilan",
              "feeds": [site.url("/rss")], "parser": "wordpress", "selectors": {"body": ".story>*"}}
-    settings = Settings(data_dir=tmp_path, min_host_interval_s=0.0, robots_timeout_s=0.5)
+    settings = Settings(data_dir=tmp_path, min_host_interval_s=0.0, robots_timeout_s=2.0)
     async with PoliteClient(settings) as client:
         [result] = await check_sources(parse_sources({"sources": [entry]}), client, pages=1, save_to=tmp_path / "fx")
     assert result.verdict == "ok" and result.saved == tmp_path / "fx" / "wordpress" / "gilnews.html.gz"
