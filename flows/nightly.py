@@ -138,6 +138,25 @@ def _since(since: datetime | date | None) -> datetime | None:
     return tehran_midnight(since)
 
 
+def collect_all_sources(task_: Any, sources: list[Source], run_id: int, since: datetime | None,
+                        db_url: str | None, allow_private: bool, reports: list[SourceReport]) -> None:
+    """Run `task_` (collect_source, perhaps with other retries) for every source at once, sharing one set
+    of request slots (GLOBAL_CONCURRENCY); one report per source, a failed task's included, appended to
+    `reports` as each ends (a run stopped half-way records the reports it has)."""
+    logger = get_run_logger()
+    slots = Slots(get_settings().global_concurrency)
+    futures = [task_.submit(s, run_id, since, db_url, allow_private, slots) for s in sources]
+    for source, fut in zip(sources, futures, strict=True):
+        value = fut.result(raise_on_failure=False)
+        if isinstance(value, SourceReport):
+            reports.append(value)
+            continue
+        report = value.report if isinstance(value, SourceFailed) else SourceReport(
+            source_id=source.id, fatal=f"{type(value).__name__}: {value}")
+        reports.append(report)
+        logger.warning("source %s failed: %s", source.id, short_message(report.fatal))
+
+
 # Typed as the base class: Prefect's decorator wants TaskRunner[PrefectFuture], which the thread runner
 # is, though its own generic parameter says PrefectConcurrentFuture.
 _SOURCE_RUNNER: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=SOURCE_THREADS)
@@ -163,17 +182,7 @@ def nightly(
     result = steps.NightlyResult(run_id=run_id, started_at=utcnow())
     try:
         # 2. collect, one task per source; one set of request slots for them all (GLOBAL_CONCURRENCY)
-        slots = Slots(get_settings().global_concurrency)
-        futures = [collect_source.submit(s, run_id, since, db_url, allow_private, slots) for s in sources]
-        for source, fut in zip(sources, futures, strict=True):
-            value = fut.result(raise_on_failure=False)
-            if isinstance(value, SourceReport):
-                result.reports.append(value)
-                continue
-            report = value.report if isinstance(value, SourceFailed) else SourceReport(
-                source_id=source.id, fatal=f"{type(value).__name__}: {value}")
-            result.reports.append(report)
-            logger.warning("source %s failed: %s", source.id, short_message(report.fatal))
+        collect_all_sources(collect_source, sources, run_id, since, db_url, allow_private, result.reports)
         # 3. understand, 4. stories
         result.analysed, result.model_version, result.analysis_fallback = analyse(db_url)
         result.clusters = cluster(db_url)

@@ -20,7 +20,7 @@ from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture
 
 from flows import alerting, steps
-from flows.nightly import SourceFailed, analyse, collect_source, load_sources
+from flows.nightly import analyse, collect_all_sources, collect_source, load_sources
 from mediawatch.records import SourceReport
 from mediawatch.settings import get_settings
 from mediawatch.text import md_escape
@@ -144,16 +144,7 @@ def pulse(db_url: str | None = None, sources_file: str | None = None, allow_priv
     result = PulseResult(run_id=run_id, started_at=utcnow())
     try:
         task_ = collect_source.with_options(retries=PULSE_SOURCE_RETRIES, retry_delay_seconds=PULSE_SOURCE_BACKOFF_S)
-        futures = [task_.submit(s, run_id, None, db_url, allow_private) for s in sources]
-        for source, fut in zip(sources, futures, strict=True):
-            value = fut.result(raise_on_failure=False)
-            if isinstance(value, SourceReport):
-                result.reports.append(value)
-                continue
-            report = value.report if isinstance(value, SourceFailed) else SourceReport(
-                source_id=source.id, fatal=f"{type(value).__name__}: {value}")
-            result.reports.append(report)
-            logger.warning("source %s failed: %s", source.id, report.fatal)
+        collect_all_sources(task_, sources, run_id, None, db_url, allow_private, result.reports)
         # The analyser (and its encoder) is loaded only when there is something to analyse: most hours there is not.
         recent = store.count_unanalysed(result.started_at - timedelta(days=2), result.started_at + timedelta(days=1))
         if result.new or recent:

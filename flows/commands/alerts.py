@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -20,13 +19,6 @@ err = Console(stderr=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: MEDIAWATCH_DB_URL or the SQLite file).")]
 
 
-def _use_db(db: str | None) -> None:
-    """--db for flow runs goes through the environment, not a flow parameter Prefect would store."""
-    if db:
-        from mediawatch.settings import get_settings
-
-        os.environ["MEDIAWATCH_DB_URL"] = db
-        get_settings.cache_clear()
 
 
 def pulse_cmd(
@@ -34,7 +26,7 @@ def pulse_cmd(
     db: DbOption = None,
 ) -> None:
     """Run the pulse flow once now: collect the local outlets, analyse, raise and deliver alerts."""
-    from flows.commands.run import _preflight, _start_prefect
+    from flows.commands.run import _preflight, _start_prefect, _use_db
     from flows.pulse import pulse
 
     _use_db(db)
