@@ -190,7 +190,14 @@ def alert_reason(rule: str, figures: dict) -> str:
     if rule == "critical":
         return f"رویداد حساس در رشت («{figures.get('terms', '')}») که {n} رسانه در {h} ساعت گزارش کرده‌اند."
     if rule == "spread":
-        return f"{n} رسانهٔ مختلف در {h} ساعت دربارهٔ این نگرانی نوشته‌اند."
+        said = f"{n} رسانهٔ مختلف در {h} ساعت دربارهٔ این نگرانی نوشته‌اند"
+        if "share" in figures and "hours" in figures:
+            share = float(figures["share"])
+            pct = f"تنها {fa_digits(round(100 * share))}٪" if share >= 0.01 else "کمتر از ۱٪"
+            said = (f"{n} رسانهٔ مختلف در {_hours(figures['hours'])} ساعت دربارهٔ این نگرانی نوشته‌اند؛ "
+                    f"از خبرهای نگرانی {fa_digits(figures.get('baseline_days', 28))} روز گذشته {pct} "
+                    "چنین سریع پخش شده بود")
+        return said + "."
     expected = fa_digits(f"{float(figures.get('expected', 0)):.1f}").replace(".", "٫")
     return (f"{fa_digits(figures.get('count', 0))} خبر نگرانی در {h} ساعت؛ میانگین {fa_digits(figures.get('baseline_days', 28))} "
             f"روز گذشته {expected} خبر در همین مدت بود (احتمال تصادفی بودن کمتر از {fa_digits(figures.get('p', ''))}).")

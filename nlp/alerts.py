@@ -10,25 +10,36 @@ The rules (every number is a setting in mediawatch/settings.py, with its reason)
 
 * **critical** — a Rasht concern story that names a critical term (nlp/lexicons/critical_terms.txt:
   flood, fire, collapse, gas leak, strike, earthquake …) reported by ≥ `alert_critical_outlets` (2)
-  distinct outlets within `alert_spread_hours` (4 h). Never held by quiet hours.
-* **spread** — a concern story reported by ≥ `alert_min_outlets` (3) distinct outlets within
-  `alert_spread_hours` (4 h).
+  distinct outlets within `alert_spread_hours` (4 h). Story grouping misses a report now and then, so
+  Rasht concern reports of different stories naming the same term and the same place (or none) count
+  as one event too. Never held by quiet hours.
+* **spread** — a concern story (most of its reports in the window judged concerns) reported by ≥
+  `alert_min_outlets` (3) distinct outlets within `alert_spread_hours` (4 h), faster than the city's
+  concern stories usually travel: it reached its k outlets in s hours, and at most
+  `alert_spread_share` (1 %) of the concern stories of the baseline (the `alert_baseline_days` before
+  the window) reached k outlets within s hours — the empirical tail (n_fast + 1) / (n + 1), so no
+  distribution is assumed. Until the baseline holds enough stories for that share to mean anything
+  (`AlertRules.spread_min_stories`: 199 at 1 %; a new installation) the outlet count alone decides.
 * **surge** — the concern stories of one place (a neighbourhood, street or square), or of one working
-  group, in `alert_window_hours` (6 h: k) against that key's own baseline: its concern stories in the
-  same hours of the day on each of the `alert_baseline_days` (28) days before (news has a daily
-  rhythm), as a mean per day λ = n / 28, floored at `alert_surge_min_rate` (0.1). It fires when the
-  Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` (1e-4) and k ≥ `alert_surge_min_stories` (4)
-  from ≥ 2 outlets, once the baseline reaches back a week (`MIN_BASELINE_DAYS`). Stories that have their own (critical or spread) alert
-  are not counted: that alert already tells the committee.
+  group, in the last third, two thirds and whole of `alert_window_hours` (2, 4 and 6 h: k) against
+  that key's own baseline for the same width: its concern stories in the same hours of the day on each
+  of the `alert_baseline_days` (28) days before (news has a daily rhythm), as a mean per day
+  λ = n / 28, floored at `alert_surge_min_rate` (0.1 for the whole window, pro rata for the shorter).
+  It fires when, for some width, the Poisson upper tail P(X ≥ k | λ) < `alert_surge_p` / 3 (1e-4 over
+  three looks: Bonferroni) and k ≥ `alert_surge_min_stories` (3) from ≥ 2 outlets, once the baseline
+  reaches back a week (`MIN_BASELINE_DAYS`). A sharp burst is seen in the short window as it starts,
+  a slow one in the long window. Stories that have their own (critical or spread) alert are not
+  counted: that alert already tells the committee.
 
 An article counts as a concern by its current analysis, and a story is a concern story when at least
-half of its reports in the window are concerns; an outlet counts once per story however many articles
+half of its reports (more than half for spread) in the window are concerns; an outlet counts once per story however many articles
 (or republications) it ran. A story is the story cluster (nlp/dedup.py); an article in no
 story is its own story ("a<id>").
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections import Counter, defaultdict
@@ -51,6 +62,8 @@ CITY_WIDE = frozenset({"رشت", "رشتی", "گیلان", "گیلانی", "اس
 # The surge rule waits until the baseline covers at least a week: on a new installation every first
 # mention would otherwise look like a surge against an empty history.
 MIN_BASELINE_DAYS = 7
+# The surge rule scans the last third, two thirds and the whole of its window.
+SCAN_STEPS = 3
 # Rule precedence: an alert keeps the strongest rule that ever fired for it.
 _STRENGTH = {"surge": 0, "spread": 1, "critical": 2}
 
@@ -60,20 +73,29 @@ class AlertRules:
     """The thresholds of the rules (see the module docstring); `from_settings` reads them."""
 
     min_outlets: int = 3
+    spread_share: float = 0.01
     window: timedelta = timedelta(hours=6)
     spread_window: timedelta = timedelta(hours=4)
     baseline_days: int = 28
     surge_p: float = 1e-4
-    surge_min_stories: int = 4
+    surge_min_stories: int = 3
     surge_min_rate: float = 0.1
     critical_outlets: int = 2
     close_after: timedelta = timedelta(hours=24)
     quiet_hours: tuple[time, time] | None = (time(22, 0), time(6, 30))
 
+    @property
+    def spread_min_stories(self) -> int:
+        """The spread rule compares a story's speed with the baseline once it holds this many concern
+        stories: enough that one earlier story as fast still leaves the share within `spread_share`
+        ((1 + 1) / (n + 1) ≤ share; 199 at 1 %). With fewer the outlet count alone decides."""
+        return math.ceil(2 / self.spread_share) - 1
+
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertRules:
         return cls(
             min_outlets=settings.alert_min_outlets,
+            spread_share=settings.alert_spread_share,
             window=timedelta(hours=settings.alert_window_hours),
             spread_window=timedelta(hours=settings.alert_spread_hours),
             baseline_days=settings.alert_baseline_days,
@@ -159,6 +181,42 @@ class Trigger:
     last_article_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SpreadBaseline:
+    """How fast the baseline's concern stories gathered outlets: for k = 2, 3, …, the sorted hours from
+    each story's first concern report to its k-th distinct outlet (stories that never reached k are
+    not listed under k)."""
+
+    stories: int
+    lags: dict[int, list[float]]
+
+    @classmethod
+    def of(cls, marks: Iterable[ConcernMark], since: datetime, until: datetime, span: timedelta) -> SpreadBaseline:
+        """The stories that began in [since, until − span], each followed for `span` (all inside the baseline)."""
+        by_story: dict[str, list[ConcernMark]] = defaultdict(list)
+        for m in marks:
+            if since <= m.seen_at < until:
+                by_story[m.story or f"a{m.article_id}"].append(m)
+        lags: dict[int, list[float]] = defaultdict(list)
+        n = 0
+        for members in by_story.values():
+            first = min(m.seen_at for m in members)
+            if first > until - span:
+                continue  # too recent to have been followed for the whole span
+            n += 1
+            seen: dict[str, datetime] = {}
+            for m in sorted(members, key=lambda m: m.seen_at):
+                seen.setdefault(m.source_id, m.seen_at)
+            for k, at in enumerate(sorted(seen.values())[1:], start=2):
+                if at - first <= span:
+                    lags[k].append((at - first).total_seconds() / 3600)
+        return cls(stories=n, lags={k: sorted(v) for k, v in lags.items()})
+
+    def share(self, outlets: int, hours: float) -> float:
+        """The share of baseline stories that reached `outlets` outlets within `hours`: (n_fast + 1) / (n + 1)."""
+        return (bisect.bisect_right(self.lags.get(outlets, []), hours) + 1) / (self.stories + 1)
+
+
 def story_key(item: DigestItem) -> str:
     return item.cluster_key or f"a{item.article_id}"
 
@@ -166,6 +224,15 @@ def story_key(item: DigestItem) -> str:
 def _outlets(items: Iterable[DigestItem]) -> tuple[str, ...]:
     """Distinct outlets in the order they first reported."""
     return tuple(dict.fromkeys(i.source_id for i in sorted(items, key=lambda i: (i.seen_at, i.article_id))))
+
+
+def _span_hours(items: Iterable[DigestItem]) -> float:
+    """Hours from the first report to the first report of the last outlet to join."""
+    firsts: dict[str, datetime] = {}
+    for i in sorted(items, key=lambda i: (i.seen_at, i.article_id)):
+        firsts.setdefault(i.source_id, i.seen_at)
+    times = sorted(firsts.values())
+    return (times[-1] - times[0]).total_seconds() / 3600 if times else 0.0
 
 
 def _domain(items: Sequence[DigestItem]) -> str:
@@ -194,6 +261,8 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
     for i in seen:
         stories[story_key(i)].append(i)
     triggers: list[Trigger] = []
+    cut = now - rules.window  # the baseline ends where the surge window begins (as the pulse reads it)
+    speed = SpreadBaseline.of(baseline, cut - timedelta(days=rules.baseline_days), cut, rules.spread_window)
     for key, members in stories.items():
         recent = [i for i in members if i.seen_at > start]
         concerns = [i for i in recent if i.concern]
@@ -212,11 +281,52 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
             triggers.append(Trigger(rule="critical", critical=True, outlets=rasht, figures={
                 "outlets": len(rasht), "window_hours": window_h, "terms": "، ".join(terms[:5]),
                 "articles": len(recent)}, **common))
-        elif len(outlets) >= rules.min_outlets:
-            triggers.append(Trigger(rule="spread", critical=False, outlets=outlets, figures={
-                "outlets": len(outlets), "window_hours": window_h, "articles": len(recent)}, **common))
+        elif len(outlets) >= rules.min_outlets and 2 * len(concerns) > len(recent):
+            figures: dict[str, float | int | str] = {"outlets": len(outlets), "window_hours": window_h,
+                                                     "articles": len(recent)}
+            if speed.stories >= rules.spread_min_stories:
+                hours = _span_hours(recent)
+                share = speed.share(len(outlets), hours)
+                if share > rules.spread_share:
+                    continue  # as fast as the city's concern stories often travel: not news yet
+                figures |= {"hours": round(hours, 2), "share": round(share, 4), "baseline_stories": speed.stories,
+                            "baseline_days": rules.baseline_days}
+            triggers.append(Trigger(rule="spread", critical=False, outlets=outlets, figures=figures, **common))
+    triggers += _critical_across(stories, start, rules, done={t.key for t in triggers if t.critical})
     triggers += _surges(seen, baseline, now, rules, covered={t.key for t in triggers} | set(alerted))
     return triggers
+
+
+def _critical_across(stories: dict[str, list[DigestItem]], start: datetime, rules: AlertRules,
+                     done: set[str]) -> list[Trigger]:
+    """The critical rule across stories: story grouping misses a report now and then (a different
+    headline, a photo report), and an emergency cannot wait for it. Rasht concern reports in the window
+    from different stories that name the same critical term and the same place (a neighbourhood, street
+    or square; or none) are read as one event."""
+    events: dict[tuple[str, frozenset[str]], list[DigestItem]] = defaultdict(list)
+    for key, members in stories.items():
+        if key in done:
+            continue
+        for i in members:
+            if i.seen_at > start and i.concern and i.rasht:
+                place = frozenset(p for p in i.places if p not in CITY_WIDE)
+                for term in critical_terms(i.title, i.lead, i.key_sentence):
+                    events[(term, place)].append(i)
+    out = []
+    window_h = rules.spread_window.total_seconds() / 3600
+    for (term, _place), reports in events.items():
+        keys = list(dict.fromkeys(story_key(i) for i in sorted(reports, key=lambda i: (i.seen_at, i.article_id))))
+        outlets = _outlets(reports)
+        if len(keys) < 2 or len(outlets) < rules.critical_outlets or keys[0] in done:
+            continue  # one story: the story rule has judged it
+        members = sorted((i for k in keys for i in stories[k]), key=lambda i: (i.seen_at, i.article_id))
+        done.update(keys)
+        out.append(Trigger(key=keys[0], rule="critical", critical=True, domain=_domain(members),
+                           headline=_headline(members), article_ids=tuple(i.article_id for i in members),
+                           outlets=outlets, figures={"outlets": len(outlets), "window_hours": window_h, "terms": term,
+                                                     "articles": len(reports), "stories": len(keys)},
+                           started_at=members[0].seen_at, last_article_at=members[-1].seen_at))
+    return out
 
 
 def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: datetime, rules: AlertRules,
@@ -227,14 +337,22 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
         return []  # too little history to know what is normal
     # The same hours of the day on each of the baseline days: news has a daily rhythm (little at night,
     # most around noon), so a noon window is compared with earlier noons, not with a 24-hour average.
-    day, width = timedelta(days=1), rules.window
+    # A scan over nested windows ending now — the last third, two thirds and the whole of the window — so
+    # a sharp burst is seen when it starts, a slower one when it has built up; each is tested at
+    # surge_p / 3 (Bonferroni: three looks cost no more false surges than one).
+    day = timedelta(days=1)
+    widths = [rules.window * f / SCAN_STEPS for f in range(1, SCAN_STEPS + 1)]
+    level = rules.surge_p / len(widths)
     # Stories, not articles, are counted: one event told by four outlets is one report of a problem
     # (and counting its copies would make the counts far more variable than a Poisson law allows).
-    base_stories: dict[str, set[str]] = defaultdict(set)
+    base_stories: list[dict[str, set[str]]] = [defaultdict(set) for _ in widths]
     for m in baseline:
-        if base_start <= m.seen_at <= start and (now - m.seen_at) % day < width:
-            for k in _count_keys(m.domain, m.places):
-                base_stories[k].add(m.story or f"a{m.article_id}")
+        if base_start <= m.seen_at <= start:
+            ago = (now - m.seen_at) % day
+            for w, width in enumerate(widths):
+                if ago < width:
+                    for k in _count_keys(m.domain, m.places):
+                        base_stories[w][k].add(m.story or f"a{m.article_id}")
     current: dict[str, list[DigestItem]] = defaultdict(list)
     for i in seen:
         # A story with its own alert is already told: its articles make no surge of their own.
@@ -242,16 +360,23 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
             for k in _count_keys(str(i.domain), i.places):
                 current[k].append(i)
     out = []
-    for key, members in sorted(current.items()):
-        stories = len({story_key(i) for i in members})
+    for key, everything in sorted(current.items()):
+        best: tuple[float, int, int, float, timedelta, list[DigestItem]] | None = None
+        for w, width in enumerate(widths):
+            members = [i for i in everything if i.seen_at > now - width]
+            stories = len({story_key(i) for i in members})
+            if stories < rules.surge_min_stories or len(_outlets(members)) < 2:
+                continue
+            n = len(base_stories[w].get(key, ()))
+            # The floor scales with the width: "once in ten days" for the whole window.
+            lam = max(n / rules.baseline_days, rules.surge_min_rate * (width / rules.window))
+            p = poisson_tail(stories, lam)
+            if p < level and (best is None or p < best[0]):
+                best = (p, stories, n, lam, width, members)
+        if best is None:
+            continue
+        p, stories, n, lam, width, members = best
         outlets = _outlets(members)
-        if stories < rules.surge_min_stories or len(outlets) < 2:
-            continue
-        n = len(base_stories.get(key, ()))
-        lam = max(n / rules.baseline_days, rules.surge_min_rate)
-        p = poisson_tail(stories, lam)
-        if p >= rules.surge_p:
-            continue
         kind, _, value = key.partition(":")
         members = sorted(members, key=lambda i: (i.seen_at, i.article_id))
         out.append(Trigger(
@@ -261,7 +386,7 @@ def _surges(seen: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: da
             outlets=outlets,
             figures={"kind": kind, "name": value, "count": stories, "articles": len(members), "baseline": n,
                      "baseline_days": rules.baseline_days, "expected": round(lam, 3), "p": float(f"{p:.3g}"),
-                     "window_hours": rules.window.total_seconds() / 3600},
+                     "window_hours": width.total_seconds() / 3600},
             started_at=members[0].seen_at, last_article_at=members[-1].seen_at))
     return out
 
@@ -426,5 +551,5 @@ def delay_hours(alert: Alert) -> float:
     return (alert.opened_at - alert.started_at).total_seconds() / 3600
 
 
-__all__ = ["AlertRules", "Step", "Trigger", "advance", "critical_terms", "delay_hours", "evaluate", "group_stories", "held",
+__all__ = ["AlertRules", "SpreadBaseline", "Step", "Trigger", "advance", "critical_terms", "delay_hours", "evaluate", "group_stories", "held",
            "in_quiet_hours", "marks", "parse_quiet_hours", "poisson_tail", "replay", "story_key"]

@@ -185,3 +185,73 @@ def test_quiet_hours_setting_is_parsed_and_a_bad_one_named() -> None:
     assert AlertRules.from_settings(Settings(alert_quiet_hours="23:00-07:00")).quiet_hours is not None
     with pytest.raises(ValueError, match="MEDIAWATCH_ALERT_QUIET_HOURS"):
         parse_quiet_hours("late evening")
+
+
+def _stories_history(rng: random.Random, *, n: int, fast: bool) -> list[DigestItem]:
+    """`n` concern stories of the 28 days before DAY, each told by three outlets: within the hour when the
+    city's stories travel fast, half a day apart when they do not."""
+    out = []
+    for k in range(n):
+        base = DAY - timedelta(days=rng.uniform(1.5, 27))
+        lags = [0.0, rng.uniform(0.1, 0.5), rng.uniform(0.5, 1.0)] if fast else [0.0, rng.uniform(8, 12), rng.uniform(14, 20)]
+        for lag, src in zip(lags, rng.sample(OUTLETS, 3), strict=True):
+            out.append(art(lag, src, story=f"hist{k}", base=base))
+    return out
+
+
+def test_spread_is_judged_against_how_fast_the_citys_stories_usually_travel() -> None:
+    from nlp.alerts import marks
+
+    enough = AlertRules().spread_min_stories
+    rng = random.Random(11)
+    story = [art(0, "gilkhabar", story="s1"), art(0.5, "shomal", story="s1"), art(1.5, "baran", story="s1")]
+    now = DAY + timedelta(hours=2)
+    slow_city = marks(_stories_history(rng, n=enough + 10, fast=False))
+    fired = evaluate(story, slow_city, now)
+    assert [(t.key, t.rule) for t in fired] == [("s1", "spread")]
+    assert float(fired[0].figures["share"]) <= 0.01 and fired[0].figures["hours"] == 1.5
+    assert fired[0].figures["baseline_stories"] == enough + 10
+    # Where three outlets within the hour is how every story goes, the same story is ordinary news…
+    fast_city = marks(_stories_history(rng, n=enough + 10, fast=True))
+    assert evaluate(story, fast_city, now) == []
+    # … until it outruns them: a fourth and fifth outlet within the same two hours.
+    faster = [*story, art(1.6, "sepidrud", story="s1"), art(1.8, "payam", story="s1")]
+    assert [t.rule for t in evaluate(faster, fast_city, now)] == ["spread"]
+    # Too little history (a new installation): the outlet count alone decides.
+    few = marks(_stories_history(rng, n=enough - 10, fast=True))
+    assert [t.rule for t in evaluate(story, few, now)] == ["spread"]
+
+
+def test_spread_needs_most_reports_to_be_concerns() -> None:
+    # A ceremony that the classifier misread twice in four reports is not a spreading concern.
+    mixed = [art(0, "gilkhabar", story="c", concern=True), art(0.3, "shomal", story="c", concern=False),
+             art(0.6, "baran", story="c", concern=True), art(0.9, "sepidrud", story="c", concern=False)]
+    assert evaluate(mixed, [], DAY + timedelta(hours=1)) == []
+    assert [t.rule for t in evaluate([*mixed, art(1.0, "payam", story="c")], [], DAY + timedelta(hours=1.5))] == ["spread"]
+
+
+def test_critical_reports_that_story_grouping_missed_are_one_event() -> None:
+    # The second outlet's report was not grouped with the first (another headline): still two outlets.
+    flood = [art(0, "gilkhabar", story="f1", title="آبگرفتگی معابر گلسار", places=("رشت", "گلسار")),
+             art(0.7, "shomal", story="f2", title="آب‌گرفتگی شدید در گلسار", places=("گلسار",))]
+    fired = evaluate(flood, [], DAY + timedelta(hours=1))
+    assert [(t.key, t.rule, t.critical) for t in fired] == [("f1", "critical", True)]
+    assert set(fired[0].article_ids) == {flood[0].article_id, flood[1].article_id}
+    assert fired[0].figures["stories"] == 2
+    # Two floods in two different neighbourhoods, each from one outlet, are two unconfirmed reports.
+    apart = [flood[0], art(0.7, "shomal", story="f3", title="آبگرفتگی در بیجارکن", places=("بیجارکن",))]
+    assert evaluate(apart, [], DAY + timedelta(hours=1)) == []
+
+
+def test_surge_scan_sees_a_sharp_burst_as_it_starts_and_not_the_same_count_spread_thin() -> None:
+    from nlp.alerts import marks
+
+    # Golsar in the news about once a day, at every hour of the day over four weeks.
+    history = [art(-24 * d + (7 * d) % 24, OUTLETS[d % 8], story=f"g{d}", places=("گلسار",)) for d in range(1, 29)]
+    sharp = [art(h, src, story=f"x{h}", places=("گلسار",))
+             for h, src in [(4.2, "gilkhabar"), (4.6, "shomal"), (5.1, "baran"), (5.6, "sepidrud")]]
+    fired = [t for t in evaluate(sharp, marks(history), DAY + timedelta(hours=6)) if t.key == "place:گلسار"]
+    assert len(fired) == 1 and fired[0].figures["window_hours"] == 2.0 and fired[0].figures["count"] == 4
+    thin = [art(h, src, story=f"y{h}", places=("گلسار",))
+            for h, src in [(0.2, "gilkhabar"), (2.0, "shomal"), (3.8, "baran"), (5.6, "sepidrud")]]
+    assert [t for t in evaluate(thin, marks(history), DAY + timedelta(hours=6)) if t.key == "place:گلسار"] == []
