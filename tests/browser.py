@@ -23,6 +23,25 @@ ARGS = [
 ]
 
 
+_OUTSIDE = """(selector) => {
+    const out = [];
+    for (const card of document.querySelectorAll(selector)) {
+        const box = card.getBoundingClientRect();
+        for (const el of card.querySelectorAll('*')) {
+            const r = el.getBoundingClientRect();
+            if (r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5))
+                out.push(el.tagName + '.' + el.className + ': ' + el.textContent.trim().slice(0, 40));
+        }
+    }
+    return out;
+}"""
+
+
+def outside_cards(page, selector: str) -> list[str]:
+    """The elements that stick out of their card (`selector`, e.g. "article.alert") left or right."""
+    return list(page.evaluate(_OUTSIDE, selector))
+
+
 def chromium_path() -> str:
     path = os.environ.get("MEDIAWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():

@@ -9,7 +9,7 @@ import pytest
 
 from digests.render import render_html
 from digests.select import Digest, build_brief, build_digest, digest_period, window
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, outside_cards
 from tests.digests.dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 
 pytestmark = pytest.mark.browser
@@ -101,5 +101,24 @@ def test_demo_digest_reads_well_on_a_phone(browser, tmp_path: Path) -> None:
     brief = build_brief("urban_services", now_items, period=period, previous_period_items=[], history=history)
     page, _, _ = _open(browser, render_html(brief), tmp_path)
     page.screenshot(path=str(ARTIFACTS / "demo-brief-urban_services-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_an_alert_card_fits_a_phone(browser, tmp_path: Path) -> None:
+    """Every line of an alert card (the badge, the reason, the dates, the outlets) stays inside the card."""
+    from tests.digests.test_alerts import _alert, _item
+
+    from digests.alerts import alert_ref
+
+    doc = build_digest([_item(1, "a"), _item(2, "b")], period=(PERIOD_START, PERIOD_END))
+    doc.alerts = [alert_ref(_alert(rule="spread", critical=False, closed_at=PERIOD_END,
+                                   figures={"outlets": 4, "window_hours": 4.0, "hours": 1.62, "share": 0.0087,
+                                            "baseline_days": 28}),
+                            [_item(1, "a", title="گلایهٔ شهروندان از " + "آبگرفتگی‌های پی‌درپی " * 6), _item(2, "b")])]
+    page, _, _ = _open(browser, render_html(doc), tmp_path)
+    page.screenshot(path=str(ARTIFACTS / "alert-card-390.png"), full_page=True)
+    outside = outside_cards(page, "article.alert")
+    assert outside == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()

@@ -8,12 +8,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mediawatch.timeutil import jalali_iso
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, outside_cards
 from tests.web.wfactory import PASSWORD, live_day
 
 pytestmark = pytest.mark.browser
@@ -148,4 +148,24 @@ def test_scraped_scripts_do_not_run_in_the_workspace(browser, server, ids):
     page.wait_for_timeout(200)
     assert page.evaluate("document.scripts.length") == 0
     watch.clean()
+    page.close()
+
+
+def test_an_alert_on_the_today_page_fits_a_phone(browser, server, ids, web_store):
+    from mediawatch.records import Alert
+
+    base = datetime.fromtimestamp(ids["base"], UTC)
+    at = base + timedelta(minutes=40)
+    web_store.alerts.save([Alert(
+        key="c-waste", rule="spread", critical=False, domain="urban_services",
+        headline="گلایهٔ شهروندان از " + "آبگرفتگی‌های پی‌درپی " * 6,
+        article_ids=(ids["waste1"], ids["waste2"]), outlets=("gilan_now", "rasht_news"),
+        figures={"outlets": 4, "window_hours": 4.0, "hours": 1.62, "share": 0.0087, "baseline_days": 28},
+        opened_at=at, updated_at=at, last_article_at=base, started_at=base, closed_at=at + timedelta(hours=30))])
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    _login(page, server, "sec")
+    page.goto(f"{server}/?date={jalali_iso(live_day(base))}&fresh=1")
+    assert page.locator("article.alert").count() == 1
+    _fits(page, "today-alert")
+    assert outside_cards(page, "article.alert") == []
     page.close()
