@@ -107,9 +107,8 @@ def test_demo_digest_reads_well_on_a_phone(browser, tmp_path: Path) -> None:
 
 def test_an_alert_card_fits_a_phone(browser, tmp_path: Path) -> None:
     """Every line of an alert card (the badge, the reason, the dates, the outlets) stays inside the card."""
-    from tests.digests.test_alerts import _alert, _item
-
     from digests.alerts import alert_ref
+    from tests.digests.test_alerts import _alert, _item
 
     doc = build_digest([_item(1, "a"), _item(2, "b")], period=(PERIOD_START, PERIOD_END))
     doc.alerts = [alert_ref(_alert(rule="spread", critical=False, closed_at=PERIOD_END,
