@@ -22,8 +22,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
+from digests.periods import digest_period  # noqa: E402
 from digests.run import make_briefs, make_morning_digest  # noqa: E402
-from digests.select import digest_period  # noqa: E402
 from mediawatch.records import (  # noqa: E402
     WORKING_GROUPS,
     Analysis,

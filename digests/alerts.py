@@ -21,8 +21,8 @@ import httpx
 from digests import text_fa as ui
 from digests.deliver import checked_recipients, recipients_for, send_message
 from digests.errors import DeliveryError
+from digests.records import AlertRef, article_ref, safe_url
 from digests.render import _env, _plain_data
-from digests.select import AlertRef, _ref, safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, WORKING_GROUPS, Alert, DigestItem
 from mediawatch.settings import Settings
 from mediawatch.text import display_fa
@@ -58,7 +58,7 @@ def alert_ref(alert: Alert, items: Sequence[DigestItem], *, public_url: str = ""
         critical=alert.critical, headline=headline, reason=ui.alert_reason(alert.rule, alert.figures),
         domain=alert.domain, group_title=group_title, opened_at=alert.opened_at,
         opened_fa=format_jalali_datetime(alert.opened_at), started_fa=format_jalali_datetime(alert.started_at),
-        closed=alert.closed_at is not None, outlets=outlets, articles=[_ref(i) for i in ordered[-MAX_ARTICLES:]],
+        closed=alert.closed_at is not None, outlets=outlets, articles=[article_ref(i) for i in ordered[-MAX_ARTICLES:]],
         story_key=story,
         workspace_url=safe_url(f"{base}/story/{story}" if base and story and not story.startswith("a") else base),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from digests.select import Charts
+from digests.records import Charts
 from mediawatch.records import DOMAIN_TITLES_FA, TONE_TITLES_FA
 from mediawatch.timeutil import JALALI_MONTHS, fa_digits, jalali
 

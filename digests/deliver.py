@@ -11,8 +11,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from digests.errors import DeliveryError
+from digests.records import Brief, Digest
 from digests.render import render_html, render_json, render_markdown, render_text
-from digests.select import Brief, Digest
 from mediawatch.files import write_atomic
 from mediawatch.records import DIGEST_FORMATS
 from mediawatch.settings import Settings

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from digests import text_fa as ui
 from digests.charts import GROUP_COLOURS, per_group_svg, tone_svg
-from digests.select import Brief, Digest, safe_url
+from digests.records import Brief, Digest, safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA
 from mediawatch.text import md_escape, one_line
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime

@@ -13,18 +13,10 @@ from urllib.parse import quote
 
 from digests.alerts import alerts_for
 from digests.deliver import FORMATS, archive, recipients_for, send_email
+from digests.periods import digest_period, previous_period, weekly_period, window
+from digests.records import Brief, Digest
 from digests.render import to_dict
-from digests.select import (
-    CHART_DAYS,
-    Brief,
-    Digest,
-    build_brief,
-    build_digest,
-    digest_period,
-    previous_period,
-    weekly_period,
-    window,
-)
+from digests.select import CHART_DAYS, build_brief, build_digest
 from mediawatch.records import WORKING_GROUPS, DigestItem
 from mediawatch.settings import Settings, get_settings
 
@@ -151,7 +143,7 @@ def _current_sources(run: RunRecord | None, ran: bool | None) -> list[str] | Non
 
 def _add_referrals(store: Store, doc: Brief, public_url: str) -> None:
     """The group's open referrals (overdue first) and, in a weekly brief, those answered in the week."""
-    from digests.select import ReferralRef, safe_url
+    from digests.records import ReferralRef, safe_url
     from mediawatch.timeutil import format_jalali_date, to_tehran
 
     base = public_url.rstrip("/")

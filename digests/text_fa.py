@@ -1,9 +1,9 @@
 """The Persian wording of the digest and the briefs, written once for every format.
 
 The HTML, Markdown and plain-text templates read these as `ui.NAME` (render.py passes this module in as
-the template global `ui`); select.py uses the notes and titles that JSON carries too. Change a sentence
-here and every format says the new one. Wording that only one format needs (the HTML page's table of
-contents, column heads and footer) stays in that format's template.
+the template global `ui`); records.py and ranking.py use the notes and titles that JSON carries too.
+Change a sentence here and every format says the new one. Wording that only one format needs (the HTML
+page's table of contents, column heads and footer) stays in that format's template.
 """
 
 from __future__ import annotations

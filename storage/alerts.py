@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.engine import Row
 
 from mediawatch.records import Alert, ConcernMark, DigestItem
+from storage.base import StoreBase, analysed
+from storage.digests import digest_query, read_digest_items
 from storage.schema import alerts, analyses, articles, cluster_members
-
-if TYPE_CHECKING:
-    from storage.store import Store
 
 
 def _alert(r: Row[Any]) -> Alert:
@@ -36,37 +35,34 @@ def _values(a: Alert) -> dict[str, Any]:
                 webhook_at=a.webhook_at, delivery_error=a.delivery_error)
 
 
-class Alerts:
+class Alerts(StoreBase):
     """The alert rows and the reads behind them; reached as `store.alerts`."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
 
     # --- what the rule reads ---------------------------------------------------------------------
     def items(self, since: datetime, until: datetime, *, source_ids: Collection[str] | None = None) -> list[DigestItem]:
         """Analysed articles seen in [since, until] (of these sources when given), oldest first."""
-        q = self.store._digest_query().where(articles.c.seen_at >= since, articles.c.seen_at <= until)
+        q = digest_query().where(articles.c.seen_at >= since, articles.c.seen_at <= until)
         if source_ids is not None:
             q = q.where(articles.c.source_id.in_(sorted(source_ids)))
-        return self.store._digest_rows(q)
+        return read_digest_items(self, q)
 
     def articles(self, article_ids: Collection[int]) -> list[DigestItem]:
         """These analysed articles (an alert's), oldest first."""
         if not article_ids:
             return []
-        return self.store._digest_rows(self.store._digest_query().where(articles.c.id.in_(sorted(article_ids))))
+        return read_digest_items(self, digest_query().where(articles.c.id.in_(sorted(article_ids))))
 
     def concern_marks(self, since: datetime, until: datetime, *,
                       source_ids: Collection[str] | None = None) -> list[ConcernMark]:
         """The concern articles seen in [since, until): the surge rule's baseline (narrow rows only)."""
         q = (select(articles.c.id, articles.c.source_id, articles.c.seen_at, analyses.c.domain, analyses.c.places,
                     cluster_members.c.cluster_key)
-             .select_from(self.store._analysed()
+             .select_from(analysed()
                           .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
              .where(articles.c.seen_at >= since, articles.c.seen_at < until, analyses.c.concern.is_(True)))
         if source_ids is not None:
             q = q.where(articles.c.source_id.in_(sorted(source_ids)))
-        with self.store._read() as c:
+        with self._read() as c:
             return [ConcernMark(article_id=r.id, source_id=r.source_id, seen_at=r.seen_at, domain=r.domain,
                                 places=tuple(r.places or ()), story=r.cluster_key or f"a{r.id}") for r in c.execute(q)]
 
@@ -76,19 +72,19 @@ class Alerts:
         cond: ColumnElement[bool] = alerts.c.closed_at.is_(None)
         if closed_since is not None:
             cond = or_(cond, alerts.c.closed_at >= closed_since)
-        with self.store._read() as c:
+        with self._read() as c:
             return [_alert(r) for r in c.execute(select(alerts).where(cond).order_by(alerts.c.opened_at, alerts.c.id))]
 
     def between(self, since: datetime, until: datetime) -> list[Alert]:
         """Alerts opened or updated in [since, until), or still open at `until`: newest first, critical first."""
         q = select(alerts).where(alerts.c.opened_at < until, or_(
             alerts.c.updated_at >= since, alerts.c.closed_at.is_(None), alerts.c.closed_at >= since))
-        with self.store._read() as c:
+        with self._read() as c:
             found = [_alert(r) for r in c.execute(q)]
         return sorted(found, key=lambda a: (not a.critical, -a.opened_at.timestamp(), -(a.id or 0)))
 
     def get(self, key: str) -> Alert | None:
-        with self.store._read() as c:
+        with self._read() as c:
             r = c.execute(select(alerts).where(alerts.c.key == key)).first()
         return _alert(r) if r else None
 
@@ -96,10 +92,10 @@ class Alerts:
         """Insert or update alerts by key (ids are set on the records)."""
         for a in items:
             values = _values(a)
-            stmt = self.store._insert(alerts).values(values)
+            stmt = self._insert(alerts).values(values)
             stmt = stmt.on_conflict_do_update(index_elements=[alerts.c.key],
                                               set_={k: stmt.excluded[k] for k in values if k != "key"})
-            with self.store._write() as c:
+            with self._write() as c:
                 c.execute(stmt)
                 a.id = int(c.scalar(select(alerts.c.id).where(alerts.c.key == a.key)))
 
@@ -114,5 +110,5 @@ class Alerts:
         if error is not None:
             values["delivery_error"] = error
         if values:
-            with self.store._write() as c:
+            with self._write() as c:
                 c.execute(update(alerts).where(alerts.c.key == key).values(**values))

@@ -1,4 +1,7 @@
-"""Export articles with their current analysis as CSV (UTF-8 with BOM, for Excel), JSONL or XLSX."""
+"""Export articles with their current analysis as CSV (UTF-8 with BOM, for Excel), JSONL or XLSX.
+
+`ExportReader.iter_export` streams the rows (one per article); `write_export` writes them to a file.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from mediawatch.files import atomic_path
 from mediawatch.records import EXPORT_FORMATS
 from mediawatch.timeutil import jalali_iso
+from storage.base import STREAM_CHUNK, StoreBase
 from storage.errors import StoreError
-from storage.store import Store
+from storage.schema import analyses, article_texts, articles, cluster_members, sources
 
 FORMATS = EXPORT_FORMATS
 # Column order for CSV and XLSX (JSONL carries the same keys).
@@ -30,7 +36,50 @@ XLSX_MAX_CELL = 32_767
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _rows(store: Store, since: datetime | None, domain: str | None,
+class ExportReader(StoreBase):
+    """The export's rows: every article with its current analysis and story, streamed."""
+
+    def iter_export(self, *, since: datetime | None = None, domain: str | None = None,
+                    ids: Sequence[int] | None = None) -> Iterator[dict[str, Any]]:
+        """Every article (seen since `since`, of primary `domain`, among `ids`) with its current analysis, streamed."""
+        last = 0
+        while True:
+            q = (select(articles, article_texts.c.body, sources.c.name.label("source_name"),
+                        sources.c.kind.label("source_kind"), analyses.c.model_version, analyses.c.municipal,
+                        analyses.c.domain, analyses.c.secondary, analyses.c.rasht, analyses.c.places,
+                        analyses.c.concern, analyses.c.concern_score, analyses.c.key_sentence, analyses.c.tone,
+                        cluster_members.c.cluster_key, cluster_members.c.duplicate_of)
+                 .select_from(articles.join(article_texts, article_texts.c.article_id == articles.c.id)
+                              .join(sources, sources.c.id == articles.c.source_id)
+                              .outerjoin(analyses, analyses.c.id == articles.c.analysis_id)
+                              .outerjoin(cluster_members, cluster_members.c.article_id == articles.c.id))
+                 .where(articles.c.id > last).order_by(articles.c.id).limit(STREAM_CHUNK))
+            if since is not None:
+                q = q.where(articles.c.seen_at >= since)
+            if domain is not None:
+                q = q.where(analyses.c.domain == str(domain))
+            if ids is not None:
+                q = q.where(articles.c.id.in_(sorted(i for i in ids if i > last)[:STREAM_CHUNK]))
+            with self._read() as c:
+                rows = c.execute(q).all()
+            if not rows:
+                return
+            for r in rows:
+                yield {
+                    "id": r.id, "url": r.url, "source_id": r.source_id, "source_name": r.source_name,
+                    "source_kind": r.source_kind, "title": r.title, "kicker": r.kicker, "lead": r.lead,
+                    "body": r.body, "published_at": r.published_at, "published_raw": r.published_raw,
+                    "fetched_at": r.fetched_at, "authors": list(r.authors or ()), "tags": list(r.tags or ()),
+                    "section": r.section, "content_hash": r.content_hash, "model_version": r.model_version,
+                    "municipal": r.municipal, "domain": r.domain, "secondary": r.secondary, "rasht": r.rasht,
+                    "places": list(r.places or ()) if r.places is not None else None, "concern": r.concern,
+                    "concern_score": r.concern_score, "key_sentence": r.key_sentence, "tone": r.tone,
+                    "cluster_key": r.cluster_key, "is_duplicate": r.duplicate_of is not None,
+                }
+            last = rows[-1].id
+
+
+def _rows(store: ExportReader, since: datetime | None, domain: str | None,
           ids: Sequence[int] | None = None) -> Iterator[dict[str, Any]]:
     for row in store.iter_export(since=since, domain=domain, ids=ids):
         seen = row["published_at"] or row["fetched_at"]
@@ -59,7 +108,7 @@ def _xlsx_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
-def write_export(store: Store, fmt: str, out: Path, *, since: datetime | None = None, domain: str | None = None,
+def write_export(store: ExportReader, fmt: str, out: Path, *, since: datetime | None = None, domain: str | None = None,
                  progress: Callable[[int], None] | None = None, ids: Sequence[int] | None = None) -> int:
     """Write the export to `out` (only the articles `ids` when given); the number of articles written."""
     if fmt not in FORMATS:

@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select, update
+from sqlalchemy import Engine, Text, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mediawatch.records import ROLES, DigestItem
 from mediawatch.text import search_terms
 from mediawatch.timeutil import utcnow
+from storage.base import StoreBase
+from storage.corrections import CorrectionStore
+from storage.digests import digest_query, read_digest_items
 from storage.errors import StoreError
 from storage.schema import (
     analyses,
@@ -35,9 +38,7 @@ from storage.schema import (
     sources,
     users,
 )
-
-if TYPE_CHECKING:
-    from storage.store import Store
+from storage.search import fts_match, make_snippet
 
 REFERRAL_STATES = ("new", "referred", "answered", "closed")
 # Login attempts older than a day are never read (throttling looks back minutes): they are deleted.
@@ -144,17 +145,12 @@ def _audit(c: Any, who: str, action: str, target: str, old: Any, new: Any) -> No
     c.execute(audit_log.insert().values(at=utcnow(), who=who, action=action, target=target, old=old, new=new))
 
 
-class Workspace:
+class Workspace(StoreBase):
     """Storage for the workspace; see the module docstring."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def _read(self) -> Any:
-        return self.store._read()
-
-    def _write(self) -> Any:
-        return self.store._write()
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._corrections = CorrectionStore(engine)  # a person's correction is the store's (add_correction)
 
     # --- accounts ------------------------------------------------------------------------------
     def add_user(self, name: str, *, role: str, group: str | None, password_hash: str, who: str) -> int:
@@ -253,7 +249,7 @@ class Workspace:
         """Record one person's correction of `field` on these articles (via Store.add_correction) and audit it."""
         current = self.current_values(article_ids)
         for aid in article_ids:
-            self.store.add_correction(aid, field=field, value=value, who=who, note=note)
+            self._corrections.add_correction(aid, field=field, value=value, who=who, note=note)
         with self._write() as c:
             for aid in article_ids:
                 _audit(c, who, "correct", f"article:{aid}", {field: current.get(aid, {}).get(field)},
@@ -325,12 +321,12 @@ class Workspace:
 
     def story_items(self, key: str) -> list[DigestItem]:
         """Every analysed article of a story (cluster key, or "a<id>" for an article in no story), oldest first."""
-        q = self.store._digest_query()
+        q = digest_query()
         if key.startswith("a") and key[1:].isdigit():
             q = q.where(articles.c.id == int(key[1:]))
         else:
             q = q.where(cluster_members.c.cluster_key == key)
-        return self.store._digest_rows(q)
+        return read_digest_items(self, q)
 
     def _matching(self, f: Filters) -> tuple[Any, list[Any], Any]:
         """(the FROM clause, the WHERE conditions, the rank column or None) for the articles `f` selects.
@@ -338,18 +334,16 @@ class Workspace:
         Only the tables a filter needs are joined: ranking tens of thousands of matches of a common word
         stays on the narrow index rows.
         """
-        from storage.store import fts_match
-
         terms = search_terms(f.query)
         ranked = bool(terms) and f.sort == "best"
         conds = self._conditions(f)
         base: Any = articles
         score = None
         if ranked:
-            m = fts_match(self.store.dialect, terms)
+            m = fts_match(self.dialect, terms)
             base, score = m.join(articles, articles.c.id == m.c.article_id), m.c.score
         elif terms:  # newest first: walk the date index, keeping the matches
-            conds.append(articles.c.id.in_(select(fts_match(self.store.dialect, terms, ranked=False).c.article_id)))
+            conds.append(articles.c.id.in_(select(fts_match(self.dialect, terms, ranked=False).c.article_id)))
         if f.source_kind:
             base = base.join(sources, sources.c.id == articles.c.source_id)
         if f.domain or f.concern is not None or f.tone or f.place:
@@ -360,8 +354,6 @@ class Workspace:
         """Articles matching the query (every word, as prefixes) and the filters, newest (or best) first;
         and how many match, counted up to COUNT_CAP + 1 (more than COUNT_CAP: "more than" is all a person
         needs to narrow the search, and counting every match of a common word costs as much as the page)."""
-        from storage.store import make_snippet
-
         base, conds, score = self._matching(f)
         order = ([score.desc()] if score is not None else []) + [articles.c.seen_at.desc(), articles.c.id.desc()]
         page = select(articles.c.id).select_from(base).where(*conds).order_by(*order).offset(offset).limit(limit)

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from digests import text_fa
-from digests.select import safe_url
+from digests.records import safe_url
 from mediawatch.records import DOMAIN_TITLES_FA, KIND_TITLES_FA, TONE_TITLES_FA, WORKING_GROUPS
 from mediawatch.settings import Settings
 from mediawatch.timeutil import fa_digits, format_jalali_date, format_jalali_datetime, jalali_iso

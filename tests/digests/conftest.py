@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from digests.select import Digest, build_digest
+from digests.records import Digest
+from digests.select import build_digest
 from tests.digests.dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, night
 
 

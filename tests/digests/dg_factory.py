@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from digests.select import Digest
+from digests.records import Digest
 from mediawatch.records import DigestItem, Domain, Scope, Source, SourceKind, SourceReport, Tone
 
 # Wednesday 4 Azar 1405.

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from digests.periods import digest_period, window
+from digests.records import Digest
 from digests.render import render_html
-from digests.select import Digest, build_brief, build_digest, digest_period, window
+from digests.select import build_brief, build_digest
 from tests.browser import ARTIFACTS, outside_cards
 from tests.digests.dg_factory import PERIOD_END, PERIOD_START, demo_items, evil_digest, night
 

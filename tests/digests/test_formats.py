@@ -11,8 +11,9 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from digests import text_fa as ui
+from digests.records import Brief, Digest
 from digests.render import render_html, render_markdown, render_text
-from digests.select import Brief, Digest, build_brief, build_digest
+from digests.select import build_brief, build_digest
 from mediawatch.records import Domain, SourceReport, Tone
 from tests.digests.dg_factory import FAILURES, PERIOD_END, PERIOD_START, SOURCES, item, night
 from tests.digests.test_render import assert_inert

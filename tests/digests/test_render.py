@@ -12,8 +12,9 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from digests.deliver import archive, build_message
+from digests.records import Digest
 from digests.render import render_html, render_json, render_markdown, render_text
-from digests.select import Digest, build_brief, build_digest
+from digests.select import build_brief, build_digest
 from mediawatch.records import Domain, SourceReport
 from mediawatch.text import md_escape
 from tests.digests.dg_factory import (

@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from digests.errors import DeliveryError
+from digests.periods import digest_period
 from digests.run import make_briefs, make_morning_digest
-from digests.select import digest_period
 from flows.cli import app
 from mediawatch.settings import Settings
 from mediawatch.timeutil import jalali_iso, tehran_today, to_tehran, utcnow
@@ -336,7 +336,7 @@ def test_cli_unreachable_database_exits_3() -> None:
 
 
 def test_weekly_briefs_compare_with_the_week_before(sqlite_url: str, tmp_path: Path) -> None:
-    from digests.select import weekly_period
+    from digests.periods import weekly_period
 
     saturday = date(2026, 11, 28)
     start, end = weekly_period(saturday)  # Saturday 21 Nov 00:00 → Saturday 28 Nov 00:00, Tehran
@@ -415,7 +415,7 @@ def test_articles_left_unanalysed_are_announced(store_url: str, tmp_path: Path) 
 def test_briefs_list_referrals_and_link_to_the_workspace(store, tmp_path: Path) -> None:
     from sqlalchemy import update
 
-    from digests.select import weekly_period
+    from digests.periods import weekly_period
     from storage.schema import referrals
 
     ws = store.workspace

@@ -6,14 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from digests.select import (
-    Digest,
-    build_brief,
-    build_digest,
-    digest_period,
-    safe_url,
-    weekly_period,
-)
+from digests.periods import digest_period, weekly_period
+from digests.records import Digest, safe_url
+from digests.select import build_brief, build_digest
 from mediawatch.records import Domain, SourceReport, Tone
 from mediawatch.timeutil import TEHRAN, format_jalali_date, tehran_at
 from tests.digests.dg_factory import PERIOD_END, PERIOD_START, SOURCES, item, night

@@ -93,7 +93,7 @@ def test_a_night_without_the_encoder_still_analyses_everything_and_says_so(prefe
     # later does not know which night fed it).
     from pathlib import Path
 
-    from digests.select import DIGEST_HOUR
+    from digests.periods import DIGEST_HOUR
     from mediawatch.timeutil import TEHRAN, tehran_today, utcnow
 
     before_digest = utcnow().astimezone(TEHRAN).hour < DIGEST_HOUR

@@ -92,7 +92,7 @@ def test_snippet_shows_original_text_around_the_match(st):
     hits = {h.article_id: h for h in st.search("مي شود")}
     assert "آغاز می‌شود" in hits[st.ids[1]].snippet  # the original half-space, not the folded «میشود»
     assert "جمع‌آوري ميشود" in hits[st.ids[2]].snippet  # the original Arabic yeh
-    from storage.store import make_snippet
+    from storage.search import make_snippet
 
     long = " ".join(f"w{i}" for i in range(100)) + " شهرداری " + " ".join(f"x{i}" for i in range(100))
     snip = make_snippet(long, ["شهردار"])

@@ -127,7 +127,7 @@ def test_articles_to_analyse_and_idempotent_analyses(st):
 
 
 def test_articles_to_analyse_streams_beyond_one_chunk(st, monkeypatch):
-    import storage.store as mod
+    import storage.analyses as mod
 
     monkeypatch.setattr(mod, "STREAM_CHUNK", 3)
     ids = st.add_articles([article(n) for n in range(10)])

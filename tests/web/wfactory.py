@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from digests.select import DIGEST_HOUR
+from digests.periods import DIGEST_HOUR
 from mediawatch.records import Analysis, Article, Cluster, Domain, Tone
 from mediawatch.timeutil import tehran_at, to_tehran, utcnow
 from storage import Store

@@ -10,7 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from digests.charts import per_group_svg
-from digests.select import CHART_DAYS, Brief, build_brief
+from digests.records import Brief
+from digests.select import CHART_DAYS, build_brief
 from mediawatch.timeutil import tehran_today, utcnow
 from storage import Store
 from web.pages.common import overlay

@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from digests.select import build_stories, safe_url
+from digests.ranking import build_stories
+from digests.records import safe_url
 from mediawatch.records import DigestItem
 from mediawatch.timeutil import tehran_today, utcnow
 from storage import StoreError

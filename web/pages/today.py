@@ -12,8 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from digests.charts import per_group_svg, tone_svg
+from digests.periods import WORKING_WEEKDAYS
 from digests.run import build_morning
-from digests.select import WORKING_WEEKDAYS
 from mediawatch.timeutil import jalali_iso, tehran_today, utcnow
 from storage import Store
 from web.pages.common import date_param, overlay
