@@ -77,7 +77,7 @@ def _open(db_url: str | None):
     cache_policy=NONE,
 )
 def collect_source(source: Source, run_id: int, since: datetime | None, db_url: str | None,
-                   allow_private: bool, slots: Slots | None = None) -> SourceReport:
+                   allow_private: bool, slots: Slots | None = None, robots_cache_hours: float = 0.0) -> SourceReport:
     """Collect one source within what is left of its time budget; a source down for another reason is
     raised (so Prefect retries it), one whose budget ran out is not (a retry would only spend more)."""
     budget = _remaining_budget(run_id, source)
@@ -88,7 +88,8 @@ def collect_source(source: Source, run_id: int, since: datetime | None, db_url: 
     store = _open(db_url)
     try:
         report = steps.collect_one(source, store, run_id=run_id, since=since, settings=get_settings(),
-                                   allow_private=allow_private, slots=slots, budget_s=budget)
+                                   allow_private=allow_private, slots=slots, budget_s=budget,
+                                   robots_cache_hours=robots_cache_hours)
     finally:
         store.close()
     if report.fatal and not report.budget_spent:
@@ -139,13 +140,14 @@ def _since(since: datetime | date | None) -> datetime | None:
 
 
 def collect_all_sources(task_: Any, sources: list[Source], run_id: int, since: datetime | None,
-                        db_url: str | None, allow_private: bool, reports: list[SourceReport]) -> None:
+                        db_url: str | None, allow_private: bool, reports: list[SourceReport], *,
+                        robots_cache_hours: float = 0.0) -> None:
     """Run `task_` (collect_source, perhaps with other retries) for every source at once, sharing one set
     of request slots (GLOBAL_CONCURRENCY); one report per source, a failed task's included, appended to
     `reports` as each ends (a run stopped half-way records the reports it has)."""
     logger = get_run_logger()
     slots = Slots(get_settings().global_concurrency)
-    futures = [task_.submit(s, run_id, since, db_url, allow_private, slots) for s in sources]
+    futures = [task_.submit(s, run_id, since, db_url, allow_private, slots, robots_cache_hours) for s in sources]
     for source, fut in zip(sources, futures, strict=True):
         value = fut.result(raise_on_failure=False)
         if isinstance(value, SourceReport):

@@ -144,7 +144,8 @@ def pulse(db_url: str | None = None, sources_file: str | None = None, allow_priv
     result = PulseResult(run_id=run_id, started_at=utcnow())
     try:
         task_ = collect_source.with_options(retries=PULSE_SOURCE_RETRIES, retry_delay_seconds=PULSE_SOURCE_BACKOFF_S)
-        collect_all_sources(task_, sources, run_id, None, db_url, allow_private, result.reports)
+        collect_all_sources(task_, sources, run_id, None, db_url, allow_private, result.reports,
+                            robots_cache_hours=settings.pulse_robots_cache_hours)
         # The analyser (and its encoder) is loaded only when there is something to analyse: most hours there is not.
         recent = store.count_unanalysed(result.started_at - timedelta(days=2), result.started_at + timedelta(days=1))
         if result.new or recent:

@@ -88,14 +88,19 @@ def collect_one(
     allow_private: bool,
     slots=None,  # scrapers.slots.Slots shared with the run's other sources (None: its own)
     budget_s: float | None = None,
+    robots_cache_hours: float = 0.0,
 ) -> SourceReport:
-    """Collect one source into the store; never raises for a site's failure (it is in the report)."""
+    """Collect one source into the store; never raises for a site's failure (it is in the report).
+    `robots_cache_hours` > 0 reuses a robots.txt read by an earlier run for that long (the hourly pulse)."""
     from scrapers.collect import collect_all
+    from scrapers.robots import RobotsCache
 
     sink = store.bind_run(run_id)
     reports = asyncio.run(
         collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private,
-                    slots=slots, budget_s=budget_s)
+                    slots=slots, budget_s=budget_s,
+                    robots_cache=RobotsCache(settings.data_dir / "cache" / "robots", robots_cache_hours * 3600)
+                    if robots_cache_hours > 0 else None)
     )
     return reports[0] if reports else SourceReport(source_id=source.id, skipped=1)
 

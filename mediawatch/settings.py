@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # The pulse collects only local outlets: they break a city story first, and an hourly round of
     # ~20 local feeds answered 304 costs each outlet one request (national outlets stay nightly).
     pulse_scopes: list[str] = Field(default_factory=lambda: ["rasht", "gilan"])
+    # The pulse keeps each outlet's robots.txt on disk (<data_dir>/cache/robots) for this many hours, so
+    # an idle hour costs one feed request per outlet, not two. RFC 9309 §2.4 allows at most 24 h; an
+    # unreadable robots.txt is never kept. 0: read it every hour. The nightly always reads it afresh.
+    pulse_robots_cache_hours: float = Field(default=12.0, ge=0, le=24)
     # Rule «spread»: a concern story reported by this many distinct outlets within the window. Three:
     # two outlets often share one press release or reporter; a third means the story is travelling.
     alert_min_outlets: int = Field(default=3, ge=2)

@@ -31,6 +31,7 @@ from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import ParsedArticle, Parser
 from scrapers.registry import parser_for
+from scrapers.robots import RobotsCache
 from scrapers.slots import Slots
 
 log = stage_logger("scrapers")
@@ -449,15 +450,17 @@ async def collect_all(
     parse_workers: int = 0,
     slots: Slots | None = None,
     budget_s: float | None = None,
+    robots_cache: RobotsCache | None = None,
 ) -> list[SourceReport]:
     """Collect every enabled source concurrently (hosts in parallel, each host paced); never raises.
 
     `parse_workers` > 0 parses pages in that many worker processes (worth it from ~20 pages/s on).
     `slots`: request slots shared with other collections running at the same time (the nightly flow's
-    source tasks), so `global_concurrency` bounds them all; `budget_s` overrides each source's budget."""
+    source tasks), so `global_concurrency` bounds them all; `budget_s` overrides each source's budget;
+    `robots_cache` keeps robots.txt between runs (the hourly pulse)."""
     settings = settings or get_settings()
     owned = client is None
-    client = client or PoliteClient(settings, allow_private=allow_private, slots=slots)
+    client = client or PoliteClient(settings, allow_private=allow_private, slots=slots, robots_cache=robots_cache)
     pool = ProcessPoolExecutor(parse_workers, mp_context=multiprocessing.get_context("spawn")) if parse_workers > 0 else None
 
     async def guarded(src: Source) -> SourceReport:

@@ -26,7 +26,7 @@ from mediawatch.settings import Settings, get_settings
 from scrapers.charset import decode_html
 from scrapers.errors import FetchError
 from scrapers.guard import Guard, Resolver
-from scrapers.robots import RobotsRules
+from scrapers.robots import RobotsCache, RobotsRules
 from scrapers.slots import Slots
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -94,8 +94,10 @@ class PoliteClient:
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         slots: Slots | None = None,
+        robots_cache: RobotsCache | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        self.robots_cache = robots_cache  # robots.txt kept between runs (the hourly pulse); None: read each run
         self.allow_private = allow_private
         self.guard = Guard(self.settings, allow_private=allow_private, resolver=resolver,
                            transport_injected=transport is not None)
@@ -191,12 +193,17 @@ class PoliteClient:
         async with lock:
             if origin in self._robots:
                 return self._robots[origin]
+            if self.robots_cache is not None and (cached := self.robots_cache.get(origin)) is not None:
+                self._robots[origin] = rules = RobotsRules.from_text(cached)
+                return rules
             robots_url = origin + "/robots.txt"
             unreadable = "robots.txt could not be read ({}); RFC 9309: nothing on {} is fetched this run, it is retried next run"
             try:
                 async with asyncio.timeout(self.settings.robots_timeout_s):
                     res = await self._fetch(robots_url, source, retries=0, check_robots=False)
                 rules = RobotsRules.from_text(res.text)
+                if self.robots_cache is not None:
+                    self.robots_cache.put(origin, res.text)
             except TimeoutError:
                 rules = RobotsRules.disallow_all(unreadable.format(f"no answer in {self.settings.robots_timeout_s:g} s", origin), "timeout")
             except FetchError as exc:
@@ -204,6 +211,8 @@ class PoliteClient:
                     # 4xx (but 429, "slow down"), or redirected off-site / too often: "unavailable", i.e. no
                     # rules (RFC 9309 §2.3.1.2-3).
                     rules = RobotsRules.allow_all(str(exc))
+                    if self.robots_cache is not None and exc.kind == "http":
+                        self.robots_cache.put(origin, "")  # no file: no rules, until the cache expires
                 else:
                     # 5xx, unreachable, timeout, private address, oversized: "unreachable" → disallow all.
                     cause = exc.kind if exc.kind in ("connect", "timeout", "private") else "robots_unreachable"

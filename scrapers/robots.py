@@ -12,15 +12,24 @@ keeps its rules, which then apply to no one of ours).
 
 What the fetch layer decides around this (scrapers/fetch.py, unchanged): robots.txt is fetched
 once per site and run within `robots_timeout_s`; a 4xx means allow all; a 5xx, a timeout or an
-unreachable server means disallow all for this run.
+unreachable server means disallow all for this run. A run may also keep what it read on disk for the
+next runs (`RobotsCache`, at most 24 h: RFC 9309 §2.4); the hourly pulse does, the nightly does not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from protego import Protego
+
+from mediawatch.files import write_atomic
+
+log = logging.getLogger("mediawatch.scrapers")
 
 # The product token we answer to in robots.txt ("User-agent: mediawatch").
 ROBOTS_AGENT = "mediawatch"
@@ -78,3 +87,41 @@ class RobotsRules:
             return None
         delay = self.parser.crawl_delay(ROBOTS_AGENT)
         return float(delay) if delay is not None else None
+
+
+# RFC 9309 §2.4: "crawlers SHOULD NOT use the cached version for more than 24 hours".
+MAX_CACHE_HOURS = 24.0
+
+
+class RobotsCache:
+    """robots.txt files kept on disk between runs, each used for at most `max_age_s`.
+
+    Only readable answers are kept: the file's text (2xx) or "" (4xx: no rules). An unreadable one (5xx,
+    timeout) is never kept, so the next run asks again. A cache that cannot be read or written costs a
+    request, never the run: the hourly pulse then reads robots.txt as the nightly does."""
+
+    def __init__(self, folder: Path | str, max_age_s: float) -> None:
+        self.folder = Path(folder)
+        self.max_age_s = min(max_age_s, MAX_CACHE_HOURS * 3600)
+
+    def _path(self, origin: str) -> Path:
+        return self.folder / f"{hashlib.sha1(origin.encode()).hexdigest()}.txt"
+
+    def get(self, origin: str) -> str | None:
+        """The cached text for `origin` ("https://host[:port]"), or None when absent or too old."""
+        path = self._path(origin)
+        try:
+            if time.time() - path.stat().st_mtime > self.max_age_s:
+                return None
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        head, _, body = text.partition("\n")
+        return body if head == origin else None  # the origin is written first: a hash collision reads nothing
+
+    def put(self, origin: str, text: str) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(self._path(origin), f"{origin}\n{text}")
+        except OSError as exc:
+            log.debug("robots.txt cache not written for %s: %s", origin, exc)

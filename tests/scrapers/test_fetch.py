@@ -389,3 +389,45 @@ async def test_dns_rebinding_is_refused_by_the_connected_address(site, settings,
     async with PoliteClient(settings) as c:
         res = await c.get(site.url("/secret"), src(site.url("/")))
         assert res.status == 200 and "internal admin page" in res.text
+
+
+async def test_a_robots_cache_spares_the_next_runs_request_until_it_expires(site, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import time
+
+    from scrapers.robots import RobotsCache
+
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private\n", content_type="text/plain")
+    site.add("/public", PAGE)
+    cache = RobotsCache(tmp_path / "robots", max_age_s=3600)
+    for _run in range(2):  # two runs (two clients), as two hourly pulses
+        async with PoliteClient(settings, robots_cache=cache) as c:
+            assert (await c.get(site.url("/public"))).status == 200
+            with pytest.raises(FetchError):
+                await c.get(site.url("/private/x"))  # the cached rules are the site's rules
+    assert site.count("/robots.txt") == 1
+    # Older than its age: read again.
+    for f in (tmp_path / "robots").iterdir():
+        os.utime(f, (time.time() - 7200, time.time() - 7200))
+    async with PoliteClient(settings, robots_cache=cache) as c:
+        await c.get(site.url("/public"))
+    assert site.count("/robots.txt") == 2
+    # RFC 9309 §2.4: never more than 24 hours, whatever the setting says.
+    assert RobotsCache(tmp_path, max_age_s=10 * 86400).max_age_s == 86400
+
+
+@pytest.mark.parametrize(("status", "kept"), [(404, True), (503, False)])
+async def test_only_a_readable_robots_answer_is_kept(site, settings, tmp_path, status, kept) -> None:  # type: ignore[no-untyped-def]
+    from scrapers.robots import RobotsCache
+
+    site.add("/robots.txt", "no", status=status, content_type="text/plain")
+    site.add("/public", PAGE)
+    cache = RobotsCache(tmp_path / "robots", max_age_s=3600)
+    for _run in range(2):
+        async with PoliteClient(settings, robots_cache=cache) as c:
+            try:
+                await c.get(site.url("/public"))
+            except FetchError:
+                assert not kept  # a 5xx robots.txt: nothing may be fetched this run
+    # A 404 (no rules) is kept like a file; a 5xx is asked again next run, never remembered.
+    assert site.count("/robots.txt") == (1 if kept else 2)
