@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
 from scrapers.canonical import canonical_url, host_of, same_site_hosts
 from scrapers.dates import try_parse_date
 from scrapers.errors import ScraperError
+from scrapers.html import Node, parse_html, remove, select, stripped_text
 
 
 class FeedError(ScraperError):
@@ -174,7 +174,7 @@ def _plain_rss(body: bytes, base_url: str, now: datetime | None) -> list[Item] |
 def _text(html: str) -> str:
     if "<" not in html:
         return html.strip()
-    return BeautifulSoup(html, "lxml").get_text(" ", strip=True)
+    return stripped_text(parse_html(html))
 
 
 # --- listing pages ------------------------------------------------------------------------------
@@ -198,37 +198,42 @@ class ListingPage:
     next_url: str | None
 
 
-def _item_date(anchor: Tag, now: datetime | None) -> tuple[datetime | None, str]:
+def _item_date(anchor: Node, now: datetime | None) -> tuple[datetime | None, str]:
     """A date printed next to a link: climb to the nearest list item/article block and look there."""
-    node: Tag | None = anchor
+    node: Node | None = anchor
     for _ in range(4):
         if node is None:
             break
-        if node.name in ("li", "article", "tr") or (node.name == "div" and node.get("class")):
-            for el in node.select("time[datetime]"):
-                dt = try_parse_date(str(el["datetime"]), now=now)
+        if node.tag in ("li", "article", "tr") or (node.tag == "div" and (node.get("class") or "").split()):
+            for el in node.iterdescendants("time"):
+                stamp = el.get("datetime")
+                dt = try_parse_date(stamp, now=now) if stamp is not None else None
                 if dt:
-                    return dt, str(el["datetime"])
-            for el in node.find_all(True, attrs={"class": _DATE_HINT}):
-                text = el.get_text(" ", strip=True)
+                    return dt, stamp
+            for el in node.iterdescendants(etree.Element):
+                if not _DATE_HINT.search(el.get("class") or ""):
+                    continue
+                text = stripped_text(el)
                 dt = try_parse_date(text, now=now)
                 if dt:
                     return dt, text
-            if node.name in ("li", "article", "tr"):
+            if node.tag in ("li", "article", "tr"):
                 break
-        node = node.parent if isinstance(node.parent, Tag) else None
+        node = node.getparent()
     return None, ""
 
 
 def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site_hosts: set[str] | None = None) -> ListingPage:
     """Article links (same site, article-shaped URL) with nearby dates, and the next page."""
-    soup = BeautifulSoup(html, "lxml")
-    for bad in soup.select("header, footer, nav, script, style, aside"):
-        bad.decompose()
+    root = parse_html(html)
+    remove(select(root, "header, footer, nav, script, style, aside"))
     sites = same_site_hosts(host_of(page_url), *(site_hosts or set()))
     seen: dict[str, Item] = {}
-    for a in soup.find_all("a", href=True):
-        href = str(a["href"]).strip()
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        href = href.strip()
         if href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         url = canonical_url(href, page_url)
@@ -238,22 +243,22 @@ def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site
         path_q = parts.path + ("?" + parts.query if parts.query else "")
         if _NOT_ARTICLE.search(parts.path) or not _ARTICLE.search(path_q):
             continue
-        title = a.get_text(" ", strip=True)
+        title = stripped_text(a)
         if url in seen and (seen[url].title or not title):
             continue
         published, raw = _item_date(a, now)
         seen[url] = Item(url=url, title=title, published_at=published, published_raw=raw)
-    return ListingPage(items=list(seen.values()), next_url=_next_page(soup, page_url))
+    return ListingPage(items=list(seen.values()), next_url=_next_page(root, page_url))
 
 
-def _next_page(soup: BeautifulSoup, page_url: str) -> str | None:
-    link = soup.select_one("link[rel=next], a[rel=next]")
-    if link and link.get("href"):
-        return urljoin(page_url, str(link["href"]))
-    for a in soup.select(".pagination a, .pager a, .paging a, nav a, a.next, .next a, a"):
-        text = a.get_text(" ", strip=True)
-        if a.get("href") and (_NEXT_TEXT.match(text) or "next" in " ".join(a.get("class") or [])):
-            return urljoin(page_url, str(a["href"]))
+def _next_page(root: Node, page_url: str) -> str | None:
+    """The page's rel=next link; else the first link whose text says «next» (بعدی, »…) or whose class does."""
+    link = next((el for el in root.iter("link", "a") if (el.get("rel") or "").lower().split() == ["next"]), None)
+    if link is not None and link.get("href"):
+        return urljoin(page_url, link.get("href"))
+    for a in root.iter("a"):
+        if a.get("href") and (_NEXT_TEXT.match(stripped_text(a)) or "next" in (a.get("class") or "")):
+            return urljoin(page_url, a.get("href"))
     return None
 
 
