@@ -18,7 +18,7 @@ from lxml import etree
 
 from mediawatch.records import Article
 from scrapers.dates import parse_date
-from scrapers.errors import DateError, ParseError
+from scrapers.errors import DateError, FutureDate, ParseError
 from scrapers.html import Node, iselect, parse_html, remove, select
 
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
@@ -108,6 +108,7 @@ class ParsedArticle:
     section: str = ""
     canonical: str = ""  # the page's <link rel=canonical>, absolute (not part of the fixture form)
     problems: dict[str, str] = field(default_factory=dict)  # field → why it is missing or wrong
+    future_date: bool = False  # the page's date is in the future (FutureDate); problems["published_at"] says which
 
     @property
     def body(self) -> str:
@@ -120,8 +121,8 @@ class ParsedArticle:
     def to_json(self) -> dict[str, Any]:
         """The fixture form (.expected.json): plain JSON types, dates in ISO UTC."""
         data = asdict(self)
-        data.pop("problems")
-        data.pop("canonical")
+        for not_fixture_form in ("problems", "canonical", "future_date"):
+            data.pop(not_fixture_form)
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 
@@ -250,11 +251,11 @@ class Parser:
                 art.published_at = parse_date(raw, now=now)
                 art.published_raw = raw
                 return
+            except FutureDate as exc:  # the page's own date is wrong: report it, guess no other
+                art.published_raw, art.future_date = raw, True
+                art.problems["published_at"] = str(exc)
+                return
             except DateError as exc:
-                if "future" in str(exc):
-                    art.published_raw = raw
-                    art.problems["published_at"] = str(exc)
-                    return
                 first_error = first_error or str(exc)
         art.problems["published_at"] = first_error or "no date found on the page"
 
