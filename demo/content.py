@@ -61,7 +61,7 @@ class DemoArticle:
 
 @dataclass(frozen=True, slots=True)
 class DemoLabels:
-    """Our annotation of one demo article (values as in ../shared/data/GUIDELINE.md)."""
+    """Our annotation of one demo article (the fields and values of the training labels)."""
 
     id: _Text
     municipal: bool

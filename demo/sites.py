@@ -1,8 +1,8 @@
 """The six demo outlets: who they are, and every page and feed they serve for one reference day.
 
 `render_site` turns a site's articles into a table of ready responses (path → status, headers, bytes),
-so the server only looks pages up. Markup imitates each CMS family's real pages (../shared/domain/REFERENCE.md §1.1):
-the selectors a parser written from that document expects are all there, amid realistic noise.
+so the server only looks pages up. Markup imitates each CMS family's real pages: the selectors its
+parser reads are all there, amid realistic noise.
 """
 
 from __future__ import annotations

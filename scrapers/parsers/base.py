@@ -1,6 +1,6 @@
 """What every page-family parser shares: the parsed record, selector helpers, and fallbacks.
 
-A family parser is a small class that lists CSS selectors (../shared/domain/REFERENCE.md §1.1) per field; fields
+A family parser is a small class that lists CSS selectors per field, as its CMS marks up an article; fields
 its selectors miss fall back to what every news page carries (JSON-LD, OpenGraph, article meta).
 """
 
