@@ -26,6 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from mediawatch.ports import MemoryState
 from mediawatch.records import Scope, Source, SourceKind
@@ -110,7 +111,8 @@ def parser_speed(seconds: float = 3.0) -> float:
     from scrapers.fixtures import FIXTURE_NOW, fixture_pages
     from scrapers.parsers import get_parser
 
-    pages = [(p.parent.name, decode_html(p.read_bytes())) for p in fixture_pages()]
+    fixtures = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # the checkout's parser fixtures
+    pages = [(p.parent.name, decode_html(p.read_bytes())) for p in fixture_pages(fixtures)]
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         for family, html in pages:

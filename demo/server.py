@@ -25,8 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-from demo.content import SITE_IDS, ContentError, DemoArticle, DemoLabels, load_articles, load_labels
-from demo.sites import SITES, Page, RenderedSite, enc, place, render_site, route_key, served_title
+from demo.content import SITE_IDS, SITES, ContentError, DemoArticle, DemoLabels, load_articles, load_labels
+from demo.sites import Page, RenderedSite, enc, place, render_site, route_key, served_text
 from mediawatch.records import Scope, Source
 from mediawatch.timeutil import parse_date_arg, tehran_today
 
@@ -319,7 +319,7 @@ class DemoSites:
                     homepage=base + "/",
                     kind=spec.kind,
                     scope=spec.scope,
-                    feeds=tuple(base + enc(f) for f in spec.feeds),
+                    feeds=tuple(base + enc(f.path) for f in spec.feeds),
                     listings=tuple(base + enc(spec.listing) for _ in [0] if spec.listing is not None),
                     sitemaps=tuple(base + s for s in spec.sitemaps),
                     parser=spec.parser,
@@ -328,7 +328,7 @@ class DemoSites:
                     domains=(),
                     gilan_filter=None,
                     min_interval_s=DEMO_MIN_INTERVAL_S,
-                    feed_fulltext=site == "goharrud",
+                    feed_fulltext=spec.feed_fulltext,
                     notes=spec.notes,
                 )
             )
@@ -359,7 +359,7 @@ class DemoSites:
                         site=site,
                         url=_canonical(rendered.base_url + p.path),
                         served_url=rendered.base_url + p.path,
-                        title=served_title(site, p.art.title),
+                        title=served_text(SITES[site], p.art.title),
                         published_at=p.published,
                         labels=p.labels,
                         story=p.art.story,
@@ -388,9 +388,9 @@ class DemoSites:
         }
 
     def dead_link(self) -> str:
-        """The decoded URL of the feed item whose page answers 404."""
+        """The decoded URL of the feed item whose page answers 404 (demo/sites.toml: a feed's dead_item)."""
         self._require_started()
-        return self._rendered(self.reference_day)["sepidrud"].dead_link
+        return next(r.dead_link for r in self._rendered(self.reference_day).values() if r.dead_link)
 
 
 def _canonical(url: str) -> str:

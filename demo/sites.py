@@ -1,8 +1,10 @@
-"""The six demo outlets: who they are, and every page and feed they serve for one reference day.
+"""Every page and feed the demo outlets serve for one reference day, in the markup of each CMS family.
 
-`render_site` turns a site's articles into a table of ready responses (path → status, headers, bytes),
-so the server only looks pages up. Markup imitates each CMS family's real pages (../shared/domain/REFERENCE.md §1.1):
-the selectors a parser written from that document expects are all there, amid realistic noise.
+Who the outlets are and where their pages live is data (`demo/sites.toml`, read by `demo.content`); what
+their pages look like is here and in `demo/templates/<family>/`. `render_site` turns a site's articles
+into a table of ready responses (path → status, headers, bytes), so the server only looks pages up.
+Markup imitates each CMS family's real pages: the selectors its parser reads are all there, amid
+realistic noise.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ import jdatetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
-from demo.content import DemoArticle, DemoLabels, slugify
-from mediawatch.records import Scope, SourceKind
+from demo.content import DemoArticle, DemoLabels, Feed, SiteSpec, hour_minute, slugify
 from mediawatch.timeutil import (
     JALALI_MONTHS,
     TEHRAN,
@@ -69,168 +70,19 @@ EN_MONTHS = (
 )
 EN_MON = tuple(m[:3] for m in EN_MONTHS)
 
-# sobherasht's old CMS stores windows-1256: it has no Farsi yeh (U+06CC) nor Persian digits, so the
-# text it serves carries Arabic yeh and Latin digits, as such sites really do.
+# The old CMS (sobherasht's) stores windows-1256: it has no Farsi yeh (U+06CC) nor Persian digits, so
+# the text it serves carries Arabic yeh and Latin digits, as such sites really do.
 OLDCMS_TABLE = str.maketrans({"ی": "ي", **{p: str(i) for i, p in enumerate("۰۱۲۳۴۵۶۷۸۹")}})
 
 
 def oldcms_text(text: str) -> str:
-    """The text as sobherasht's windows-1256 CMS serves it (Arabic yeh, Latin digits)."""
+    """The text as the old windows-1256 CMS serves it (Arabic yeh, Latin digits)."""
     return text.translate(OLDCMS_TABLE)
 
 
-@dataclass(frozen=True, slots=True)
-class SiteSpec:
-    """One demo outlet: identity, CMS family and the shape of its URLs."""
-
-    id: str
-    name: str
-    family: str  # template folder
-    parser: str  # scrapers parser family name
-    kind: SourceKind
-    scope: Scope
-    per_page: int  # items per listing page
-    feeds: tuple[str, ...]
-    listing: str | None  # first listing page (path)
-    sitemaps: tuple[str, ...] = ()
-    crawl_delay: int | None = None
-    encoding: str = "utf-8"
-    code_base: int = 1000
-    code_step: int = 1
-    notes: str = ""
-
-
-SITES: dict[str, SiteSpec] = {
-    s.id: s
-    for s in (
-        SiteSpec(
-            "payam",
-            "خبرگزاری پیام ملت",
-            "nastooh",
-            "nastooh",
-            SourceKind.agency,
-            Scope.national,
-            20,
-            ("/rss", "/rss/tp/41"),
-            "/archive",
-            code_base=2140117,
-            code_step=29,
-            notes="Demo national agency (Nastooh CMS); its Gilan bureau's feed is /rss/tp/41.",
-        ),
-        SiteSpec(
-            "sepidrud",
-            "باشگاه خبری سپیدرود",
-            "iransamaneh",
-            "iransamaneh",
-            SourceKind.agency,
-            Scope.gilan,
-            15,
-            ("/fa/rss/allnews",),
-            "/fa/archive",
-            code_base=812340,
-            code_step=7,
-            notes="Demo provincial agency (IranSamaneh CMS); its feed holds one dead link.",
-        ),
-        SiteSpec(
-            "navashomal",
-            "خبرگزاری نوای شمال",
-            "aasaam",
-            "aasaam",
-            SourceKind.agency,
-            Scope.gilan,
-            12,
-            ("/rss",),
-            "/بخش-گیلان-12",
-            sitemaps=("/sitemap.xml",),
-            code_base=1204500,
-            code_step=11,
-            notes="Demo agency (Aasaam CMS); Persian section path, percent-encoded on the wire.",
-        ),
-        SiteSpec(
-            "gilava",
-            "گیل‌آوا",
-            "wordpress",
-            "wordpress",
-            SourceKind.news_site,
-            Scope.rasht,
-            10,
-            ("/feed/",),
-            "/",
-            code_base=18200,
-            code_step=3,
-            notes="Demo WordPress news site; the feed carries excerpts only.",
-        ),
-        SiteSpec(
-            "sobherasht",
-            "روزنامه صبح رشت",
-            "oldcms",
-            "generic",
-            SourceKind.local_daily,
-            Scope.rasht,
-            10,
-            ("/rss.php",),
-            "/archive.php",
-            encoding="windows-1256",
-            code_base=4100,
-            notes="Demo local daily on an old CMS: windows-1256, tracking parameters on links.",
-        ),
-        SiteSpec(
-            "goharrud",
-            "هفته‌نامه گوهررود",
-            "goharrud",
-            "generic",
-            SourceKind.weekly,
-            Scope.rasht,
-            50,
-            ("/feed.xml",),
-            None,
-            crawl_delay=1,
-            code_base=310,
-            notes="Demo weekly, RSS only: full text in the feed, article pages need JavaScript.",
-        ),
-    )
-}
-
-NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "payam": (
-        ("صفحه نخست", "/"),
-        ("سیاسی", "/service/politics"),
-        ("اقتصادی", "/service/economy"),
-        ("استان‌ها", "/service/provinces"),
-        ("ورزشی", "/service/sport"),
-        ("آرشیو", "/archive"),
-    ),
-    "sepidrud": (
-        ("صفحه اصلی", "/fa"),
-        ("استان‌ها", "/fa/service/3"),
-        ("شهروند خبرنگار", "/fa/service/9"),
-        ("اجتماعی", "/fa/service/5"),
-        ("آرشیو", "/fa/archive"),
-    ),
-    "navashomal": (
-        ("خانه", "/"),
-        ("گیلان", quote("/بخش-گیلان-12")),
-        ("گفت‌وگو", quote("/بخش-گفتگو-31")),
-        ("ورزش", quote("/بخش-ورزش-7")),
-    ),
-    "gilava": (
-        ("خانه", "/"),
-        ("شهری", "/category/city/"),
-        ("شورای شهر", "/category/council/"),
-        ("فرهنگی", "/category/culture/"),
-        ("تماس با ما", "/contact/"),
-    ),
-    "sobherasht": (
-        ("صفحه اول", "/index.php"),
-        ("شهری", "/cat.php?id=2"),
-        ("گزارش", "/cat.php?id=5"),
-        ("یادداشت", "/cat.php?id=7"),
-        ("آرشیو", "/archive.php"),
-    ),
-    "goharrud": (("خانه", "/"),),
-}
-
-SECTION_PATH = "بخش-گیلان-12"
+def served_text(spec: SiteSpec, text: str) -> str:
+    """Text exactly as the outlet serves it (the old CMS rewrites some characters)."""
+    return oldcms_text(text) if spec.family == "oldcms" else text
 
 
 @dataclass(frozen=True)
@@ -327,27 +179,27 @@ def _jparts(local: datetime) -> tuple[jdatetime.date, str]:
     return jdatetime.date.fromgregorian(date=local.date()), local.strftime("%H:%M")
 
 
-def date_text(site: str, local: datetime, index: int, clock: datetime) -> str:
-    """The date string an article page prints, in its site's style."""
+def date_text(family: str, local: datetime, index: int, clock: datetime) -> str:
+    """The date string an article page prints, in its CMS family's style."""
     j, hm = _jparts(local)
     month = JALALI_MONTHS[j.month - 1]
-    if site == "payam":
+    if family == "nastooh":
         if index % 2 == 0:
             return fa_digits(f"{j.year:04d}-{j.month:02d}-{j.day:02d} {hm}")
         return f"{format_jalali_date(local.date(), weekday=True)} - {fa_digits(hm)}"
-    if site == "sepidrud":
+    if family == "iransamaneh":
         d = local.date()
         return f"{fa_digits(f'{j.day:02d}')} {month} {fa_digits(j.year)} - {fa_digits(hm)} {d.day:02d} {EN_MONTHS[d.month - 1]} {d.year}"
-    if site == "navashomal":
+    if family == "aasaam":
         age = clock - local
         if timedelta(0) <= age < timedelta(hours=1):
             return "دقایقی پیش"
         if timedelta(hours=1) <= age < timedelta(hours=24):
             return f"{fa_digits(int(age.total_seconds() // 3600))} ساعت پیش"
         return format_jalali_date(local.date())
-    if site == "gilava":
+    if family == "wordpress":
         return format_jalali_date(local.date())
-    if site == "sobherasht":
+    if family == "oldcms":
         return f"{WEEKDAYS_FA[local.weekday()]}، {j.day:02d} {month} {j.year} - {hm}"
     return format_jalali_date(local.date())
 
@@ -357,14 +209,14 @@ def _date_title(local: datetime) -> str:
     return f"{format_jalali_date(local.date(), weekday=True)} - {fa_digits(local.strftime('%H:%M'))}"
 
 
-def rfc822(site: str, dt: datetime) -> str:
-    """A feed pubDate in the site's style (sepidrud omits the weekday, as YJC does)."""
+def rfc822(family: str, dt: datetime) -> str:
+    """A feed pubDate in the CMS family's style (IranSamaneh omits the weekday, as YJC does)."""
     utc = dt.astimezone(UTC)
-    if site == "sepidrud":
+    if family == "iransamaneh":
         return f"{utc.day:02d} {EN_MON[utc.month - 1]} {utc.year} {utc.strftime('%H:%M:%S')} GMT"
-    if site in ("navashomal", "sobherasht"):
+    if family in ("aasaam", "oldcms"):
         return format_datetime(dt.astimezone(TEHRAN))
-    if site == "gilava":
+    if family == "wordpress":
         return format_datetime(utc)
     return format_datetime(utc, usegmt=True)
 
@@ -374,19 +226,8 @@ def rfc822(site: str, dt: datetime) -> str:
 
 
 def _path(spec: SiteSpec, code: int, title: str, local: datetime) -> str:
-    slug = slugify(title)
-    if spec.id == "payam":
-        return f"/news/{code}/{slug}"
-    if spec.id == "sepidrud":
-        return f"/fa/news/{code}/{slug}"
-    if spec.id == "navashomal":
-        return f"/{SECTION_PATH}/{code}-{slug}"
-    if spec.id == "gilava":
-        j = jdatetime.date.fromgregorian(date=local.date())
-        return f"/{j.year}/{j.month:02d}/{slug}/"
-    if spec.id == "sobherasht":
-        return f"/news.php?id={code}"
-    return f"/post/{code}"
+    j = jdatetime.date.fromgregorian(date=local.date())
+    return spec.article_path.format(code=code, slug=slugify(title), jyear=j.year, jmonth=j.month)
 
 
 def place(
@@ -418,15 +259,14 @@ def place(
 
 
 def _fields(spec: SiteSpec, a: DemoArticle) -> dict:
-    """Title, lead, body… as the site serves them (sobherasht's CMS rewrites some characters)."""
-    fix = oldcms_text if spec.id == "sobherasht" else (lambda s: s)
+    """Title, lead, body… as the site serves them (the old CMS rewrites some characters)."""
     return {
-        "title": fix(a.title),
-        "kicker": fix(a.kicker),
-        "lead": fix(a.lead),
-        "body": [fix(p) for p in a.body],
-        "authors": [fix(x) for x in a.authors],
-        "section_parts": [fix(p.strip()) for p in (a.section or "اخبار").split(">") if p.strip()],
+        "title": served_text(spec, a.title),
+        "kicker": served_text(spec, a.kicker),
+        "lead": served_text(spec, a.lead),
+        "body": [served_text(spec, p) for p in a.body],
+        "authors": [served_text(spec, x) for x in a.authors],
+        "section_parts": [served_text(spec, p.strip()) for p in (a.section or "اخبار").split(">") if p.strip()],
     }
 
 
@@ -435,22 +275,8 @@ def _excerpt(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def served_title(site: str, title: str) -> str:
-    """The title exactly as `site` serves it."""
-    return oldcms_text(title) if site == "sobherasht" else title
-
-
 def _tag_href(spec: SiteSpec, tag: str) -> str:
-    return enc(
-        {
-            "payam": f"/tag/{tag}",
-            "sepidrud": f"/fa/tag/1/{tag}",
-            "navashomal": f"/tag/{tag}",
-            "gilava": f"/tag/{tag.replace(' ', '-')}/",
-            "sobherasht": f"/search.php?tag={tag}",
-            "goharrud": "/",
-        }[spec.id]
-    )
+    return enc(spec.tag_path.format(tag=tag, tag_slug=tag.replace(" ", "-")))
 
 
 class _Renderer:
@@ -462,7 +288,8 @@ class _Renderer:
         self.pages: dict[str, Page] = {}
         self._links: dict[tuple[int, bool], dict] = {}
         self._common: dict | None = None
-        self.site_ctx = {"id": spec.id, "name": spec.name, "base": base_url, "nav": NAV[spec.id]}
+        self.site_ctx = {"id": spec.id, "name": spec.name, "base": base_url,
+                         "nav": tuple((label, enc(path)) for label, path in spec.nav)}
 
     # --- helpers ------------------------------------------------------------------------------
     def href(self, p: Placed, *, absolute: bool = True, tracking: str = "") -> str:
@@ -479,16 +306,15 @@ class _Renderer:
 
     def _link(self, p: Placed, *, absolute: bool) -> dict:
         local = p.local
-        tracking = "&utm_source=archive&utm_campaign=list" if self.spec.id == "sobherasht" else ""
         return {
-            "href": self.href(p, absolute=absolute, tracking=tracking),
+            "href": self.href(p, absolute=absolute, tracking=self.spec.link_tracking),
             "title": _fields(self.spec, p.art)["title"],
             "lead": _fields(self.spec, p.art)["lead"],
             "iso": local.isoformat(timespec="seconds"),
             "date_title": _date_title(local),
             "date_short": (
-                date_text("sobherasht", local, 0, self.clock)
-                if self.spec.id == "sobherasht"
+                date_text("oldcms", local, 0, self.clock)
+                if self.spec.family == "oldcms"
                 else format_jalali_date(local.date())
             ),
         }
@@ -507,7 +333,7 @@ class _Renderer:
             "today_iso": self.day.isoformat(),
             "most_read": [self.link(p) for p in most],
             "latest": [self.link(p) for p in self.newest[:6]],
-            "section_path": enc(SECTION_PATH),
+            "section_href": enc(self.spec.listing or "/"),  # the section the outlet lists (breadcrumbs)
         }
 
     def html(self, template: str, **ctx) -> str:
@@ -542,12 +368,12 @@ class _Renderer:
             "code": p.code,
             "iso": local.isoformat(timespec="seconds"),
             "summary": f["lead"] or _excerpt(f["body"][0]),
-            "date_text": date_text(spec.id, local, p.index, self.clock),
+            "date_text": date_text(spec.family, local, p.index, self.clock),
             "tags": [{"label": t, "href": _tag_href(spec, t)} for t in a.tags],
-            "shortlink": f"{self.base}/x/{p.code:x}" if spec.id != "gilava" else f"{self.base}/?p={p.code}",
+            "shortlink": f"{self.base}/?p={p.code}" if spec.family == "wordpress" else f"{self.base}/x/{p.code:x}",
             "visits": 120 + (p.code * 37) % 900,
         }
-        if spec.id in ("navashomal", "gilava"):
+        if spec.family in ("aasaam", "wordpress"):  # these CMSs print JSON-LD
             ld = {
                 "@context": "https://schema.org",
                 "@type": "NewsArticle",
@@ -583,19 +409,11 @@ class _Renderer:
         a = self.article_ctx(p)
         others = [q for q in self.newest if q is not p]
         related = [self.link(q) for q in others[p.index % 5 : p.index % 5 + 3]]
-        suffix = {
-            "payam": " - خبرگزاری پیام ملت",
-            "sepidrud": " - باشگاه خبری سپیدرود",
-            "navashomal": " | خبرگزاری نوای شمال",
-            "gilava": " - گیل‌آوا",
-            "sobherasht": " :: روزنامه صبح رشت",
-            "goharrud": "",
-        }[spec.id]
         text = self.html(
             f"{spec.family}/article.html",
             a=a,
             related=related,
-            page_title=a["title"] + suffix,
+            page_title=a["title"] + spec.title_suffix,
             body_class="single single-post",
         )
         if p.art.broken == "truncated":
@@ -616,37 +434,33 @@ class _Renderer:
             chunk = items[(page - 1) * spec.per_page : page * spec.per_page]
             pages = [(n, enc(self.listing_path(n))) for n in range(1, n_pages + 1)]
             ctx = {
-                "items": [self.link(p, absolute=spec.id == "gilava") for p in chunk],
+                "items": [self.link(p, absolute=spec.family == "wordpress") for p in chunk],
                 "page": page,
                 "pages": pages,
                 "next_href": enc(self.listing_path(page + 1)) if page < n_pages else None,
                 "prev_href": enc(self.listing_path(page - 1)) if page > 1 else None,
-                "heading": "آرشیو اخبار" if page > 1 or spec.id != "gilava" else "آخرین مطالب",
+                "heading": "آرشیو اخبار" if page > 1 or spec.family != "wordpress" else "آخرین مطالب",
                 "page_title": f"آرشیو - صفحه {fa_digits(page)} - {spec.name}",
             }
             text = self.html(f"{spec.family}/listing.html", **ctx)
             self.add(self.listing_path(page), text)
             if page == 1:
                 self.add(route_key(spec.listing), text)
-        if spec.id == "gilava":
-            self.pages["/page/1/"] = Page(
+        if spec.family == "wordpress":  # page 1 of its listing is the home page: /page/1/ leads there
+            self.pages[route_key(spec.listing_pages.format(n=1))] = Page(
                 301, "text/html; charset=utf-8", b"", (("Location", self.base + "/"),)
             )
 
     def listing_path(self, n: int) -> str:
-        """The path of listing page n."""
-        return {
-            "payam": f"/archive?pi={n}",
-            "sepidrud": f"/fa/archive?page={n}",
-            "navashomal": f"/{SECTION_PATH}?page={n}",
-            "gilava": "/" if n == 1 else f"/page/{n}/",
-            "sobherasht": f"/archive.php?page={n}",
-        }[self.spec.id]
+        """The path of listing page n (WordPress: page 1 is the listing itself)."""
+        if n == 1 and self.spec.family == "wordpress" and self.spec.listing is not None:
+            return self.spec.listing
+        return self.spec.listing_pages.format(n=n)
 
     def render_home(self) -> None:
         """The home page: the latest items."""
         spec = self.spec
-        if spec.id == "gilava":
+        if spec.family == "wordpress":
             return  # the home page is the first listing page
         ctx = {
             "items": [self.link(p) for p in self.newest[:15]],
@@ -657,32 +471,30 @@ class _Renderer:
             "heading": "آخرین اخبار",
             "page_title": f"{spec.name} - صفحه نخست",
         }
-        template = "goharrud/home.html" if spec.id == "goharrud" else f"{spec.family}/listing.html"
+        own = f"{spec.family}/home.html"  # a family without a home template shows a listing
+        template = own if (TEMPLATES / own).exists() else f"{spec.family}/listing.html"
         text = self.html(template, **ctx)
-        self.add("/", text)
-        if spec.id == "sepidrud":
-            self.add("/fa", text)
-        if spec.id == "sobherasht":
-            self.add("/index.php", text)
+        for path in ("/", *spec.home_aliases):
+            self.add(path, text)
 
-    def feed(self, key: str, items: list[Placed], *, title: str, dead: str | None = None) -> None:
-        """One RSS feed with the newest items, ETag and Last-Modified."""
-        spec = self.spec
+    def feed(self, feed: Feed, items: list[Placed]) -> None:
+        """One RSS feed with the newest items (its dead item first, if it has one), ETag and Last-Modified."""
+        spec, wordpress = self.spec, self.spec.family == "wordpress"
         rows = []
         for p in items[:FEED_ITEMS]:
             f = _fields(spec, p.art)
-            link = self.href(p, tracking="&utm_source=rss&utm_medium=feed" if spec.id == "sobherasht" else "")
+            link = self.href(p, tracking=spec.feed_tracking)
             content = None
-            if spec.id == "goharrud":
+            if spec.feed_fulltext:
                 content = "".join(f"<p>{escape(x)}</p>" for x in f["body"])
-            elif spec.id == "gilava":
+            elif wordpress:  # WordPress's excerpt and its «read more» link
                 content = f'<p>{escape(f["lead"])}</p><p><a href="{escape(link)}">ادامه مطلب</a></p>'
             rows.append(
                 {
                     "title": f["title"],
                     "link": link,
-                    "guid": link if spec.id != "gilava" else f"{self.base}/?p={p.code}",
-                    "pub_date": rfc822(spec.id, p.shown),
+                    "guid": f"{self.base}/?p={p.code}" if wordpress else link,
+                    "pub_date": rfc822(spec.family, p.shown),
                     "lead": f["lead"],
                     "kicker": f["kicker"],
                     "authors": f["authors"],
@@ -690,74 +502,67 @@ class _Renderer:
                     "content_html": content,
                 }
             )
-        if dead:
+        if feed.dead_item is not None:
+            dead = feed.dead_item
+            h, m = hour_minute(dead.time)
             rows.insert(
                 0,
                 {
-                    "title": "ادامه بارش‌ها در گیلان؛ هشدار زرد هواشناسی صادر شد",
-                    "link": dead,
-                    "guid": dead,
-                    "pub_date": rfc822(spec.id, tehran_at(self.day - timedelta(days=1), 21, 10)),
-                    "lead": "این خبر از روی سایت برداشته شده است.",
+                    "title": dead.title,
+                    "link": self.base + enc(dead.path),
+                    "guid": self.base + enc(dead.path),
+                    "pub_date": rfc822(spec.family, tehran_at(self.day - timedelta(days=dead.day_offset), h, m)),
+                    "lead": dead.lead,
                     "kicker": "",
                     "authors": [],
-                    "categories": ["استان‌ها"],
+                    "categories": list(dead.categories),
                     "content_html": None,
                 },
             )
         visible = [p.shown for p in items if p.shown <= self.clock] or [self.clock]
         last_mod = format_datetime(max(visible).astimezone(UTC), usegmt=True)
         channel = {
-            "title": title,
+            "title": feed.title or spec.name,
             "link": self.base + "/",
-            "self": self.base + enc(key),
+            "self": self.base + enc(feed.path),
             "description": f"آخرین اخبار {spec.name}",
             "last_build": last_mod,
-            "generator": "https://wordpress.org/?v=6.6" if spec.id == "gilava" else "",
+            "generator": "https://wordpress.org/?v=6.6" if wordpress else "",
         }
         text = self.env.get_template("feeds/rss.xml").render(
             channel=channel, items=rows, encoding=spec.encoding
         )
-        self.add(key, text, content_type="application/rss+xml")
-        page = self.pages[key]
+        self.add(feed.path, text, content_type="application/rss+xml")
+        self.with_etag(feed.path, ("Last-Modified", last_mod))
+
+    def with_etag(self, key: str, *headers: tuple[str, str]) -> None:
+        """Give the response stored for `key` an ETag (from its body), then `headers`."""
+        page = self.pages[route_key(key)]
         etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
-        self.pages[key] = Page(
-            200, page.content_type, page.body, (("ETag", etag), ("Last-Modified", last_mod))
-        )
+        self.pages[route_key(key)] = Page(200, page.content_type, page.body, (("ETag", etag), *headers))
 
     def render_feeds(self) -> str:
-        """The site's feeds (and navashomal's sitemap); returns the dead link's URL, if any."""
-        spec = self.spec
+        """The site's feeds and sitemaps; returns the decoded URL of a feed's dead item, if any."""
         dead = ""
-        if spec.id == "payam":
-            self.feed("/rss", self.newest, title="خبرگزاری پیام ملت - همه اخبار")
-            gilan = [p for p in self.newest if p.labels is not None and p.labels.gilan]
-            self.feed("/rss/tp/41", gilan, title="خبرگزاری پیام ملت - استان گیلان")
-        elif spec.id == "sepidrud":
-            dead_path = f"/fa/news/{spec.code_base - 1}/{slugify('ادامه بارش‌ها در گیلان هشدار زرد هواشناسی')}"
-            dead = self.base + dead_path
-            self.feed(spec.feeds[0], self.newest, title=spec.name, dead=self.base + enc(dead_path))
-        else:
-            self.feed(spec.feeds[0], self.newest, title=spec.name)
-        if spec.id == "navashomal":
+        for feed in self.spec.feeds:
+            items = [p for p in self.newest if p.labels is not None and p.labels.gilan] if feed.gilan_only else self.newest
+            self.feed(feed, items)
+            if feed.dead_item is not None:
+                dead = self.base + feed.dead_item.path
+        for path in self.spec.sitemaps:
             rows = [
                 {"link": self.href(p), "iso": p.local.isoformat(timespec="seconds"), "title": p.art.title}
                 for p in self.newest
             ]
             text = self.env.get_template("feeds/sitemap.xml").render(site=self.site_ctx, items=rows)
-            self.add("/sitemap.xml", text, content_type="application/xml")
-            page = self.pages["/sitemap.xml"]
-            etag = '"' + hashlib.sha1(page.body).hexdigest()[:20] + '"'
-            self.pages["/sitemap.xml"] = Page(200, page.content_type, page.body, (("ETag", etag),))
+            self.add(path, text, content_type="application/xml")
+            self.with_etag(path)
         return dead
 
     def render_robots(self) -> None:
-        """robots.txt: /search and /admin disallowed; a crawl delay and a sitemap where the site has them."""
-        lines = ["User-agent: *", "Disallow: /search", "Disallow: /admin"]
-        if self.spec.id == "sepidrud":
-            lines.append("Disallow: /fa/search")
-        if self.spec.id == "gilava":
-            lines += ["Disallow: /wp-admin/", "Allow: /wp-admin/admin-ajax.php"]
+        """robots.txt: /search and /admin disallowed, the site's own lines; a crawl delay and sitemaps
+        where the site has them."""
+        lines = ["User-agent: *", "Disallow: /search", "Disallow: /admin", *self.spec.robots]
         if self.spec.crawl_delay:
             lines.append(f"Crawl-delay: {self.spec.crawl_delay}")
         for s in self.spec.sitemaps:
@@ -765,25 +570,17 @@ class _Renderer:
         self.pages["/robots.txt"] = Page(200, "text/plain; charset=utf-8", ("\n".join(lines) + "\n").encode())
 
     def render_extras(self) -> None:
-        """Stylesheet, WordPress shortlinks, and the weekly's script and post API."""
+        """Stylesheet, WordPress shortlinks, and the JavaScript CMS's script and post API."""
         css = (STATIC / "site.css").read_text("utf-8")
-        accent = {
-            "payam": "#0b5e8c",
-            "sepidrud": "#1d6b3a",
-            "navashomal": "#7a2e8f",
-            "gilava": "#b5532a",
-            "sobherasht": "#4a4a4a",
-            "goharrud": "#21656b",
-        }[self.spec.id]
-        sheet = f":root {{ --accent: {accent}; }}\n{css}".encode()
+        sheet = f":root {{ --accent: {self.spec.accent}; }}\n{css}".encode()
         for path in STYLESHEETS[self.spec.family]:
             self.pages[route_key(path)] = Page(200, "text/css; charset=utf-8", sheet)
-        if self.spec.id == "gilava":  # WordPress shortlinks answer with a redirect to the permalink
+        if self.spec.family == "wordpress":  # WordPress shortlinks answer with a redirect to the permalink
             for p in self.placed:
                 self.pages[f"/?p={p.code}"] = Page(
                     301, "text/html; charset=utf-8", b"", (("Location", self.href(p)),)
                 )
-        if self.spec.id == "goharrud":
+        if self.spec.family == "goharrud":
             js = b"fetch('/api/post/'+window.__POST_ID__).then(r=>r.json()).then(p=>{document.getElementById('app').innerHTML=p.html});\n"
             self.pages["/assets/app.js"] = Page(200, "application/javascript", js)
             for p in self.placed:  # the API the page's script reads its text from

@@ -1,7 +1,9 @@
 """The records the stages exchange: scrapers → storage → nlp → storage → digests.
 
 Every stage talks to another only through these records and the storage API; none reaches into
-another's internals. Frozen dataclasses: cheap to build by the thousand, hashable, easy to test.
+another's internals. Dataclasses with slots, frozen except the two filled in as work goes (SourceReport,
+Alert): cheap to build by the thousand, compared by value, easy to test. Not all are hashable: Analysis,
+Cluster and Alert carry dicts.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Scope(StrEnum):
 
 
 class Domain(StrEnum):
-    """Working-group labels, exactly as in ../shared/data/GUIDELINE.md."""
+    """Working-group labels, spelt exactly as in the training labels."""
 
     culture_social_tourism = "culture_social_tourism"
     civil_works_traffic = "civil_works_traffic"

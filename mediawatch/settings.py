@@ -46,11 +46,13 @@ class Settings(BaseSettings):
     # two minutes per host, far below what a human reader causes, and is what Scrapy's AutoThrottle
     # settles on for small news servers.
     min_host_interval_s: float = Field(default=2.0, ge=0)  # 0 only in code (tests); refused from the env
-    # Many hosts are crawled in parallel but each host sequentially; 8 keeps 2 cores busy parsing.
+    # Requests in flight at once for the whole run, all sources together (one scrapers.slots.Slots shared
+    # by the night's source tasks); each host is paced on its own (min_host_interval_s or its Crawl-delay).
     global_concurrency: int = Field(default=8, ge=1)
     # A slow Iranian server answers within 20 s or not at all; longer waits only stall the night.
     request_timeout_s: float = Field(default=20.0, gt=0)
-    # A hanging robots.txt must not hang the run: after 10 s we treat it as "allow all".
+    # A hanging robots.txt must not hang the run: after 10 s the site counts as unreachable and nothing on
+    # it is fetched this run (RFC 9309: "disallow all"); it is asked again next run.
     robots_timeout_s: float = Field(default=10.0, gt=0)
     # The largest real article page seen is ~1.5 MB of HTML; 5 MB leaves room and stops runaway bodies.
     max_response_bytes: int = Field(default=5_000_000, gt=0)
@@ -58,10 +60,9 @@ class Settings(BaseSettings):
     max_decompressed_bytes: int = Field(default=20_000_000, gt=0)
     # Real sites redirect http→https→www at most; more is a loop or a trap.
     max_redirects: int = Field(default=3, ge=0)
-    # Three tries with exponential backoff (1, 2, 4 s, plus jitter) ride out a restart or a 503 burst.
+    # Three retries with exponential backoff (1, 2, 4 s, plus jitter) ride out a restart or a 503 burst.
     retries: int = Field(default=3, ge=0)
     backoff_base_s: float = Field(default=1.0, ge=0)
-    # Listings are paged back to --since, but never beyond this many pages per listing.
     # Each source's time budget per run (per source: `budget_s` in sources.toml). A normal night of an
     # outlet is ~50 new pages at one request per 2 s: under 2 minutes, 5 with retries. 15 minutes is
     # three times a busy night (a 400-page backfill fits too), yet a site whose pages hang (4 tries × 20 s
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     # the rest is tried the next night, and the run report says `partial` or `down` and why. Every
     # source runs at once, so the collection ends within about this time after 02:00.
     source_budget_s: float = Field(default=900.0, gt=0)
+    # Listings are paged back to --since, but never beyond this many pages per listing.
     max_listing_pages: int = Field(default=20, ge=1)
 
     # --- understanding (nlp) --------------------------------------------------------------------

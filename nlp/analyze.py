@@ -73,7 +73,7 @@ def criticises_municipality(title: str, text: str) -> bool:
     شدید شهروندان از شهرداری رشت»), or a municipal marker followed within FAILURE_SPAN words by what it
     failed to do («شهرداری … هیچ کاری نکرده»).
 
-    GUIDELINE §5 makes such an item negative; the tone model, trained on few explicit cases, sometimes
+    Our labels make such an item negative; the tone model, trained on few explicit cases, sometimes
     read the municipality's name and project words as praise, so the rule decides where it applies.
     """
     head = fold(title.strip() or _SENTENCE.split(text.strip(), maxsplit=1)[0][:300])

@@ -78,8 +78,10 @@ def _folded(items: Sequence[ClusterItem]) -> list[tuple[str, str]]:
 
 
 _word_ids: dict[str, int] = {}
-# Odd multipliers that mix the word hashes of a shingle into one 32-bit value (wrapping uint64 arithmetic).
-_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1, 0xD3A2646C][:SHINGLE], dtype=np.uint64)
+# One odd multiplier per word of a shingle (SHINGLE of them): they mix the shingle's word hashes into one
+# value (wrapping uint64 arithmetic), folded to 32 bits in _shingle_hashes.
+_MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
+assert len(_MIX) == SHINGLE, "one multiplier per word of a shingle"
 
 
 def _word_id(word: str) -> int:

@@ -1,7 +1,7 @@
 """Lexicon features: weighted hits of each working group's vocabulary, organisations, concern/PR markers.
 
 These strengthen the n-gram models; they are not the method. Title hits count 3×, the first paragraph
-2×, the rest 1× (../shared/domain/REFERENCE.md §2 advice). Every count is log-damped so long texts do not dominate.
+2×, the rest 1×. Every count is log-damped so long texts do not dominate.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class ArticleScan(NamedTuple):
     places: tuple[str, ...]
 
 
-# Who acts (GUIDELINE §1: a programme run by a governor, ministry or heritage office with no municipal
+# Who acts (as the labels have it: a programme run by a governor, ministry or heritage office with no municipal
 # role is not municipal): where the municipality and other public bodies are first named in «title .
 # text» (relative position, 1 = never), whether the municipality comes first, their hits in the title
 # and opening, and the municipality's share of both. Read by the municipal model only.

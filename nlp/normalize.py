@@ -176,7 +176,7 @@ _PRE = (
     ("\u202a", ""), ("\u202b", ""), ("\u202c", ""), ("\u202d", ""), ("\u202e", ""), ("\ufeff", ""),
     ("\u00a0", " "), ("\u2009", " "), ("\u202f", " "), ("\u2002", " "), ("\u2003", " "),
     *ARABIC_TO_PERSIAN.items(),  # Arabic yeh, alef maksura, kaf, teh marbuta → Persian ی ی ک ه
-    ("\u06c0", "\u0647"),  # heh with yeh above → heh (../shared/domain/REFERENCE.md §2)
+    ("\u06c0", "\u0647"),  # heh with yeh above → heh
     ("\r", ""),
 )
 

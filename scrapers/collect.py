@@ -233,7 +233,7 @@ class _Run:
                 why = parsed.problems.get(field, f"no match for the {self.parser.name} selectors")
                 self.fail(item.url, f"{item.url}: could not find the {field} ({why}); run `mediawatch sources check {src.id}`", status)
                 return False
-            if "future" in parsed.problems.get("published_at", ""):
+            if parsed.future_date:
                 fallback = "used the feed's date" if parsed.published_at else "kept without a date"
                 self.report.errors.append(f"{item.url}: {fallback} — {parsed.problems['published_at']}")
             if src.filters_gilan and not is_about_gilan(parsed.title, parsed.lead, parsed.body[:2000]):

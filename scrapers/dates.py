@@ -15,7 +15,7 @@ import jdatetime
 
 from mediawatch.text import persian_letters
 from mediawatch.timeutil import JALALI_MONTHS, TEHRAN, latin_digits, utcnow
-from scrapers.errors import DateError
+from scrapers.errors import DateError, FutureDate
 
 # Clocks drift and sites stamp a few minutes ahead; beyond this a date is "in the future".
 FUTURE_TOLERANCE = timedelta(minutes=15)
@@ -117,7 +117,8 @@ def _parse(text: str, now: datetime) -> datetime | None:
 
 
 def parse_date(text: str, *, now: datetime | None = None) -> datetime:
-    """Parse a date as a Persian or international site prints it; aware UTC. Raises DateError."""
+    """Parse a date as a Persian or international site prints it; aware UTC. Raises DateError
+    (FutureDate when the date is readable but ahead of `now`)."""
     now = now or utcnow()
     cleaned = _clean(text or "")
     if not cleaned:
@@ -129,7 +130,7 @@ def parse_date(text: str, *, now: datetime | None = None) -> datetime:
     if dt is None:
         raise DateError(f"«{text}» is not a date format we know")
     if dt > now + FUTURE_TOLERANCE:
-        raise DateError(f"«{text}» is in the future ({dt.isoformat()}); the page's date is wrong")
+        raise FutureDate(f"«{text}» is in the future ({dt.isoformat()}); the page's date is wrong")
     return dt
 
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-from bs4 import BeautifulSoup, Tag
 from lxml import etree
 
 from scrapers.canonical import canonical_url, host_of, same_site_hosts
 from scrapers.dates import try_parse_date
 from scrapers.errors import ScraperError
+from scrapers.html import Node, parse_html, remove, select, stripped_text
 
 
 class FeedError(ScraperError):
@@ -56,9 +56,6 @@ def parse_feed(body: bytes, base_url: str, *, now: datetime | None = None) -> li
         head = body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
         what = "an HTML page" if b"<html" in body[:2048].lower() else "no RSS/Atom"
         raise FeedError(f"{base_url}: expected RSS/Atom but got {what} ({head[:80]!r}…); fix the feed URL in sources.toml")
-    fast = _plain_rss(body, base_url, now)
-    if fast is not None:
-        return fast
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise FeedError(f"{base_url}: broken feed ({parsed.bozo_exception}); fix the feed URL or report it to the site")
@@ -93,88 +90,10 @@ def parse_feed(body: bytes, base_url: str, *, now: datetime | None = None) -> li
     return items
 
 
-_DC = "{http://purl.org/dc/elements/1.1/}"
-# The item elements the fast path reads; an item with anything else goes to feedparser.
-_PLAIN_ITEM_TAGS = frozenset({"title", "link", "guid", "pubDate", "description", "category", "comments", "enclosure", _DC + "creator", _DC + "subject"})
-_NEEDS_FEEDPARSER = re.compile(r"[<&@()]")
-
-
-class _NotPlain(Exception):
-    """The feed uses something only feedparser interprets faithfully."""
-
-
-def _plain(el: etree._Element) -> str:
-    """An element's text when it is plain (no markup, entities, e-mail forms); else _NotPlain."""
-    if len(el):
-        raise _NotPlain
-    text = (el.text or "").strip()
-    if _NEEDS_FEEDPARSER.search(text):
-        raise _NotPlain
-    return text
-
-
-def _plain_rss(body: bytes, base_url: str, now: datetime | None) -> list[Item] | None:
-    """The common case read with lxml (~10× faster than feedparser): a well-formed RSS 2.0 feed whose
-    items carry only plain-text title/link/guid/pubDate/description/category/dc:creator/dc:subject.
-    None for anything else (Atom, RDF, HTML in fields, xml:base, dates only feedparser reads…), which
-    then goes to feedparser, so both paths give the same items."""
-    if b"xml:base" in body or b"<!ENTITY" in body:
-        return None
-    try:
-        root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    if root is None or root.tag != "rss" or root.get("version") != "2.0":
-        return None
-    channel = root.find("channel")
-    if channel is None:
-        return None
-    items: list[Item] = []
-    try:
-        for it in channel.iterfind("item"):
-            f: dict[str, str] = {}
-            authors: list[str] = []
-            tags: list[str] = []
-            permalink = True
-            for child in it:
-                tag = child.tag
-                if not isinstance(tag, str):
-                    continue
-                if tag not in _PLAIN_ITEM_TAGS or tag in f:
-                    raise _NotPlain
-                if tag in ("comments", "enclosure"):
-                    continue
-                text = _plain(child)
-                if tag == "category" or tag == _DC + "subject":
-                    if child.get("domain") is not None:
-                        raise _NotPlain  # a scheme: feedparser keeps it apart from a plain tag
-                    if text and text not in tags:  # feedparser lists a tag once
-                        tags.append(text)
-                elif tag == _DC + "creator":
-                    if text:
-                        authors.append(text)
-                else:
-                    f[tag] = text
-                    if tag == "guid":
-                        permalink = child.get("isPermaLink", "true").lower() != "false"
-            link = f.get("link") or (f.get("guid", "") if permalink else "") or f.get("guid", "")
-            if not link or not link.startswith(("http", "/")):
-                continue
-            raw = f.get("pubDate", "")
-            published = try_parse_date(raw, now=now) if raw else None
-            if published is None and raw:
-                raise _NotPlain  # feedparser's own date reader may still make sense of it
-            items.append(Item(url=canonical_url(link, base_url), title=f.get("title", ""), summary=f.get("description", ""),
-                              published_at=published, published_raw=raw, authors=tuple(authors), tags=tuple(tags)))
-    except _NotPlain:
-        return None
-    return items
-
-
 def _text(html: str) -> str:
     if "<" not in html:
         return html.strip()
-    return BeautifulSoup(html, "lxml").get_text(" ", strip=True)
+    return stripped_text(parse_html(html))
 
 
 # --- listing pages ------------------------------------------------------------------------------
@@ -198,37 +117,42 @@ class ListingPage:
     next_url: str | None
 
 
-def _item_date(anchor: Tag, now: datetime | None) -> tuple[datetime | None, str]:
+def _item_date(anchor: Node, now: datetime | None) -> tuple[datetime | None, str]:
     """A date printed next to a link: climb to the nearest list item/article block and look there."""
-    node: Tag | None = anchor
+    node: Node | None = anchor
     for _ in range(4):
         if node is None:
             break
-        if node.name in ("li", "article", "tr") or (node.name == "div" and node.get("class")):
-            for el in node.select("time[datetime]"):
-                dt = try_parse_date(str(el["datetime"]), now=now)
+        if node.tag in ("li", "article", "tr") or (node.tag == "div" and (node.get("class") or "").split()):
+            for el in node.iterdescendants("time"):
+                stamp = el.get("datetime")
+                dt = try_parse_date(stamp, now=now) if stamp is not None else None
                 if dt:
-                    return dt, str(el["datetime"])
-            for el in node.find_all(True, attrs={"class": _DATE_HINT}):
-                text = el.get_text(" ", strip=True)
+                    return dt, stamp
+            for el in node.iterdescendants(etree.Element):
+                if not _DATE_HINT.search(el.get("class") or ""):
+                    continue
+                text = stripped_text(el)
                 dt = try_parse_date(text, now=now)
                 if dt:
                     return dt, text
-            if node.name in ("li", "article", "tr"):
+            if node.tag in ("li", "article", "tr"):
                 break
-        node = node.parent if isinstance(node.parent, Tag) else None
+        node = node.getparent()
     return None, ""
 
 
 def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site_hosts: set[str] | None = None) -> ListingPage:
     """Article links (same site, article-shaped URL) with nearby dates, and the next page."""
-    soup = BeautifulSoup(html, "lxml")
-    for bad in soup.select("header, footer, nav, script, style, aside"):
-        bad.decompose()
+    root = parse_html(html)
+    remove(select(root, "header, footer, nav, script, style, aside"))
     sites = same_site_hosts(host_of(page_url), *(site_hosts or set()))
     seen: dict[str, Item] = {}
-    for a in soup.find_all("a", href=True):
-        href = str(a["href"]).strip()
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        href = href.strip()
         if href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         url = canonical_url(href, page_url)
@@ -238,22 +162,22 @@ def parse_listing(html: str, page_url: str, *, now: datetime | None = None, site
         path_q = parts.path + ("?" + parts.query if parts.query else "")
         if _NOT_ARTICLE.search(parts.path) or not _ARTICLE.search(path_q):
             continue
-        title = a.get_text(" ", strip=True)
+        title = stripped_text(a)
         if url in seen and (seen[url].title or not title):
             continue
         published, raw = _item_date(a, now)
         seen[url] = Item(url=url, title=title, published_at=published, published_raw=raw)
-    return ListingPage(items=list(seen.values()), next_url=_next_page(soup, page_url))
+    return ListingPage(items=list(seen.values()), next_url=_next_page(root, page_url))
 
 
-def _next_page(soup: BeautifulSoup, page_url: str) -> str | None:
-    link = soup.select_one("link[rel=next], a[rel=next]")
-    if link and link.get("href"):
-        return urljoin(page_url, str(link["href"]))
-    for a in soup.select(".pagination a, .pager a, .paging a, nav a, a.next, .next a, a"):
-        text = a.get_text(" ", strip=True)
-        if a.get("href") and (_NEXT_TEXT.match(text) or "next" in " ".join(a.get("class") or [])):
-            return urljoin(page_url, str(a["href"]))
+def _next_page(root: Node, page_url: str) -> str | None:
+    """The page's rel=next link; else the first link whose text says «next» (بعدی, »…) or whose class does."""
+    link = next((el for el in root.iter("link", "a") if (el.get("rel") or "").lower().split() == ["next"]), None)
+    if link is not None and link.get("href"):
+        return urljoin(page_url, link.get("href"))
+    for a in root.iter("a"):
+        if a.get("href") and (_NEXT_TEXT.match(stripped_text(a)) or "next" in (a.get("class") or "")):
+            return urljoin(page_url, a.get("href"))
     return None
 
 

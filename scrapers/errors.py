@@ -14,7 +14,11 @@ class RegistryError(ConfigError):
 
 
 class DateError(ScraperError, ValueError):
-    """A date string could not be read, or names a moment in the future."""
+    """A date string could not be read, or names a moment in the future (FutureDate)."""
+
+
+class FutureDate(DateError):
+    """A date that names a moment ahead of now (beyond the clock tolerance): the page's date is wrong, not unreadable."""
 
 
 class ParseError(ScraperError):

@@ -98,7 +98,6 @@ class PoliteClient:
     ) -> None:
         self.settings = settings or get_settings()
         self.robots_cache = robots_cache  # robots.txt kept between runs (the hourly pulse); None: read each run
-        self.allow_private = allow_private
         self.guard = Guard(self.settings, allow_private=allow_private, resolver=resolver,
                            transport_injected=transport is not None)
         self._transport = transport
@@ -221,9 +220,6 @@ class PoliteClient:
             return rules
 
     # --- safety: the guard's policy (scrapers/guard.py) -------------------------------------------
-    async def check_target(self, url: str, source: Source | None, start_url: str | None = None) -> None:
-        await self.guard.check_target(url, source, start_url)
-
     def same_site(self, url: str, source: Source | None, start_url: str) -> bool:
         """Is `url` on the source's site (homepage host, its `www.` twin, its `domains`) or the start URL's host?"""
         return self.guard.same_site(url, source, start_url)
@@ -267,7 +263,7 @@ class PoliteClient:
                     raise FetchError(url, rules.note, kind=rules.cause)
                 if not rules.allowed(url):
                     raise FetchError(url, "disallowed by robots.txt; we respect it (ask the webmaster to allow 'mediawatch')", kind="robots")
-            await self.check_target(url, source, start_url)
+            await self.guard.check_target(url, source, start_url)
             resp_status, resp_headers, body, attempts_here = await self._with_retries(url, source, headers, retries, start_url)
             attempts += attempts_here
             if resp_status in REDIRECT_STATUSES and resp_headers.get("location"):

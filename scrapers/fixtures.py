@@ -1,7 +1,11 @@
-"""Parser fixtures in the Fundus style: tests/fixtures/<family>/<page>.html + <page>.expected.json.
+"""Parser fixtures in the Fundus style: <dir>/<family>/<page>.html + <page>.expected.json.
 
-    python -m scrapers.fixtures --regenerate      # rewrite every .expected.json and show the diff
-    python -m scrapers.fixtures --regenerate nastooh/irna_gilan_bus
+    python -m scrapers.fixtures DIR                  # list the fixture pages under DIR
+    python -m scrapers.fixtures DIR --regenerate     # rewrite every .expected.json and show the diff
+    python -m scrapers.fixtures DIR --regenerate nastooh/irna_gilan_bus
+
+The folder is always given (by the tests, `sources check --save-fixture DIR`, or on the command line):
+this module reads no folder of its own.
 
 Review the diff before committing: an expected file is a claim about what the page says.
 
@@ -24,12 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediawatch.settings import PROJECT_ROOT
 from scrapers.charset import decode_html
 from scrapers.errors import ParseError
 from scrapers.parsers import PARSERS, get_parser
 
-FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
 # Relative dates («۳ ساعت پیش») in fixtures are read as of this moment, so results never drift.
 FIXTURE_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 # Keys of an expected file that say where the page came from, not what it says (never regenerated).
@@ -37,7 +39,7 @@ META_KEYS = ("fetched_at", "content_type", "selectors")
 _SUFFIXES = (".html.gz", ".html")
 
 
-def fixture_pages(root: Path = FIXTURES_DIR) -> Iterator[Path]:
+def fixture_pages(root: Path) -> Iterator[Path]:
     """Every fixture page (.html written by us, .html.gz saved from the web), family by family."""
     for family in sorted(PARSERS):
         yield from sorted(p for suffix in _SUFFIXES for p in (root / family).glob("*" + suffix))
@@ -86,7 +88,7 @@ def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def regenerate(only: list[str] | None = None, root: Path = FIXTURES_DIR) -> int:
+def regenerate(only: list[str] | None = None, *, root: Path) -> int:
     """Rewrite expected files (all, or `family/page` names given); print a unified diff; count changed.
     A page that no longer parses is reported (family/page and why) and its expected file kept."""
     changed = 0
@@ -111,14 +113,17 @@ def regenerate(only: list[str] | None = None, root: Path = FIXTURES_DIR) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scrapers.fixtures", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dir", type=Path, help="the fixture folder (<family>/<page>.html inside)")
     ap.add_argument("--regenerate", action="store_true", help="rewrite the .expected.json files and show the diff")
     ap.add_argument("pages", nargs="*", help="family/page names (default: all)")
     args = ap.parse_args(argv)
+    if not args.dir.is_dir():
+        ap.error(f"{args.dir} is not a folder")
     if not args.regenerate:
-        for page in fixture_pages():
+        for page in fixture_pages(args.dir):
             print(f"{page.parent.name}/{page_stem(page)}")
         return 0
-    regenerate(args.pages or None)
+    regenerate(args.pages or None, root=args.dir)
     return 0
 
 

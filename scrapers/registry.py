@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.settings import get_settings
 from scrapers.errors import RegistryError
+from scrapers.html import compiled
 from scrapers.parsers import OVERRIDABLE, Parser, get_parser
-from scrapers.parsers.base import compiled
 
 PARSER_FAMILIES = ("generic", "nastooh", "iransamaneh", "aasaam", "wordpress")
 

@@ -129,3 +129,19 @@ def test_every_type_ignore_in_the_packages_has_a_code_and_a_reason() -> None:
     bad = [f"{p.relative_to(ROOT)}:{n}" for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))
            for n in unexplained_ignores(p.read_text(encoding="utf-8"))]
     assert not bad, f"`# type: ignore` without an error code and a reason: {', '.join(bad)}"
+
+
+def literals_naming_the_tests_folder(path: Path) -> list[str]:
+    """String literals of `path` that name the tests folder ("tests", "tests/fixtures", …)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(r"tests(/.*)?", node.value)]
+
+
+def test_no_package_reads_the_tests_folder(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text('"""Docs may say tests/flows/x.py checks it."""\nFIXTURES = ROOT / "tests" / "fixtures"\n', encoding="utf-8")
+    assert literals_naming_the_tests_folder(probe) == ["tests"]
+    found = [f"{p.relative_to(ROOT)}: {lit!r}" for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))
+             for lit in literals_naming_the_tests_folder(p)]
+    assert found == [], "production code must not read tests/ (the tests pass their folders in):\n" + "\n".join(found)

@@ -1,30 +1,25 @@
 """What every page-family parser shares: the parsed record, selector helpers, and fallbacks.
 
-A family parser is a small class that lists CSS selectors (../shared/domain/REFERENCE.md §1.1) per field; fields
+A family parser is a small class that lists CSS selectors per field, as its CMS marks up an article; fields
 its selectors miss fall back to what every news page carries (JSON-LD, OpenGraph, article meta).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from cssselect import HTMLTranslator
 from lxml import etree
 
 from mediawatch.records import Article
 from scrapers.dates import parse_date
-from scrapers.errors import DateError, ParseError
-
-# An element of the parsed page (lxml). Parsers read the tree directly with XPath compiled from CSS.
-type Node = etree._Element
+from scrapers.errors import DateError, FutureDate, ParseError
+from scrapers.html import Node, iselect, parse_html, remove, select
 
 # Whitespace to fold: everything Unicode calls space, but never ZWNJ (U+200C), which is a letter joiner.
 _SPACE = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -51,65 +46,6 @@ CELL_TAGS = frozenset(("td", "th"))
 _HEADINGS = ("h2", "h3", "h4")
 _LAYOUT_INSIDE = ("table", "h1", "h2", "h3", "article", "section", "form", "main", "nav")
 _BLOCK_NOISE = frozenset(("figure", "form", "iframe", "video", "audio", "noscript"))
-_TRANSLATOR = HTMLTranslator()
-# Inline formatting tags (start or end), dropped when unclosed ones nest the page too deep (parse_html).
-_INLINE_TAG = re.compile(r"</?(?:span|font|b|i|u|s|em|strong|small|big|mark|sup|sub|o:p)(?:\s[^>]*)?/?>", re.I)
-_local = threading.local()  # lxml parsers must not be shared between threads
-
-
-def parse_html(html: str) -> Node:
-    """The page as an lxml tree (its <html> element); libxml2's HTML parser, as BeautifulSoup's "lxml" uses.
-
-    The text is handed over as UTF-8 bytes with the encoding named, so a `<meta charset>` or an XML
-    declaration left in the already-decoded text cannot make libxml2 decode it a second time.
-
-    Tolerant of what browsers tolerate: every unclosed inline tag (a `<span>` per `<br>` line, as
-    pasted from Word) nests the rest of the page one level deeper, and libxml2 stops reading at its
-    depth limit (256; 2048 with huge_tree), silently losing the rest of the article. Past the limit,
-    the page is read again without its inline formatting tags, which show no text of their own.
-    """
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = _local.parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)
-    root = _parse_with(parser, html)
-    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-        root = _parse_with(parser, _INLINE_TAG.sub("", html))
-    return root if root is not None else etree.Element("html")
-
-
-def _parse_with(parser: etree.HTMLParser, html: str) -> Node | None:
-    try:
-        return etree.fromstring(html.encode("utf-8", "surrogatepass"), parser)
-    except etree.XMLSyntaxError:  # an empty document: libxml2 builds nothing
-        return None
-
-
-@functools.cache
-def compiled(selector: str) -> etree.XPath:
-    """A CSS selector compiled once per process to XPath (matched from the document's root)."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(selector, prefix="descendant-or-self::"))
-
-
-def select(root: Node, selector: str) -> list[Node]:
-    """Elements below `root` matching the CSS selector, in document order (as soupsieve's select).
-
-    Like soupsieve, combinators may reach above `root` (".item-body .item-text>*" inside an article
-    matches even when .item-body encloses the article), but only `root`'s descendants are returned.
-    """
-    if not selector:
-        return []
-    top = root.getroottree().getroot()
-    found = compiled(selector)(top)
-    if root is top:  # the whole document
-        return found
-    return [el for el in found if any(a is root for a in el.iterancestors())]
-
-
-def iselect(root: Node, selector: str) -> Iterator[Node]:
-    """Matches one by one (the first is what most fields want)."""
-    return iter(select(root, selector))
-
-
 def get_text(el: Node) -> str:
     """The element's text as a browser lays it out (not yet folded): inline elements (a, b, span…)
     join their neighbours with nothing added, so «<b>رشت</b>ه» stays «رشته» and «<a>خبرنگار مهر</a>،»
@@ -138,13 +74,7 @@ def drop_noise(root: Node, selector: str = "") -> None:
     """Remove scripts, styles, forms, figures… and what `selector` matches (a source's own noise);
     what a browser shows of them (nothing) is what stays: inline ones vanish without a trace, block
     ones (figure, form, video, a matched box…) still end a line."""
-    for el in [*root.iter(*NOISE_TAGS), *select(root, selector)]:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        mark = etree.Comment("")
-        mark.tail = ("\n" if el.tag in _BLOCK_NOISE or el.tag in BLOCK_TAGS else "") + (el.tail or "")
-        parent.replace(el, mark)
+    remove([*root.iter(*NOISE_TAGS), *select(root, selector)], ends_line=_BLOCK_NOISE | BLOCK_TAGS)
 
 
 def clean_text(text: str) -> str:
@@ -178,6 +108,7 @@ class ParsedArticle:
     section: str = ""
     canonical: str = ""  # the page's <link rel=canonical>, absolute (not part of the fixture form)
     problems: dict[str, str] = field(default_factory=dict)  # field → why it is missing or wrong
+    future_date: bool = False  # the page's date is in the future (FutureDate); problems["published_at"] says which
 
     @property
     def body(self) -> str:
@@ -190,8 +121,8 @@ class ParsedArticle:
     def to_json(self) -> dict[str, Any]:
         """The fixture form (.expected.json): plain JSON types, dates in ISO UTC."""
         data = asdict(self)
-        data.pop("problems")
-        data.pop("canonical")
+        for not_fixture_form in ("problems", "canonical", "future_date"):
+            data.pop(not_fixture_form)
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
         return data
 
@@ -320,11 +251,11 @@ class Parser:
                 art.published_at = parse_date(raw, now=now)
                 art.published_raw = raw
                 return
+            except FutureDate as exc:  # the page's own date is wrong: report it, guess no other
+                art.published_raw, art.future_date = raw, True
+                art.problems["published_at"] = str(exc)
+                return
             except DateError as exc:
-                if "future" in str(exc):
-                    art.published_raw = raw
-                    art.problems["published_at"] = str(exc)
-                    return
                 first_error = first_error or str(exc)
         art.problems["published_at"] = first_error or "no date found on the page"
 

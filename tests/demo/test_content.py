@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from demo.content import CONTENT_DIR, ContentError, DemoArticle, load_articles, load_labels, slugify
+from demo.content import (
+    CONTENT_DIR,
+    SITES,
+    ContentError,
+    DemoArticle,
+    load_articles,
+    load_labels,
+    load_sites,
+    slugify,
+)
+from demo.sites import TEMPLATES
 from mediawatch.records import Domain, Tone
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -127,3 +137,51 @@ def test_labels_for_an_unknown_article_are_refused(tmp_path: Path) -> None:
         ContentError, match=r"w9.labels.jsonl: line 1: field «id»: 'x-404' is not an article of w9.jsonl"
     ):
         load_labels(tmp_path)
+
+
+SITE = """[[sites]]
+id = "x"
+name = "سایت"
+family = "wordpress"
+parser = "wordpress"
+kind = "news_site"
+scope = "rasht"
+notes = ""
+accent = "#000"
+title_suffix = ""
+article_path = "/{code}/"
+tag_path = "/"
+per_page = 10
+nav = [["خانه", "/"]]
+feeds = [{ path = "/feed/" }]
+"""
+
+
+def test_the_outlets_are_data_and_each_has_its_familys_markup(tmp_path: Path) -> None:
+    assert list(SITES) == ["payam", "sepidrud", "navashomal", "gilava", "sobherasht", "goharrud"]
+    assert all((TEMPLATES / spec.family / "article.html").exists() for spec in SITES.values())
+    assert [f.gilan_only for f in SITES["payam"].feeds] == [False, True]
+    [dead] = [f.dead_item for spec in SITES.values() for f in spec.feeds if f.dead_item is not None]
+    assert dead.path.startswith("/fa/news/") and dead.day_offset == 1
+    (tmp_path / "sites.toml").write_text(SITE, encoding="utf-8")
+    [spec] = load_sites(tmp_path / "sites.toml").values()
+    assert (spec.id, spec.feeds[0].path, spec.feeds[0].title, spec.nav, spec.listing) == ("x", "/feed/", "", (("خانه", "/"),), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (SITE.replace('kind = "news_site"', 'kind = "tv"'), "site #1 (x): field «kind»"),
+        (SITE + 'colour = "red"\n', "site #1 (x): unknown field(s) ['colour']"),
+        (SITE.replace('{ path = "/feed/" }', '{ path = "/feed/", titel = "t" }'), "unknown field(s) ['feeds.titel']"),
+        (SITE.replace("per_page = 10\n", ""), "field «per_page»"),
+        (SITE + SITE, "site #2 (x): field «id»: 'x' already used"),
+        (SITE.replace('id = "x"', 'id = x'), "sites.toml"),
+        ("", "no [[sites]] entries"),
+    ],
+)
+def test_a_bad_sites_file_names_the_outlet_and_the_field(tmp_path: Path, text: str, needle: str) -> None:
+    (tmp_path / "sites.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as exc:
+        load_sites(tmp_path / "sites.toml")
+    assert needle in str(exc.value)

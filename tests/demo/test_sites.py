@@ -14,9 +14,9 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from demo.content import DemoArticle, load_articles, load_labels
+from demo.content import SITES, DemoArticle, load_articles, load_labels
 from demo.server import DemoSites, main
-from demo.sites import SITES, oldcms_text, route_key
+from demo.sites import oldcms_text, route_key
 from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.timeutil import TEHRAN, format_jalali_date, latin_digits, tehran_at
 from tests.demo.conftest import REF_DAY, SAMPLES

@@ -223,8 +223,7 @@ def demo_items(reference_day: date) -> list[DigestItem]:
     """The demo sites' articles (written by us) with our gold labels, as the digest would see them."""
     from datetime import time as dtime
 
-    from demo.content import load_articles, load_labels
-    from demo.sites import SITES
+    from demo.content import SITES, load_articles, load_labels
     from mediawatch.timeutil import TEHRAN
 
     labels = load_labels()

@@ -305,7 +305,7 @@ async def test_filtered_page_is_not_fetched_again_with_the_real_store(make_site,
 async def test_a_page_of_unclosed_tags_a_browser_shows_is_stored_whole(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
     # Issue 12, defect 7: an unclosed <span> per <br> line nested the page past libxml2's depth
     # limit, which silently dropped the rest: the date after the body was lost and the page not stored.
-    from scrapers.fixtures import FIXTURES_DIR
+    from tests.scrapers.fixture_files import FIXTURES_DIR
 
     site = make_site()
     page = (FIXTURES_DIR / "iransamaneh" / "tabnakgilan_asphalt_unclosed.html").read_bytes()

@@ -13,7 +13,6 @@ import pytest
 from scrapers.errors import ParseError
 from scrapers.fixtures import (
     FIXTURE_NOW,
-    FIXTURES_DIR,
     dump,
     expected_of,
     expected_path,
@@ -23,15 +22,16 @@ from scrapers.fixtures import (
     regenerate,
 )
 from scrapers.parsers import PARSERS, get_parser
+from tests.scrapers.fixture_files import FIXTURES_DIR
 
-PAGES = list(fixture_pages())
+PAGES = list(fixture_pages(FIXTURES_DIR))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[f"{p.parent.name}/{page_stem(p)}" for p in PAGES])
 def test_fixture_parses_as_expected(page: Path) -> None:
     expected = json.loads(expected_path(page).read_text(encoding="utf-8"))
     got = expected_of(page, parse_fixture(page))
-    assert got == expected, f"run `uv run python -m scrapers.fixtures --regenerate {page.parent.name}/{page_stem(page)}` and review the diff"
+    assert got == expected, f"run `uv run python -m scrapers.fixtures tests/fixtures --regenerate {page.parent.name}/{page_stem(page)}` and review the diff"
     if page.suffix != ".html":
         return  # a real page saved from the web: its expected file was reviewed as it is
     # Noise never leaks into the body of the pages we wrote; half-spaces survive.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from scrapers.errors import ParseError
-from scrapers.fixtures import FIXTURES_DIR, parse_fixture
+from scrapers.fixtures import parse_fixture
 from scrapers.gilan import is_about_gilan
 from scrapers.parsers import get_parser
 from scrapers.parsers.base import parse_html, text_of, until_sign_off
+from tests.scrapers.fixture_files import FIXTURES_DIR
 
 from .test_fixtures import FIXTURE_NOW
 

@@ -10,8 +10,9 @@ import pytest
 from scrapers.canonical import canonical_url, same_site_hosts
 from scrapers.charset import decode_html, detect_encoding
 from scrapers.dates import parse_date
-from scrapers.errors import DateError, RegistryError
+from scrapers.errors import DateError, FutureDate, RegistryError
 from scrapers.gilan import gilan_places, has_gilan_dateline, is_about_gilan
+from scrapers.parsers import get_parser
 from scrapers.registry import load_sources
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 5 آذر 1405, 13:30 in Tehran
@@ -48,14 +49,26 @@ def test_dates(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text", ["۱۵ دی ۱۴۰۵", "2027-01-01T00:00:00Z", "Fri, 01 Jan 2027 00:00:00 GMT", "1405/12/01"])
 def test_future_dates_are_errors(text: str) -> None:
-    with pytest.raises(DateError, match="future"):
+    with pytest.raises(FutureDate, match="future"):
         parse_date(text, now=NOW)
 
 
-@pytest.mark.parametrize("text", ["", "بدون تاریخ", "۳۲ اسفند ۱۴۰۳", "1404/13/01"])
+@pytest.mark.parametrize("text", ["", "بدون تاریخ", "۳۲ اسفند ۱۴۰۳", "1404/13/01", "future"])
 def test_unreadable_dates_are_errors(text: str) -> None:
-    with pytest.raises(DateError):
+    with pytest.raises(DateError) as caught:
         parse_date(text, now=NOW)
+    assert not isinstance(caught.value, FutureDate)
+
+
+def test_a_page_dated_in_the_future_is_flagged_by_type_not_by_wording() -> None:
+    page = '<html><body><h1>عنوان</h1><p>متن</p><span class="date">{}</span><span class="date">۴ آذر ۱۴۰۵</span></body></html>'
+    ahead = get_parser("generic").extract(page.format("۱۵ دی ۱۴۰۵"), "https://a.ir/n/1", now=NOW)
+    assert ahead.future_date and ahead.published_at is None and ahead.published_raw == "۱۵ دی ۱۴۰۵"
+    assert "future" in ahead.problems["published_at"]
+    # A date that cannot be read is no future date, even when its text says "future": the next one is used.
+    unreadable = get_parser("generic").extract(page.format("future"), "https://a.ir/n/1", now=NOW)
+    assert not unreadable.future_date and unreadable.published_at is not None
+    assert unreadable.published_raw == "۴ آذر ۱۴۰۵" and "future_date" not in unreadable.to_json()
 
 
 def test_relative_date_is_not_in_the_future() -> None:
