@@ -23,13 +23,28 @@ def store(tmp_path):
 
 
 def _night(store, sources, since):
-    """Collect as the nightly flow does: one source at a time through collect_one."""
+    """Collect as the nightly flow does: every source at once, each through collect_one with its own
+    connection to the database, all sharing one set of request slots."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from mediawatch.settings import Settings
+    from scrapers.slots import Slots
+    from storage import open_store
 
     run_id = store.start_run("nightly")
     settings = Settings()
-    reports = [steps.collect_one(s, store, run_id=run_id, since=since, settings=settings, allow_private=True)
-               for s in sources]
+    slots = Slots(settings.global_concurrency)
+
+    def one(source):
+        own = open_store(store.url)
+        try:
+            return steps.collect_one(source, own, run_id=run_id, since=since, settings=settings,
+                                     allow_private=True, slots=slots)
+        finally:
+            own.close()
+
+    with ThreadPoolExecutor(max_workers=len(sources)) as pool:
+        reports = list(pool.map(one, sources))
     return run_id, reports
 
 
