@@ -156,6 +156,12 @@ def test_uncertainty_ranks_coin_tosses_above_sure_judgements():
     torn_muni = uncertainty(0.5, np.array([0.9, 0.05, 0.05, 0, 0, 0]), 0.03)
     assert sure_other < 0.1 and sure_muni < 0.2
     assert torn_group > 0.9 and torn_muni == 1.0
+    # The concern doubt peaks where the judgement flips (the threshold), not at 0.5.
+    from nlp.analyze import CONCERN_THRESHOLD
+
+    sure = np.array([0.9, 0.05, 0.05, 0, 0, 0])
+    assert uncertainty(0.98, sure, CONCERN_THRESHOLD) == 1.0
+    assert uncertainty(0.98, sure, CONCERN_THRESHOLD + 0.1) < 1.0 and uncertainty(0.98, sure, 1.0) < 0.2
 
 
 def test_encoder_settings_come_from_the_settings_object(monkeypatch):
