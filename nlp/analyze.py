@@ -34,6 +34,11 @@ LEGACY_MODEL_FILE = "model.joblib"  # models written before the switch still loa
 # concern F1 0.832 → 0.848) and it held on seeds 1 and 2 (0.837 → 0.845, 0.836 → 0.843); 0.35 and 0.45
 # were worse on every seed. The balanced logistic model leaves the borderline concerns just under 0.5.
 CONCERN_THRESHOLD = 0.40
+# The tone is the likeliest of positive / neutral / negative after weighting them so: the balanced model
+# calls borderline criticism neutral a little too often. Chosen by CV on the out-of-fold probabilities
+# (a grid of 0.8–1.3 for positive and negative): negative × 1.1 raised tone macro-F1 on all three seeds
+# (0.742 → 0.748, 0.737 → 0.745, 0.725 → 0.727 on seeds 42 / 1 / 2); no other weighting did on all three.
+TONE_WEIGHTS = np.array([{"positive": 1.0, "neutral": 1.0, "negative": 1.1}[t] for t in TONES])
 SECONDARY_MIN = 0.2  # a second domain is named only when its share of the municipal score is ≥ 0.2
 # Items the sparse model gives P(municipal) below this are not encoded: they are out of scope (sport,
 # national politics) and the joint model agrees on them (CV: model card), so a night spends the
@@ -273,7 +278,7 @@ class Analyzer:
             domain = Domain(MUNICIPAL_DOMAINS[order[0]])
             second = MUNICIPAL_DOMAINS[order[1]]
             secondary = Domain(second) if p_dom[order[1]] >= SECONDARY_MIN else None
-            tone = Tone.negative if criticises_municipality(title, body) else Tone(TONES[int(np.argmax(p_tone))])
+            tone = Tone.negative if criticises_municipality(title, body) else Tone(TONES[int(np.argmax(p_tone * TONE_WEIGHTS))])
         else:
             domain, secondary, tone = Domain.other, None, None
         places = article_places(title, body)
