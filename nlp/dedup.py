@@ -57,9 +57,10 @@ STORY_COSINE = 0.25
 # just above it, so that an unrelated pair's vectors pull the blend below its TF-IDF cosine. Another
 # encoder needs its own baseline. The weight keeps TF-IDF in the lead (shared names, places and figures
 # are what tell one council meeting from the next); the vectors add the rewordings it misses. On the
-# demo set (bench/dedup.py, same-story pairs of one writer, the labels' scope) these values give
-# precision 0.97, recall 0.93, against 0.92 / 0.83 for TF-IDF alone; any weight in 0.65–0.7 with a
-# baseline in 0.84–0.85 stays ≥ 0.90 / ≥ 0.93, so the choice is not a knife-edge.
+# demo set (bench/dedup.py, same-story pairs of one writer, the labels' scope when they were chosen)
+# these values give precision 0.97, recall 0.93, against 0.92 / 0.83 for TF-IDF alone; any weight in
+# 0.65–0.7 with a baseline in 0.84–0.85 stays ≥ 0.90 / ≥ 0.93, so the choice is not a knife-edge.
+# Over all demo pairs, labelled since across writers too: 0.77 / 0.91 (docs/nlp.md, Quality).
 STORY_TFIDF_WEIGHT = 0.7
 EMBED_BASELINE = 0.85
 MIN_COMPLETE = 400  # a body shorter than this (characters) is a teaser, not a complete article
