@@ -255,8 +255,8 @@ def _window_half(vectors: np.ndarray) -> np.ndarray:
     The analyzer may store an article's title vector and its window vector side by side (two unit
     halves: nlp.encoder.article_vectors); then stories read the window half only. Another outlet's
     report of the same event comes under another headline, so the title vectors disagree where
-    stories must agree: with both halves the demo set's same-writer pairs fall from 0.97 / 0.93 to
-    0.85 / 0.93 (bench/dedup.py). A single vector (one unit norm over its whole length) is read whole.
+    stories must agree: with both halves the demo set's same-writer pairs fell from 0.97 / 0.93 to
+    0.85 / 0.93 (bench/dedup.py, measured when the labels covered one writer's pairs only). A single vector (one unit norm over its whole length) is read whole.
     """
     half = vectors.shape[1] // 2
     if vectors.shape[1] % 2 or not len(vectors):
