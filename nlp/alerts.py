@@ -262,7 +262,7 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
         stories[story_key(i)].append(i)
     triggers: list[Trigger] = []
     cut = now - rules.window  # the baseline ends where the surge window begins (as the pulse reads it)
-    speed = SpreadBaseline.of(baseline, cut - timedelta(days=rules.baseline_days), cut, rules.spread_window)
+    speed: SpreadBaseline | None = None  # read from the baseline only when a story reaches min_outlets
     for key, members in stories.items():
         recent = [i for i in members if i.seen_at > start]
         concerns = [i for i in recent if i.concern]
@@ -284,6 +284,8 @@ def evaluate(items: Sequence[DigestItem], baseline: Sequence[ConcernMark], now: 
         elif len(outlets) >= rules.min_outlets and 2 * len(concerns) > len(recent):
             figures: dict[str, float | int | str] = {"outlets": len(outlets), "window_hours": window_h,
                                                      "articles": len(recent)}
+            if speed is None:
+                speed = SpreadBaseline.of(baseline, cut - timedelta(days=rules.baseline_days), cut, rules.spread_window)
             if speed.stories >= rules.spread_min_stories:
                 hours = _span_hours(recent)
                 share = speed.share(len(outlets), hours)
