@@ -183,8 +183,9 @@ class PoliteClient:
         return f"{p.scheme}://{p.netloc}".lower()
 
     async def robots_for(self, url: str, source: Source | None = None) -> RobotsRules:
-        """The robots.txt rules of the URL's site, fetched once per run (RFC 9309: 4xx allow all;
-        5xx, unreachable or timeout disallow all for this run)."""
+        """The robots.txt rules of the URL's site, fetched once per run — or read from `robots_cache` when
+        an earlier run kept them (RFC 9309: 4xx allow all; 5xx, unreachable or timeout disallow all for
+        this run, and are never kept)."""
         origin = self._origin(url)
         if origin in self._robots:
             return self._robots[origin]
