@@ -99,7 +99,7 @@ def collect_one(
     reports = asyncio.run(
         collect_all([source], state=sink, sink=sink, since=since, settings=settings, allow_private=allow_private,
                     slots=slots, budget_s=budget_s,
-                    robots_cache=RobotsCache(settings.data_dir / "cache" / "robots", robots_cache_hours * 3600)
+                    robots_cache=RobotsCache(settings.cache_dir / "robots", robots_cache_hours * 3600)
                     if robots_cache_hours > 0 else None)
     )
     return reports[0] if reports else SourceReport(source_id=source.id, skipped=1)

@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     def digest_root(self) -> Path:
         return self.digest_dir or self.data_dir / "digests"
 
+    @property
+    def cache_dir(self) -> Path:
+        """What runs keep to spare work later (encoder vectors, robots.txt files): safe to delete."""
+        return self.data_dir / "cache"
+
 
 # Settings that must be strictly positive when they come from the environment, although code (tests,
 # benchmarks) may set them to 0: a zero interval would send requests to an outlet back to back.

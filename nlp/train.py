@@ -91,7 +91,7 @@ def encoder_for_training(encoder: Encoder | bool | None = True) -> CachedEncoder
     from mediawatch.settings import get_settings
 
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in enc.name)
-    return CachedEncoder(enc, get_settings().data_dir / "cache" / f"vectors-{safe}.npz")
+    return CachedEncoder(enc, get_settings().cache_dir / f"vectors-{safe}.npz")
 
 
 def train_model(rows: Sequence[dict], out_dir: Path = MODEL_DIR, sources: Sequence[str] = (),
