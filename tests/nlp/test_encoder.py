@@ -108,6 +108,32 @@ def test_joint_model_analyses_with_vectors_and_names_the_encoder(joint_model, en
     assert [a.embedding for a in again] == [a.embedding for a in out]
 
 
+def test_the_working_group_shown_is_the_one_that_decided(joint_model, encoder):
+    """The working group is chosen after DOMAIN_WEIGHTS; domain_scores hold the weighted shares, so the
+    article page's top score is always the group the article went to, and the shares still add up to
+    P(municipal)."""
+    model, cleaned = joint_model
+    out = Analyzer(model, "t", encoder=encoder).analyze_normalized(cleaned[:60])
+    municipal = [a for a in out if a.municipal]
+    assert municipal
+    for a in municipal:
+        groups = {d: s for d, s in a.domain_scores.items() if d != "other"}
+        assert max(groups, key=lambda d: groups[d]) == a.domain.value
+        assert sum(groups.values()) == pytest.approx(a.municipal_score, abs=1e-3)
+
+
+def test_domain_weights_shift_a_close_call_and_keep_shares_summing_to_one():
+    from nlp.analyze import DOMAIN_WEIGHTS, weighted_shares
+    from nlp.classify import MUNICIPAL_DOMAINS
+
+    lo, hi = int(np.argmin(DOMAIN_WEIGHTS)), int(np.argmax(DOMAIN_WEIGHTS))
+    raw = np.zeros(len(MUNICIPAL_DOMAINS))
+    raw[lo], raw[hi] = 0.52, 0.48  # the down-weighted group just ahead before weighting
+    shares = weighted_shares(raw)
+    assert shares.sum() == pytest.approx(1.0) and int(np.argmax(shares)) == hi
+    assert np.array_equal(weighted_shares(np.zeros(len(MUNICIPAL_DOMAINS))), np.zeros(len(MUNICIPAL_DOMAINS)))
+
+
 def test_without_the_encoder_the_joint_model_falls_back_and_says_so(joint_model, monkeypatch):
     model, cleaned = joint_model
     monkeypatch.setenv("MEDIAWATCH_ENCODER", "none")
