@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import multiprocessing
 import os
@@ -147,9 +148,11 @@ class Analyzer:
         """`encoder`: True = the process-wide one (`nlp.encoder.get_encoder()`), None/False = none, or
         an Encoder. A model fitted without vectors never uses one.
 
-        `model_version` names the model and how it ran: «<version>+<encoder name>» with the encoder,
-        «<version>+sparse-only» when a model fitted with vectors had to fall back (`fallback` says why).
+        `model_version` names the model, the decision rules and how it ran: «<version>.r<rules>+<encoder
+        name>» with the encoder, «<version>.r<rules>+sparse-only» when a model fitted with vectors had to
+        fall back (`fallback` says why), «<version>.r<rules>» for a sparse model (`decision_rules()`).
         """
+        model_version = f"{model_version}.r{decision_rules()}"
         self.model = model
         self.fallback: str | None = None  # why the encoder is not used, when the model wants one
         self.encoder: Encoder | None = None
@@ -311,6 +314,18 @@ class Analyzer:
             embedding=blob,
             encoder=self.encoder_name if blob is not None else "",
         )
+
+
+def decision_rules() -> str:
+    """A short fingerprint of the rules around the fitted models (thresholds, weights, spans).
+
+    It is part of every `model_version`: analyses are stored per model version, so a release that
+    changes a rule re-analyses the stored articles at the next `process`, as a new model would,
+    instead of leaving them judged by the old rule.
+    """
+    spec = repr((MUNICIPAL_THRESHOLD, CONCERN_THRESHOLD, TONE_WEIGHTS.tolist(), DOMAIN_WEIGHTS.tolist(),
+                 SECONDARY_MIN, ENCODE_MIN_P, CRITICISM_SPAN, FAILURE_SPAN))
+    return hashlib.sha1(spec.encode()).hexdigest()[:4]
 
 
 def weighted_shares(p_dom: np.ndarray) -> np.ndarray:

@@ -85,3 +85,17 @@ def test_fast_ngram_transform_equals_scikit_learn_on_the_shipped_model(analyzer)
     docs = ["شهرداری رشت خیابان‌ها را آسفالت کرد", "a  b\tcd", "", "زباله در گلسار؟ ۱۲۳ GIS"]
     for vec in (analyzer.model.word, analyzer.model.char):
         assert abs(tfidf_transform(vec, docs) - vec.transform(docs)).max() < 1e-6
+
+
+def test_a_changed_decision_rule_is_a_new_model_version(analyzer, monkeypatch):
+    """Analyses are stored per model version: a release that moves a threshold or a weight must be
+    seen as a new version, so the next `process` re-judges stored articles by the new rule."""
+    import nlp.analyze as A
+
+    before = A.Analyzer(analyzer.model, "v1", encoder=None).model_version
+    assert before.startswith("v1.r") and before == A.Analyzer(analyzer.model, "v1", encoder=None).model_version
+    monkeypatch.setattr(A, "CONCERN_THRESHOLD", A.CONCERN_THRESHOLD + 0.05)
+    assert A.Analyzer(analyzer.model, "v1", encoder=None).model_version != before
+    monkeypatch.undo()
+    monkeypatch.setattr(A, "DOMAIN_WEIGHTS", A.DOMAIN_WEIGHTS * 1.1)
+    assert A.Analyzer(analyzer.model, "v1", encoder=None).model_version != before

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nlp import encoder as enc_mod
-from nlp.analyze import SPARSE_ONLY, Analyzer, criticises_municipality, uncertainty
+from nlp.analyze import SPARSE_ONLY, Analyzer, criticises_municipality, decision_rules, uncertainty
 from nlp.classify import Model
 from nlp.encoder import CachedEncoder, article_vectors, decode_vector, encode_vector, get_encoder
 from nlp.normalize import clean_article
@@ -96,7 +96,7 @@ def test_cached_encoder_encodes_once_and_persists(encoder, tmp_path):
 def test_joint_model_analyses_with_vectors_and_names_the_encoder(joint_model, encoder):
     model, cleaned = joint_model
     an = Analyzer(model, "test-1", encoder=encoder)
-    assert an.model_version == f"test-1+{encoder.name}" and an.fallback is None
+    assert an.model_version == f"test-1.r{decision_rules()}+{encoder.name}" and an.fallback is None
     out = an.analyze_normalized(cleaned[:20])
     assert {a.model_version for a in out} == {an.model_version}
     encoded = [a for a in out if a.embedding is not None]
@@ -140,7 +140,7 @@ def test_without_the_encoder_the_joint_model_falls_back_and_says_so(joint_model,
     enc_mod.reset_encoder()
     try:
         an = Analyzer(model, "test-1")
-        assert an.model_version == f"test-1+{SPARSE_ONLY}"
+        assert an.model_version == f"test-1.r{decision_rules()}+{SPARSE_ONLY}"
         assert "MEDIAWATCH_ENCODER=none" in (an.fallback or "")
         out = an.analyze_normalized(cleaned[:10])
         assert len(out) == 10 and all(a.embedding is None for a in out)
