@@ -200,14 +200,12 @@ class SpreadBaseline:
         lags: dict[int, list[float]] = defaultdict(list)
         n = 0
         for members in by_story.values():
-            first = min(m.seen_at for m in members)
+            times = list(_first_reports(members).values())  # in order of first report
+            first = times[0]
             if first > until - span:
                 continue  # too recent to have been followed for the whole span
             n += 1
-            seen: dict[str, datetime] = {}
-            for m in sorted(members, key=lambda m: m.seen_at):
-                seen.setdefault(m.source_id, m.seen_at)
-            for k, at in enumerate(sorted(seen.values())[1:], start=2):
+            for k, at in enumerate(times[1:], start=2):
                 if at - first <= span:
                     lags[k].append((at - first).total_seconds() / 3600)
         return cls(stories=n, lags={k: sorted(v) for k, v in lags.items()})
@@ -221,17 +219,22 @@ def story_key(item: DigestItem) -> str:
     return item.cluster_key or f"a{item.article_id}"
 
 
+def _first_reports(items: Iterable[DigestItem | ConcernMark]) -> dict[str, datetime]:
+    """Each outlet's first report time, outlets in the order they first reported (ties by article id)."""
+    firsts: dict[str, datetime] = {}
+    for i in sorted(items, key=lambda i: (i.seen_at, i.article_id)):
+        firsts.setdefault(i.source_id, i.seen_at)
+    return firsts
+
+
 def _outlets(items: Iterable[DigestItem]) -> tuple[str, ...]:
     """Distinct outlets in the order they first reported."""
-    return tuple(dict.fromkeys(i.source_id for i in sorted(items, key=lambda i: (i.seen_at, i.article_id))))
+    return tuple(_first_reports(items))
 
 
 def _span_hours(items: Iterable[DigestItem]) -> float:
     """Hours from the first report to the first report of the last outlet to join."""
-    firsts: dict[str, datetime] = {}
-    for i in sorted(items, key=lambda i: (i.seen_at, i.article_id)):
-        firsts.setdefault(i.source_id, i.seen_at)
-    times = sorted(firsts.values())
+    times = list(_first_reports(items).values())  # in order of first report
     return (times[-1] - times[0]).total_seconds() / 3600 if times else 0.0
 
 
