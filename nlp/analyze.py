@@ -273,16 +273,17 @@ class Analyzer:
                 _assign(pred, joint, have)
         else:
             blobs = [None] * len(cleaned)  # vectors of another encoder (or none) are not ours to store
+        shares = weighted_shares(pred.domain)
         out = []
         for i, (title, body) in enumerate(cleaned):
-            out.append(self._one(title, body, float(pred.municipal[i]), pred.domain[i], float(pred.concern[i]),
+            out.append(self._one(title, body, float(pred.municipal[i]), shares[i], float(pred.concern[i]),
                                  pred.tone[i], blobs[i]))
         return out
 
     def _one(self, title: str, body: str, p_mun: float, p_dom: np.ndarray, p_con: float,
              p_tone: np.ndarray, blob: bytes | None = None) -> Analysis:
+        """One Analysis; `p_dom` are the working-group shares after DOMAIN_WEIGHTS (`weighted_shares`)."""
         municipal = p_mun >= MUNICIPAL_THRESHOLD
-        p_dom = weighted_shares(p_dom)
         scores = {d: round(float(p_mun * p), 4) for d, p in zip(MUNICIPAL_DOMAINS, p_dom, strict=True)}
         scores["other"] = round(1.0 - p_mun, 4)
         order = np.argsort(-p_dom)
@@ -329,10 +330,11 @@ def decision_rules() -> str:
 
 
 def weighted_shares(p_dom: np.ndarray) -> np.ndarray:
-    """The domain model's shares after DOMAIN_WEIGHTS, summing to 1 again (unchanged when all are 0)."""
+    """The domain model's shares (one row per article, or one row) after DOMAIN_WEIGHTS, each row summing
+    to 1 again; a row of zeros stays zeros."""
     w = np.asarray(p_dom, dtype=float) * DOMAIN_WEIGHTS
-    total = w.sum()
-    return w / total if total > 0 else np.asarray(p_dom, dtype=float)
+    total = w.sum(axis=-1, keepdims=True)
+    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
 
 def _assign(pred: Predictions, part: Predictions, rows: Sequence[int]) -> None:

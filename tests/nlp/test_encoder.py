@@ -132,6 +132,8 @@ def test_domain_weights_shift_a_close_call_and_keep_shares_summing_to_one():
     shares = weighted_shares(raw)
     assert shares.sum() == pytest.approx(1.0) and int(np.argmax(shares)) == hi
     assert np.array_equal(weighted_shares(np.zeros(len(MUNICIPAL_DOMAINS))), np.zeros(len(MUNICIPAL_DOMAINS)))
+    batch = weighted_shares(np.vstack([raw, np.zeros_like(raw), raw[::-1]]))  # a night's rows at once
+    assert np.allclose(batch[0], shares) and not batch[1].any() and batch[2].sum() == pytest.approx(1.0)
 
 
 def test_without_the_encoder_the_joint_model_falls_back_and_says_so(joint_model, monkeypatch):
