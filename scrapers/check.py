@@ -80,6 +80,14 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
                 continue
             for it in parse_listing(res.text, res.url, now=now, site_hosts=own).items:
                 items.setdefault(it.url, it)
+    # The rule of the nightly run (collect.py's keep_on_site): links to other sites, or to another
+    # origin the source does not list, are never fetched; the probe says how many it skipped.
+    off_site = [url for url in items if not client.guard.may_link(url, source)]
+    for url in off_site:
+        del items[url]
+    if off_site:
+        result.problems.append(f"{len(off_site)} link(s) to other sites skipped (not fetched), e.g. {off_site[0]}; "
+                               "if the outlet uses another host, add it to `domains` in sources.toml")
     result.items = len(items)
     if not items:
         result.problems.append("no article links found in feeds or listings")

@@ -383,3 +383,20 @@ async def test_a_canonical_naming_the_homepage_on_every_page_is_ignored(make_sit
     site.add("/rss", rss([(f"خبر {i}", link, NOW - timedelta(hours=1), "رشت") for i, link in enumerate(links)]))
     reports = await collect_all([make_source(site, parser="wordpress")], state=store, sink=store, settings=settings)
     assert (reports[0].new, reports[0].skipped) == (3, 0) and sorted(store.articles) == sorted(links)
+
+
+async def test_sources_check_does_not_fetch_feed_links_to_other_sites(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    from scrapers.check import check_sources
+
+    # Every name goes to the one loopback server; the path tells which page was asked.
+    home = "http://news.gilan-example.ir"
+    site.add("/rss", rss([("خبر رشت دیگر", "http://elsewhere-example.com/off", NOW, "رشت"), ("خبر رشت", f"{home}/a", NOW, "رشت")]),
+             content_type="application/rss+xml")
+    for path in ("/a", "/off"):
+        site.add(path, article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", NOW))
+    source = Source(id="s", name="s", homepage=home + "/", kind=SourceKind.news_site, scope=Scope.gilan, feeds=(f"{home}/rss",))
+    async with PoliteClient(settings, allow_private=True, transport=to_loopback(site.port)) as client:
+        [result] = await check_sources([source], client, pages=3)
+    assert "/off" not in site.paths() and "/a" in site.paths()
+    assert (result.items, result.tried, result.parsed) == (1, 1, 1)
+    assert any("1 link(s) to other sites skipped" in p and "elsewhere-example.com" in p for p in result.problems)
