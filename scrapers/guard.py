@@ -9,7 +9,8 @@ before every request and every redirect, and reads every body through it):
   168.63.129.16), unspecified (0.0.0.0, ::, 0.0.0.0/8), multicast and broadcast are **always**
   refused — also for the demo and tests, which may reach loopback. Loopback and private networks are
   refused unless the source itself lives there by literal address (its homepage is 127.0.0.1 or
-  localhost), or the client was built with `allow_private` (the demo, tests).
+  localhost), or the client was built with `allow_private` (the demo, tests). IPv6 forms that carry an
+  IPv4 address (mapped, compatible, translated, NAT64 64:ff9b::/96, 6to4) are judged by that address.
 * **Redirects.** At most `max_redirects`, web schemes only, never to another site (the source's
   homepage host, its `www.` twin and its `domains`), and on the same origin (scheme, host, port) unless
   the target origin is one the source lists: the origin of its homepage, feeds, listings or sitemaps,
@@ -47,12 +48,24 @@ METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
 ))
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this host on this network": 0.0.0.0 reaches localhost
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits: IPv4-compatible (::a.b.c.d, deprecated),
+# IPv4-translated (::ffff:0:a.b.c.d, SIIT) and NAT64's well-known prefix (64:ff9b::a.b.c.d, RFC 6052) —
+# on a NAT64 network 64:ff9b::a00:7 *is* 10.0.0.7. Python's ipaddress calls them all global.
+_EMBEDS_IPV4 = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
 
 
 def _addr(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address to judge: an IPv6 form that carries an IPv4 address (mapped, compatible, translated,
+    NAT64, 6to4) is judged by the IPv4 address it reaches."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+    if not isinstance(addr, ipaddress.IPv6Address):
+        return addr
+    if addr.ipv4_mapped:
         return addr.ipv4_mapped
+    if addr.sixtofour:  # 2002:a.b.c.d::/48
+        return addr.sixtofour
+    if int(addr) > 1 and any(addr in net for net in _EMBEDS_IPV4):  # not :: or ::1, which are themselves
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
     return addr
 
 
@@ -73,7 +86,8 @@ def never_reachable(ip: str) -> str:
 def is_private(ip: str) -> bool:
     """Loopback, private networks and everything else that is not the public internet."""
     addr = _addr(ip)
-    return not addr.is_global or addr.is_multicast
+    site_local = isinstance(addr, ipaddress.IPv6Address) and addr.is_site_local  # fec0::/10, deprecated, still routed inside
+    return not addr.is_global or addr.is_multicast or site_local
 
 
 def literal_ip(host: str) -> str | None:

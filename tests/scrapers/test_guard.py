@@ -8,7 +8,7 @@ from mediawatch.records import Scope, Source, SourceKind
 from mediawatch.settings import Settings
 from scrapers.errors import FetchError
 from scrapers.fetch import PoliteClient
-from scrapers.guard import Guard, never_reachable
+from scrapers.guard import Guard, is_private, never_reachable
 
 PAGE = "<html><body><p>سلام رشت</p></body></html>"
 
@@ -26,10 +26,25 @@ def src(homepage: str, **kw) -> Source:  # type: ignore[no-untyped-def]
         ("169.254.1.2", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
         ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("0.1.2.3", "unspecified"),
         ("224.0.0.1", "multicast"), ("255.255.255.255", "broadcast"),
+        # IPv6 forms that carry an IPv4 address: NAT64, 6to4, IPv4-translated, IPv4-compatible.
+        ("64:ff9b::a9fe:a9fe", "metadata"), ("2002:a9fe:a9fe::1", "metadata"), ("::ffff:0:a9fe:a9fe", "metadata"),
+        ("::169.254.169.254", "metadata"), ("64:ff9b::a9fe:1", "link-local"), ("64:ff9b::", "unspecified"),
     ],
 )
 def test_addresses_that_are_never_reachable(ip: str, why: str) -> None:
     assert why in never_reachable(ip)
+
+
+@pytest.mark.parametrize(
+    ("ip", "private"),
+    [
+        ("64:ff9b::7f00:1", True), ("64:ff9b::a00:7", True), ("2002:7f00:1::1", True), ("2002:c0a8:101::1", True),
+        ("::ffff:0:7f00:1", True), ("::127.0.0.1", True), ("fec0::1", True), ("::1", True),
+        ("64:ff9b::b98f:e90a", False), ("2002:b98f:e90a::1", False), ("2a01:4f8::1", False), ("185.143.233.10", False),
+    ],
+)
+def test_ipv6_forms_are_judged_by_the_ipv4_address_they_carry(ip: str, private: bool) -> None:
+    assert is_private(ip) is private
 
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "::1", "10.0.0.7", "192.168.1.1", "185.143.233.10"])
@@ -133,3 +148,24 @@ async def test_feed_links_to_another_port_of_the_same_address_are_not_fetched(ma
     [report] = await collect_all([source], state=store, sink=store, settings=settings)
     assert report.new == 1 and set(store.articles) == {a.url("/n/1")}
     assert b.hits == [] and any("link(s) to other sites skipped" in e for e in report.errors)
+
+
+async def test_names_resolving_to_ipv6_forms_of_private_addresses_are_refused(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    # On a NAT64 network 64:ff9b::a00:7 is 10.0.0.7; 2002:7f00:1:: (6to4) carries 127.0.0.1.
+    dns = {"news.gilan-example.ir": ["185.143.233.10"], "nat64.gilan-example.ir": ["64:ff9b::a00:7"],
+           "6to4.gilan-example.ir": ["2002:7f00:1::1"], "meta.gilan-example.ir": ["64:ff9b::a9fe:a9fe"]}
+    site.add("/p", PAGE)
+    for name in ("nat64", "6to4", "meta"):
+        site.add(f"/to-{name}", "", status=302, headers={"Location": f"http://{name}.gilan-example.ir/admin"})
+    site.add("/admin", "internal")
+    source = src("http://news.gilan-example.ir/", domains=("nat64.gilan-example.ir", "6to4.gilan-example.ir", "meta.gilan-example.ir"))
+    async with PoliteClient(settings, resolver=dns.__getitem__, transport=to_loopback(site.port)) as c:
+        assert (await c.get("http://news.gilan-example.ir/p", source, check_robots=False)).status == 200
+        for name in ("nat64", "6to4"):
+            with pytest.raises(FetchError, match="private or loopback") as err:
+                await c.get(f"http://news.gilan-example.ir/to-{name}", source, check_robots=False)
+            assert err.value.kind == "private"
+    async with PoliteClient(settings, allow_private=True, resolver=dns.__getitem__, transport=to_loopback(site.port)) as c:
+        with pytest.raises(FetchError, match="cloud metadata"):
+            await c.get("http://news.gilan-example.ir/to-meta", source, check_robots=False)
+    assert "/admin" not in site.paths()
