@@ -39,6 +39,6 @@ class FetchError(ScraperError):
 
     def __init__(self, url: str, message: str, *, kind: str = "error", status: int | None = None) -> None:
         self.url = url
-        self.kind = kind  # connect | timeout | http | too_large | redirect | private | robots | robots_unreachable | truncated
+        self.kind = kind  # connect | timeout | http | too_large | redirect | private | robots | robots_unreachable | truncated | encoding
         self.status = status
         super().__init__(f"{url}: {message}")

@@ -19,7 +19,7 @@ before every request and every redirect, and reads every body through it):
   Links found in a source's feeds, sitemaps and listings follow the same rule (`may_link`).
 * **Size.** Bodies are streamed and cut at `max_response_bytes` on the wire and
   `max_decompressed_bytes` after gzip/deflate (decompressed here in bounded steps: a gzip bomb never
-  fills memory).
+  fills memory). Another coding (br, zstd, a stack) is refused, not read as the page.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
 ))
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # "this host on this network": 0.0.0.0 reaches localhost
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# The content codings we ask for (Accept-Encoding) and decode, in bounded steps, in read_capped.
+_DECODED = frozenset({"gzip", "x-gzip", "deflate"})
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits: IPv4-compatible (::a.b.c.d, deprecated),
 # IPv4-translated (::ffff:0:a.b.c.d, SIIT) and NAT64's well-known prefix (64:ff9b::a.b.c.d, RFC 6052) —
 # on a NAT64 network 64:ff9b::a00:7 *is* 10.0.0.7. Python's ipaddress calls them all global.
@@ -241,7 +243,14 @@ class Guard:
         if declared.isdigit() and int(declared) > max_raw:
             raise FetchError(url, f"response of {int(declared):,} bytes exceeds the {max_raw:,}-byte cap", kind="too_large", status=resp.status_code)
         encoding = resp.headers.get("content-encoding", "").strip().lower()
-        decomp = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+        codings = [c for c in (c.strip() for c in encoding.split(",")) if c and c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in _DECODED):
+            # We ask for gzip or deflate only; anything else (br, zstd, a stack) would be kept as compressed
+            # bytes and read as a page of garbage.
+            raise FetchError(url, f"body sent with Content-Encoding {encoding!r}, which was not asked for and is not decoded "
+                             "(we accept gzip or deflate); the server ignores Accept-Encoding — report it to the site",
+                             kind="encoding", status=resp.status_code)
+        decomp = zlib.decompressobj(47) if codings else None
         out = bytearray()
         raw_total = 0
         async for chunk in resp.aiter_raw():

@@ -265,6 +265,23 @@ async def test_size_caps_declared_streamed_and_gzip_bomb(site, settings) -> None
     assert len(bomb) < 100_000
 
 
+async def test_content_codings_we_did_not_ask_for_are_refused_not_read_as_the_page(site, settings) -> None:  # type: ignore[no-untyped-def]
+    # We send Accept-Encoding: gzip, deflate; a server that answers brotli, zstd or a stack of codings anyway
+    # must not have its compressed bytes taken for the page.
+    site.add("/br", b"\x1b\x4a\x00\xf8\x1d\xa9\x53\x6c\x99\x14", headers={"Content-Encoding": "br"})
+    site.add("/zstd", b"\x28\xb5\x2f\xfd\x00\x58\x31\x00\x00", headers={"Content-Encoding": "zstd"})
+    site.add("/gzgz", gzip.compress(gzip.compress(PAGE.encode())), headers={"Content-Encoding": "gzip, gzip"})
+    site.add("/identity", PAGE, headers={"Content-Encoding": "identity"})
+    site.add("/gz", gzip.compress(PAGE.encode()), headers={"Content-Encoding": "GZIP"})
+    async with PoliteClient(settings) as c:
+        for path, coding in (("/br", "br"), ("/zstd", "zstd"), ("/gzgz", "gzip, gzip")):
+            with pytest.raises(FetchError, match="Content-Encoding") as err:
+                await c.get(site.url(path))
+            assert err.value.kind == "encoding" and repr(coding) in str(err.value) and site.url(path) in str(err.value)
+        assert "سلام رشت" in (await c.get(site.url("/identity"))).text
+        assert "سلام رشت" in (await c.get(site.url("/gz"))).text
+
+
 async def test_redirects_within_site_followed_loops_and_other_sites_refused(site, settings) -> None:  # type: ignore[no-untyped-def]
     site.add("/old", "", status=301, headers={"Location": "/new"})
     site.add("/new", PAGE)
