@@ -116,6 +116,11 @@ def _show(o: tuple[str, str, int]) -> str:
     return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS.get(scheme) == port else f":{port}")
 
 
+def _zlib_or_gzip_header(head: bytes | bytearray) -> bool:
+    """Do these bytes start a zlib stream (RFC 1950: method 8, check bits) or a gzip member?"""
+    return head[:2] == b"\x1f\x8b" or (head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0)
+
+
 class Guard:
     """The address, redirect and size policy of one client (see the module docstring)."""
 
@@ -250,7 +255,10 @@ class Guard:
             raise FetchError(url, f"body sent with Content-Encoding {encoding!r}, which was not asked for and is not decoded "
                              "(we accept gzip or deflate); the server ignores Accept-Encoding — report it to the site",
                              kind="encoding", status=resp.status_code)
-        decomp = zlib.decompressobj(47) if codings else None
+        decomp = zlib.decompressobj(47) if codings else None  # 47: a zlib or a gzip header, told apart by zlib
+        # "deflate" is a zlib stream (RFC 9110), but old servers (IIS among them) send bare deflate, as
+        # browsers accept: which one is told by the first two bytes.
+        head = bytearray() if codings == ["deflate"] else None
         out = bytearray()
         raw_total = 0
         async for chunk in resp.aiter_raw():
@@ -261,6 +269,13 @@ class Guard:
                 out += chunk
                 continue
             data = chunk
+            if head is not None:
+                head += chunk
+                if len(head) < 2:
+                    continue
+                if not _zlib_or_gzip_header(head):
+                    decomp = zlib.decompressobj(-zlib.MAX_WBITS)
+                data, head = bytes(head), None
             while data:
                 try:
                     out += decomp.decompress(data, max_out - len(out) + 1)
@@ -270,5 +285,7 @@ class Guard:
                     raise FetchError(url, f"body decompresses to more than {max_out:,} bytes (a gzip bomb?); refused", kind="too_large", status=resp.status_code)
                 data = decomp.unconsumed_tail
         if decomp is not None:
+            if head:  # a one-byte body: nothing to tell apart, nothing to decode
+                raise FetchError(url, f"corrupt {encoding} body (1 byte)", kind="truncated", status=resp.status_code)
             out += decomp.flush()
         return bytes(out)

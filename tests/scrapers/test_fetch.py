@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import zlib
 
 import pytest
 
@@ -280,6 +281,28 @@ async def test_content_codings_we_did_not_ask_for_are_refused_not_read_as_the_pa
             assert err.value.kind == "encoding" and repr(coding) in str(err.value) and site.url(path) in str(err.value)
         assert "سلام رشت" in (await c.get(site.url("/identity"))).text
         assert "سلام رشت" in (await c.get(site.url("/gz"))).text
+
+
+def _bare_deflate(data: bytes) -> bytes:
+    z = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return z.compress(data) + z.flush()
+
+
+async def test_deflate_bare_or_zlib_wrapped_is_decoded_and_capped(site, settings) -> None:  # type: ignore[no-untyped-def]
+    # RFC 9110's "deflate" is a zlib stream; old servers (IIS) send bare deflate, which browsers read too.
+    site.add("/bare", _bare_deflate(PAGE.encode()), headers={"Content-Encoding": "deflate"})
+    site.add("/zlib", zlib.compress(PAGE.encode()), headers={"Content-Encoding": "deflate"})
+    site.add("/bomb", _bare_deflate(b"\0" * 20_000_000), headers={"Content-Encoding": "deflate"})  # cap: 2 MB
+    site.add("/junk", b"\xff\xff\xff\xff", headers={"Content-Encoding": "deflate"})
+    async with PoliteClient(settings) as c:
+        assert "سلام رشت" in (await c.get(site.url("/bare"))).text
+        assert "سلام رشت" in (await c.get(site.url("/zlib"))).text
+        with pytest.raises(FetchError) as bomb:
+            await c.get(site.url("/bomb"))
+        assert bomb.value.kind == "too_large"
+        with pytest.raises(FetchError, match="corrupt deflate body") as junk:
+            await c.get(site.url("/junk"))
+        assert junk.value.kind == "truncated"
 
 
 async def test_redirects_within_site_followed_loops_and_other_sites_refused(site, settings) -> None:  # type: ignore[no-untyped-def]
