@@ -217,11 +217,24 @@ class Workspace(StoreBase):
         with self._write() as c:
             c.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
-    def record_login(self, username: str, address: str, ok: bool) -> None:
+    def record_login(self, username: str, address: str, ok: bool) -> int:
+        """Record a login attempt; its id. The login form records each attempt as failed before it checks
+        the password (`login_succeeded` or `forget_login` settle it), so parallel guesses count at once."""
         now = utcnow()
         with self._write() as c:
             c.execute(delete(login_attempts).where(login_attempts.c.at < now - LOGIN_ATTEMPTS_KEEP))
-            c.execute(login_attempts.insert().values(username=username[:64], address=address[:64], ok=ok, at=now))
+            return int(c.execute(login_attempts.insert().values(
+                username=username[:64], address=address[:64], ok=ok, at=now).returning(login_attempts.c.id))
+                .scalar_one())
+
+    def login_succeeded(self, attempt_id: int) -> None:
+        with self._write() as c:
+            c.execute(update(login_attempts).where(login_attempts.c.id == attempt_id).values(ok=True))
+
+    def forget_login(self, attempt_id: int) -> None:
+        """Drop an attempt refused unchecked (throttled): waiting out the lockout is not another failure."""
+        with self._write() as c:
+            c.execute(delete(login_attempts).where(login_attempts.c.id == attempt_id))
 
     def login_failures(self, username: str, address: str, since: datetime) -> tuple[int, int]:
         """Failed logins since `since`: (for this account name, from this address)."""

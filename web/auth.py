@@ -163,9 +163,11 @@ class Auth:
 
     # --- throttling ----------------------------------------------------------------------------
     def throttled(self, username: str, address: str) -> bool:
+        """Too many failures for this name or from this address, counting the attempt being made (already
+        recorded as failed): of N simultaneous guesses only the first `login_max_failures` get checked."""
         since = utcnow() - timedelta(minutes=self.settings.login_window_minutes)
         by_user, by_addr = self.workspace.login_failures(username, address, since)
-        return max(by_user, by_addr) >= self.settings.login_max_failures
+        return max(by_user, by_addr) > self.settings.login_max_failures
 
 
 def csrf_ok(expected: str, sent: str | None) -> bool:

@@ -45,13 +45,17 @@ async def login_post(request: Request) -> Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     address = auth.address(request)
+    ws = ctx.store.workspace
+    # Recorded as failed before the check, so that parallel guesses (argon2 takes a while) see each other.
+    attempt = await run_in_threadpool(ws.record_login, username, address, False)
     if await run_in_threadpool(auth.throttled, username, address):
+        await run_in_threadpool(ws.forget_login, attempt)
         return _form(request, 429, THROTTLED_FA, username)
-    user = await run_in_threadpool(ctx.store.workspace.user, username)
+    user = await run_in_threadpool(ws.user, username)
     ok = await run_in_threadpool(verify_password, user, password)
-    await run_in_threadpool(ctx.store.workspace.record_login, username, address, ok)
     if not ok or user is None:
         return _form(request, 401, "نام کاربری یا گذرواژه درست نیست.", username)
+    await run_in_threadpool(ws.login_succeeded, attempt)
     response = RedirectResponse(_next(str(form.get("next", ""))), status_code=303)
     await run_in_threadpool(auth.start, response, request, user)
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from starlette.testclient import TestClient
@@ -67,6 +68,36 @@ def test_wrong_passwords_throttle_per_address(client):
     for n in range(5):
         assert login(client, f"guess{n}", "not the password").status_code == 401
     assert login(client, "chair_us").status_code == 429
+
+
+def test_concurrent_wrong_passwords_cannot_outrun_the_throttle(client, web_store, monkeypatch):
+    """Parallel guesses all used to pass the check before any failure was recorded (argon2 takes a while):
+    a burst of 12 got 12 tries where the limit is 5."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import web.login
+
+    real = web.login.verify_password
+
+    def slow(user, password):  # a slower machine's argon2: the window in which the guesses overlap
+        time.sleep(0.3)
+        return real(user, password)
+
+    monkeypatch.setattr(web.login, "verify_password", slow)
+    token = csrf_of(client.get("/login").text)
+
+    def guess(n: int) -> int:
+        return client.post("/login", data={"username": "sec", "password": f"guess number {n}", "csrf": token},
+                           follow_redirects=False).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(guess, range(12)))
+    checked = codes.count(401)
+    assert set(codes) <= {401, 429} and 1 <= checked <= 5
+    # The refused guesses do not lengthen the lockout: only the checked ones are failures.
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+    assert web_store.workspace.login_failures("sec", "testclient", since) == (checked, checked)
 
 
 def test_login_form_needs_its_csrf_token(client):
