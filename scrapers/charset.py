@@ -37,6 +37,21 @@ def _try(body: bytes, codec: str) -> str | None:
         return None
 
 
+# UTF-8 with a few broken sequences (a summary cut mid-letter by a byte-counting substr, a stray byte
+# pasted in) is still UTF-8: at least this many well-formed non-ASCII characters per broken sequence.
+# Persian in windows-1256 read as UTF-8 is the reverse, nearly every letter broken (under 0.1 : 1 on the
+# fixtures), so the two never meet; reading such a page as windows-1256 would turn all of it into mojibake.
+MOSTLY_UTF8_RATIO = 10
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """The body read as UTF-8, broken sequences replaced (U+FFFD), when they are rare; else None."""
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if non_ascii - broken >= MOSTLY_UTF8_RATIO * broken else None
+
+
 def header_charset(content_type: str | None) -> str | None:
     """The charset named by a Content-Type header, if Python knows it."""
     m = _HEADER.search(content_type or "")
@@ -55,14 +70,14 @@ def _detect(body: bytes, content_type: str | None) -> tuple[str, str | None]:
     # Non-ASCII bytes that form valid UTF-8 are UTF-8 whatever a single-byte label claims: Persian
     # in windows-1256 is practically never valid UTF-8, while mislabelled UTF-8 pages are common.
     if declared and not declared.startswith("utf") and not body.isascii():
-        utf8 = _try(body, "utf-8")
+        utf8 = _try(body, "utf-8") or _mostly_utf8(body)
         if utf8 is not None:
             return "utf-8", utf8
     if declared and declared not in _LATIN_ALIASES:
         text = _try(body, declared)
         if text is not None:
             return declared, text
-    utf8 = utf8 if utf8 is not None else _try(body, "utf-8")
+    utf8 = utf8 if utf8 is not None else (_try(body, "utf-8") or _mostly_utf8(body))
     if utf8 is not None:
         return "utf-8", utf8
     cp1256 = _try(body, "cp1256")

@@ -400,3 +400,21 @@ async def test_sources_check_does_not_fetch_feed_links_to_other_sites(site, sett
     assert "/off" not in site.paths() and "/a" in site.paths()
     assert (result.items, result.tried, result.parsed) == (1, 1, 1)
     assert any("1 link(s) to other sites skipped" in p and "elsewhere-example.com" in p for p in result.problems)
+
+
+async def test_a_utf8_page_with_a_letter_cut_in_half_is_read_as_utf8_not_windows_1256(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    # A byte-counting substr() cut the summary mid-letter: one broken UTF-8 sequence on an otherwise
+    # UTF-8 page. Read as windows-1256 (which decodes any byte), the whole page turned into mojibake.
+    site = make_site()
+    d = NOW - timedelta(hours=1)
+    cut = "خلاصه: شهرداری رشت".encode()[:-1]  # the last letter's second byte is missing
+    page = article_html("بازگشایی پل رشت", "پل عراق رشت پس از تعمیر بازگشایی شد.", d).replace("<p class=\"lead\">", "<p class=\"lead\">{CUT}")
+    body = page.encode().replace(b"{CUT}", cut + b" ")
+    for path, ctype in (("/news/1/a", "text/html; charset=utf-8"), ("/news/2/b", "text/html"), ("/news/3/c", "text/html; charset=windows-1256")):
+        site.add(path, body, content_type=ctype)
+    site.add("/rss", rss([("بازگشایی پل رشت", site.url(p), d, "رشت") for p in ("/news/1/a", "/news/2/b", "/news/3/c")]),
+             content_type="application/rss+xml")
+    [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    assert report.new == 3, report
+    for art in store.articles.values():
+        assert art.title == "بازگشایی پل رشت" and "پل عراق رشت پس از تعمیر بازگشایی شد." in art.body
