@@ -6,7 +6,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,8 +59,24 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class WorkspaceApp(Starlette):
+    """Starlette with SecurityHeaders outside everything: `add_middleware` would put it inside Starlette's
+    ServerErrorMiddleware, so a 500 went out without the headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     return error(request, 404, "این صفحه پیدا نشد.")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: the workspace's error page, never the exception (the server log has it)."""
+    try:
+        return error(request, 500, "خطای پیش‌بینی‌نشده‌ای رخ داد. دوباره بکوشید؛ اگر تکرار شد به مدیر سامانه خبر دهید.")
+    except Exception:  # the page itself cannot be made (templates, database): plain text
+        return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 def from_environment() -> Starlette:
@@ -83,7 +99,6 @@ def create_app(store: Store, settings: Settings | None = None) -> Starlette:
         Mount("/static/fonts", StaticFiles(directory=FONTS), name="fonts"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: _not_found})
+    app = WorkspaceApp(routes=routes, exception_handlers={404: _not_found, 500: _server_error})
     app.state.mw = Ctx(store=store, settings=settings, auth=Auth.make(store.workspace, settings), env=make_env())
-    app.add_middleware(SecurityHeaders)
     return app

@@ -273,3 +273,21 @@ def test_secret_key_file_is_made_once_and_private(tmp_path):
     assert len(key) >= 40 and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secret_key(settings) == key
     assert secret_key(Settings(data_dir=tmp_path / "e", secret_key="from-env", _env_file=None)) == "from-env"
+
+
+def test_an_unexpected_error_gets_the_security_headers_and_no_traceback(app, monkeypatch):
+    """A 500 used to come from Starlette's outermost middleware, around the one that adds the headers:
+    plain text without CSP, nosniff, X-Frame-Options or no-store."""
+    def broken(article_id):
+        raise RuntimeError("secret detail of the failure")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        login(c, "sec")
+        monkeypatch.setattr(app.state.mw.store.workspace, "article", broken)
+        r = c.get("/article/1")
+    assert r.status_code == 500
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
+    assert "secret detail" not in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text
+    assert 'id="error"' in r.text  # the workspace's own error page, in Persian
