@@ -17,7 +17,7 @@ from typing import Any
 from mediawatch.records import Source
 from mediawatch.timeutil import utcnow
 from scrapers.canonical import host_of
-from scrapers.collect import looks_truncated
+from scrapers.collect import looks_truncated, not_html
 from scrapers.discover import FeedError, Item, parse_feed, parse_listing
 from scrapers.errors import FetchError
 from scrapers.fetch import FetchResult, PoliteClient
@@ -102,6 +102,10 @@ async def check_source(source: Source, client: PoliteClient, *, pages: int = DEF
             res = await client.get(it.url, source)
         except FetchError as exc:
             result.problems.append(str(exc))
+            continue
+        why = not_html(res.headers.get("content-type"), res.content)
+        if why:
+            result.problems.append(f"{it.url}: not an HTML page ({why})")
             continue
         html = res.text
         if looks_truncated(html):

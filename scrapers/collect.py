@@ -46,6 +46,24 @@ PAGE_WORKERS = 4
 _UNREACHABLE = ("connect", "timeout")
 
 
+# The first bytes of files that are linked as articles now and then: PDF, images, archives, media.
+_BINARY_MAGIC = {b"%PDF-": "PDF", b"\x89PNG": "PNG image", b"GIF8": "GIF image", b"\xff\xd8\xff": "JPEG image",
+                 b"RIFF": "WebP image or media", b"PK\x03\x04": "ZIP archive (or Word/Excel file)", b"ID3": "MP3 audio"}
+
+
+def not_html(content_type: str | None, body: bytes) -> str:
+    """Why a response is not an HTML page ("" when it is, or may be): a body that starts as a PDF, an
+    image or an archive, or a declared media type that is neither text nor XML (application/pdf, image/jpeg…)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    start = body[:1024].lstrip()
+    kind = next((name for magic, name in _BINARY_MAGIC.items() if start.startswith(magic)), "")
+    if kind:
+        return f"the body is a {kind}" + (f", served as {media}" if media else "")
+    if media and not (media.startswith("text/") or "xml" in media or media in ("application/octet-stream", "application/x-unknown")):
+        return f"served as {media}"
+    return ""
+
+
 def looks_truncated(html: str) -> bool:
     """An HTML page cut short: neither </body> nor </html> near its end (every CMS writes them)."""
     tail = html[-4096:].lower()
@@ -217,6 +235,11 @@ class _Run:
                     return False
                 self.pages_answered += 1
                 body, ctype, status, elapsed = res.content, res.headers.get("content-type"), res.status, res.elapsed_ms
+                why = not_html(ctype, body)
+                if why:  # a PDF or an image linked as an article: nothing to parse, and it will not change
+                    self.fail(item.url, f"{item.url}: not an HTML page ({why}); skipped, not retried", status)
+                    self.permanent.add(item.url)
+                    return False
             args = (self.parser, body, ctype, item.url, self.now)
             if self.pool is None:
                 maybe = _extract_page(*args)

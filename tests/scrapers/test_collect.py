@@ -418,3 +418,22 @@ async def test_a_utf8_page_with_a_letter_cut_in_half_is_read_as_utf8_not_windows
     assert report.new == 3, report
     for art in store.articles.values():
         assert art.title == "بازگشایی پل رشت" and "پل عراق رشت پس از تعمیر بازگشایی شد." in art.body
+
+
+async def test_a_pdf_or_image_linked_as_an_article_is_named_as_such_and_not_retried(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site = make_site()
+    d = NOW - timedelta(hours=1)
+    feed = [("بودجه رشت", site.url("/news/1/budget.pdf"), d, "رشت"), ("عکس رشت", site.url("/news/2/photo"), d, "رشت"),
+            ("بدون نوع", site.url("/news/3/file"), d, "رشت"), ("خبر رشت", site.url("/news/4/a"), d, "رشت")]
+    feed_with_etag(site, rss(feed))
+    site.add("/news/1/budget.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n" * 40, content_type="application/pdf")
+    site.add("/news/2/photo", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, content_type="image/png")
+    site.add("/news/3/file", b"%PDF-1.4\n" + bytes(range(256)) * 8, content_type="application/octet-stream")
+    site.add("/news/4/a", article_html("خبر رشت", "شهرداری رشت امروز خبر داد.", d))
+    [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    assert (report.new, report.failed) == (1, 3), report
+    errors = sorted(e for e in report.errors if "not an HTML page" in e)
+    assert len(errors) == 3 and not any("could not find" in e for e in report.errors)
+    assert "served as application/pdf" in errors[0] and "PNG image, served as image/png" in errors[1] and "PDF" in errors[2]
+    # They will not become pages: the feed's validators are saved as for a 404, so they are not fetched nightly.
+    assert store.validators[site.url("/rss")][0] == '"f1"'
