@@ -159,7 +159,7 @@ class Auth:
             token = str(self.serializer.loads(raw, salt="mediawatch-login", max_age=3600))
         except BadSignature:
             return False
-        return hmac.compare_digest(token, sent)
+        return _same(token, sent)
 
     # --- throttling ----------------------------------------------------------------------------
     def throttled(self, username: str, address: str) -> bool:
@@ -170,8 +170,14 @@ class Auth:
         return max(by_user, by_addr) > self.settings.login_max_failures
 
 
+def _same(expected: str, sent: str) -> bool:
+    """Constant-time equality of two tokens; compared as UTF-8 bytes, since compare_digest raises TypeError
+    on a str with non-ASCII characters (a forged token would have been a 500)."""
+    return hmac.compare_digest(expected.encode(), sent.encode())
+
+
 def csrf_ok(expected: str, sent: str | None) -> bool:
-    return bool(sent) and hmac.compare_digest(expected, str(sent))
+    return bool(sent) and _same(expected, str(sent))
 
 
 # --- roles ------------------------------------------------------------------------------------------

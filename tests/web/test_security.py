@@ -291,3 +291,16 @@ def test_an_unexpected_error_gets_the_security_headers_and_no_traceback(app, mon
     assert r.headers["cache-control"] == "no-store" and r.headers["referrer-policy"] == "no-referrer"
     assert "secret detail" not in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text
     assert 'id="error"' in r.text  # the workspace's own error page, in Persian
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_an_error(client, ids, web_store):
+    """hmac.compare_digest refuses str with non-ASCII characters (TypeError): a forged token of Persian
+    letters made every form's check, the login form's included, fail with a 500 instead of a 403."""
+    client.get("/login")  # the login form's cookie
+    r = client.post("/login", data={"username": "sec", "password": "x", "csrf": "توکن"}, follow_redirects=False)
+    assert r.status_code == 403
+    login(client, "sec")
+    r = client.post(f"/article/{ids['waste1']}/correct", data={"field": "tone", "value": "positive", "csrf": "é" * 43})
+    assert r.status_code == 403
+    assert client.post("/logout", data={"csrf": "é"}, follow_redirects=False).status_code == 403
+    assert web_store.workspace.corrections_for(ids["waste1"]) == []
