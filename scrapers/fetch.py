@@ -25,7 +25,7 @@ from mediawatch.records import Source
 from mediawatch.settings import Settings, get_settings
 from scrapers.charset import decode_html
 from scrapers.errors import FetchError
-from scrapers.guard import Guard, Resolver
+from scrapers.guard import Guard, Resolver, show_origin
 from scrapers.robots import RobotsCache, RobotsRules
 from scrapers.slots import Slots
 
@@ -156,7 +156,7 @@ class PoliteClient:
     def robots_notes(self, source: Source) -> list[str]:
         """What the robots.txt files of the source's hosts changed tonight (capped delay, unreadable file)."""
         urls = (source.homepage, *source.feeds, *source.listings, *source.sitemaps)
-        own = {urlsplit(u).netloc.lower() for u in urls} | {d.lower() for d in source.domains}
+        own = {urlsplit(self._origin(u)).netloc for u in urls} | {d.lower() for d in source.domains}
         notes: list[str] = []
         for origin, rules in self._robots.items():
             if urlsplit(origin).netloc not in own:
@@ -170,7 +170,7 @@ class PoliteClient:
 
     async def _wait_turn(self, url: str, source: Source | None) -> None:
         """Reserve this host's next free slot and sleep until it comes (host:port is one server)."""
-        host = urlsplit(url).netloc.lower()
+        host = urlsplit(self._origin(url)).netloc
         now = time.monotonic()
         slot = max(now, self._next_slot.get(host, 0.0))
         self._next_slot[host] = slot + self.interval_for(url, source)
@@ -179,8 +179,9 @@ class PoliteClient:
 
     @staticmethod
     def _origin(url: str) -> str:
-        p = urlsplit(url)
-        return f"{p.scheme}://{p.netloc}".lower()
+        """"scheme://host[:port]": lower case, no user info, the scheme's default port left out, so
+        `http://x.ir:80/` and `http://user@x.ir/` are the server `http://x.ir` (its pace, its robots.txt)."""
+        return show_origin(url)
 
     async def robots_for(self, url: str, source: Source | None = None) -> RobotsRules:
         """The robots.txt rules of the URL's site, fetched once per run — or read from `robots_cache` when

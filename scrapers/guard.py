@@ -116,6 +116,11 @@ def _show(o: tuple[str, str, int]) -> str:
     return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS.get(scheme) == port else f":{port}")
 
 
+def show_origin(url: str) -> str:
+    """The URL's origin as "scheme://host[:port]": no user info, the scheme's default port left out."""
+    return _show(origin(url))
+
+
 def _zlib_or_gzip_header(head: bytes | bytearray) -> bool:
     """Do these bytes start a zlib stream (RFC 1950: method 8, check bits) or a gzip member?"""
     return head[:2] == b"\x1f\x8b" or (head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0)

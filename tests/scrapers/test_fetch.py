@@ -164,6 +164,21 @@ async def test_per_host_min_interval(site, settings) -> None:  # type: ignore[no
     assert all(b - a >= 0.12 for a, b in itertools.pairwise(times)), [(h.path, h.at) for h in site.hits]
 
 
+async def test_one_server_is_one_host_whatever_the_spelling_of_its_url(site, settings, to_loopback) -> None:  # type: ignore[no-untyped-def]
+    # A redirect or link may spell the same server with its default port or with user info; it is still one
+    # host to pace and one robots.txt.
+    for p in ("/a", "/b", "/c"):
+        site.add(p, PAGE)
+    site.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    s = src("http://news.gilan-example.ir/", min_interval_s=0.2)
+    async with PoliteClient(settings, allow_private=True, transport=to_loopback(site.port)) as c:
+        for url in ("http://news.gilan-example.ir/a", "http://news.gilan-example.ir:80/b", "http://reader@NEWS.gilan-example.ir/c"):
+            assert (await c.get(url, s)).status == 200
+    assert site.count("/robots.txt") == 1, site.paths()
+    times = [h.at for h in site.hits if h.path in ("/a", "/b", "/c")]
+    assert len(times) == 3 and all(b - a >= 0.17 for a, b in itertools.pairwise(times)), times
+
+
 async def test_retry_after_on_503_then_success(site, settings) -> None:  # type: ignore[no-untyped-def]
     calls = {"n": 0}
 
