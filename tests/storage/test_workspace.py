@@ -44,6 +44,12 @@ def test_login_failures_counted_per_account_and_address(store):
     assert ws.login_failures("sara", "10.0.0.1", since) == (3, 4)
     assert ws.login_failures("omid", "10.0.0.9", since) == (1, 0)
     assert ws.login_failures("sara", "10.0.0.1", utcnow() + timedelta(seconds=1)) == (0, 0)
+    # The login form records an attempt as failed first, then settles it: a success, or forgotten when throttled.
+    ok, refused = ws.record_login("sara", "10.0.0.1", False), ws.record_login("sara", "10.0.0.1", False)
+    assert ws.login_failures("sara", "10.0.0.1", since) == (5, 6)
+    ws.login_succeeded(ok)
+    ws.forget_login(refused)
+    assert ws.login_failures("sara", "10.0.0.1", since) == (3, 4)
 
 
 def test_referral_states_and_stamps(store):
