@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from mediawatch.log import stage_logger
 from mediawatch.ports import ArticleSink, CrawlState
@@ -29,6 +29,7 @@ from scrapers.discover import FeedError, Item, parse_feed, parse_listing, parse_
 from scrapers.errors import FetchError
 from scrapers.fetch import RETRY_STATUSES, FetchResult, PoliteClient
 from scrapers.gilan import is_about_gilan
+from scrapers.html import parse_html
 from scrapers.parsers import ParsedArticle, Parser
 from scrapers.registry import parser_for
 from scrapers.robots import RobotsCache
@@ -62,6 +63,24 @@ def not_html(content_type: str | None, body: bytes) -> str:
     if media and not (media.startswith("text/") or "xml" in media or media in ("application/octet-stream", "application/x-unknown")):
         return f"served as {media}"
     return ""
+
+
+def meta_refresh(html: str, page_url: str) -> str | None:
+    """Where a page's <meta http-equiv="refresh" content="0; url=…"> sends the reader (absolute), if anywhere
+    but the page itself; a refresh without a URL only reloads the page."""
+    for el in parse_html(html[:65536]).iter("meta"):
+        if (el.get("http-equiv") or "").strip().lower() != "refresh":
+            continue
+        _, _, rest = (el.get("content") or "").partition(";")
+        rest = rest.strip()
+        if rest[:3].lower() == "url":
+            rest = rest[3:].lstrip()
+            rest = rest[1:].strip() if rest.startswith("=") else rest
+        target = rest.strip("'\" ")
+        if target and urlsplit(urljoin(page_url, target)).scheme in ("http", "https"):
+            url = urljoin(page_url, target)
+            return url if canonical_url(url) != canonical_url(page_url) else None
+    return None
 
 
 def looks_truncated(html: str) -> bool:
@@ -218,8 +237,9 @@ class _Run:
         return items
 
     # --- articles --------------------------------------------------------------------------------
-    async def article(self, item: Item) -> bool:
-        """Fetch, parse, filter and store one item; False when it failed."""
+    async def article(self, item: Item, via: str | None = None) -> bool:
+        """Fetch, parse, filter and store one item; False when it failed. `via`: the URL its page sent the
+        reader on to by <meta http-equiv=refresh> (followed once, on the source's site only)."""
         src = self.source
         try:
             if src.feed_fulltext and (item.content or item.summary):
@@ -227,7 +247,7 @@ class _Run:
                 body, ctype, status, elapsed = html.encode(), "text/html; charset=utf-8", None, None
             else:
                 try:
-                    res = await self.client.get(item.url, src)
+                    res = await self.client.get(via or item.url, src)
                 except FetchError as exc:
                     self.fail(item.url, str(exc), exc.status)
                     if exc.kind in ("http", "robots") and exc.status not in RETRY_STATUSES:
@@ -252,6 +272,13 @@ class _Run:
             self._complete(parsed, item)
             missing = parsed.missing()
             if "title" in missing or "body" in missing:
+                target = meta_refresh(decode_html(body, ctype), res.url) if status is not None else None
+                if target and via is None:  # a page that only forwards the reader, as a redirect would
+                    if not self.client.guard.may_link(target, src, item.url):
+                        self.fail(item.url, f"{item.url}: the page only forwards (meta refresh) to {target}, which is not on "
+                                  f"{src.id}'s site; not followed", status)
+                        return False
+                    return await self.article(item, via=target)
                 field = "title" if "title" in missing else "body"
                 why = parsed.problems.get(field, f"no match for the {self.parser.name} selectors")
                 self.fail(item.url, f"{item.url}: could not find the {field} ({why}); run `mediawatch sources check {src.id}`", status)
@@ -285,7 +312,7 @@ class _Run:
             self.fail(item.url, f"{item.url}: unexpected {type(exc).__name__}: {exc}")
             return False
         finally:
-            if self.progress:
+            if self.progress and via is None:
                 self.progress(1)
 
     def _canonical_of(self, parsed: ParsedArticle, item: Item) -> str:

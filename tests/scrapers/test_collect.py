@@ -437,3 +437,26 @@ async def test_a_pdf_or_image_linked_as_an_article_is_named_as_such_and_not_retr
     assert "served as application/pdf" in errors[0] and "PNG image, served as image/png" in errors[1] and "PDF" in errors[2]
     # They will not become pages: the feed's validators are saved as for a 404, so they are not fetched nightly.
     assert store.validators[site.url("/rss")][0] == '"f1"'
+
+
+async def test_a_page_that_only_forwards_by_meta_refresh_is_followed_once_on_its_own_site(make_site, settings, store) -> None:  # type: ignore[no-untyped-def]
+    site, other = make_site(), make_site()
+    d = NOW - timedelta(hours=1)
+
+    def forward(to: str) -> str:
+        return f"<html><head><meta http-equiv='Refresh' content='0; URL={to}'></head><body>در حال انتقال…</body></html>"
+
+    feed_with_etag(site, rss([("پل رشت", site.url("/news/1/old"), d, "رشت"), ("خبر دیگر رشت", site.url("/news/2/away"), d, "رشت"),
+                              ("حلقه رشت", site.url("/news/3/loop"), d, "رشت")]))
+    site.add("/news/1/old", forward("/news/1/new"))
+    site.add("/news/1/new", article_html("پل رشت", "پل عراق رشت بازگشایی شد.", d))
+    site.add("/news/2/away", forward(f"http://localhost:{other.port}/news/2"))
+    other.add("/news/2", article_html("خبر دیگر رشت", "متن سایت دیگر.", d))
+    site.add("/news/3/loop", forward("/news/3/loop2"))
+    site.add("/news/3/loop2", forward("/news/3/loop"))
+    [report] = await collect_all([make_source(site)], state=store, sink=store, settings=settings)
+    assert (report.new, report.failed) == (1, 2), report
+    assert store.articles[site.url("/news/1/old")].title == "پل رشت"
+    away = next(e for e in report.errors if "/news/2/away" in e)
+    assert "meta refresh" in away and f"localhost:{other.port}" in away and "not followed" in away
+    assert other.hits == [] and site.count("/news/3/loop") == 1 and site.count("/news/3/loop2") == 1  # one hop only
