@@ -304,3 +304,18 @@ def test_a_non_ascii_csrf_token_is_refused_not_an_error(client, ids, web_store):
     assert r.status_code == 403
     assert client.post("/logout", data={"csrf": "é"}, follow_redirects=False).status_code == 403
     assert web_store.workspace.corrections_for(ids["waste1"]) == []
+
+
+def test_ids_and_pages_too_large_for_the_database_are_not_found_not_errors(client):
+    """A number past a 64-bit row id in the URL went to the database, which overflowed: a 500 for any
+    logged-in user. It names no row, so it is a 404; a huge page number is clamped and still answers."""
+    login(client, "sec")
+    huge = "9" * 25
+    for path in (f"/article/{huge}", f"/archive/{huge}/0", f"/archive/1/{huge}"):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert 'id="error"' in r.text
+    r = client.post(f"/referral/{huge}", data={"csrf": csrf_of(client.get("/").text), "state": "closed"})
+    assert r.status_code == 404
+    for path in (f"/search?q=x&page={huge}", f"/review?page={huge}"):
+        assert client.get(path).status_code == 200, path

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from mediawatch.timeutil import jalali_iso
+from web.pages.common import path_id
 from web.render import ctx_of, error, render, view
 
 MEDIA = {".html": "text/html; charset=utf-8", ".md": "text/markdown; charset=utf-8",
@@ -29,9 +30,8 @@ def archived_file(request: Request) -> Response:
     the request). An HTML digest is shown under a CSP sandbox: its inline CSS works, no script could."""
     from web.app import ARCHIVE_CSP
 
-    try:
-        did, n = int(request.path_params["did"]), int(request.path_params["n"])
-    except ValueError:
+    did, n = path_id(request, "did"), path_id(request, "n")
+    if did is None or n is None:
         return error(request, 404, "این پرونده پیدا نشد.")
     paths = ctx_of(request).store.workspace.digest_paths(did)
     if not 0 <= n < len(paths) or Path(paths[n]).suffix not in MEDIA or not Path(paths[n]).is_file():

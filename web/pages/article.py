@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from storage import Store, StoreError
 from web.auth import can_change
+from web.pages.common import path_id
 from web.render import ctx_of, error, form_value, render, view
 
 # "Similar articles" shown under an article: a handful is enough to find the rest of a story.
@@ -18,10 +19,7 @@ SIMILAR = 5
 
 
 def _id(request: Request) -> int | None:
-    try:
-        return int(request.path_params["aid"])
-    except ValueError:
-        return None
+    return path_id(request, "aid")
 
 
 def _similar(store: Store, aid: int) -> list[tuple[dict[str, Any], float | None]]:

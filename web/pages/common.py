@@ -42,11 +42,28 @@ def overlay(store: Store, items: Sequence[DigestItem]) -> list[DigestItem]:
     return out
 
 
-def int_param(request: Request, name: str, default: int = 0) -> int:
+# The largest id a row can have (a signed 64-bit integer, SQLite's INTEGER and PostgreSQL's BIGINT): a
+# longer number in a URL names nothing, and handed to the database it overflows there (a 500, not a 404).
+MAX_ID = 2**63 - 1
+# The highest page number a query string may ask for: far past any result, and its offset still fits.
+MAX_PAGE = 10**6
+
+
+def int_param(request: Request, name: str, default: int = 0, most: int = MAX_PAGE) -> int:
+    """A non-negative whole number from the query string, at most `most`; `default` when not a number."""
     try:
-        return max(0, int(request.query_params.get(name, default)))
+        return min(most, max(0, int(request.query_params.get(name, default))))
     except ValueError:
         return default
+
+
+def path_id(request: Request, name: str) -> int | None:
+    """A row id from the URL path; None (the page answers 404) when it is not one a row can have."""
+    try:
+        value = int(request.path_params[name])
+    except ValueError:
+        return None
+    return value if 0 <= value <= MAX_ID else None
 
 
 def date_param(text: str | None) -> date | None:

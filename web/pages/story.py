@@ -15,7 +15,7 @@ from mediawatch.records import DigestItem
 from mediawatch.timeutil import tehran_today, utcnow
 from storage import StoreError
 from web.auth import can_change
-from web.pages.common import date_param, overlay
+from web.pages.common import date_param, overlay, path_id
 from web.render import GROUPS, ctx_of, error, form_value, render, view
 
 
@@ -104,11 +104,8 @@ def update_referral(request: Request) -> Response:
     """Move a referral on (state, note, manager, due date, answer link); a chair only in their own group."""
     ws = ctx_of(request).store.workspace
     user = request.state.user
-    try:
-        rid = int(request.path_params["rid"])
-    except ValueError:
-        return error(request, 404, "این ارجاع پیدا نشد.")
-    ref = ws.referral(rid)
+    rid = path_id(request, "rid")
+    ref = ws.referral(rid) if rid is not None else None
     if ref is None:
         return error(request, 404, "این ارجاع پیدا نشد.")
     if not can_change(user, ref.group):
