@@ -33,6 +33,8 @@ COLUMNS = (
 XLSX_MAX_CELL = 32_767
 # A spreadsheet treats a cell starting with one of these as a formula (or DDE command): scraped text that
 # starts so gets a leading apostrophe (CSV, XLSX) and XLSX cells are written as strings, never formulas.
+# Every CSV field is quoted too (OWASP's advice): a spreadsheet whose list separator is «;» or a tab would
+# otherwise split an unquoted field there, and the piece after «;=» would start a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -119,7 +121,7 @@ def write_export(store: ExportReader, fmt: str, out: Path, *, since: datetime | 
     with atomic_path(out) as tmp:  # all or nothing: a failure (a full disk) leaves no partial export
         if fmt == "csv":
             with tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # the BOM makes Excel read UTF-8
-                w = csv.writer(fh)
+                w = csv.writer(fh, quoting=csv.QUOTE_ALL)
                 w.writerow(COLUMNS)
                 for row in rows:
                     w.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])

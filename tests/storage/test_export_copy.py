@@ -82,6 +82,12 @@ def test_export_neutralises_formulas(store, tmp_path):
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
     assert [r["title"] for r in rows] == ["'" + t for t in DANGEROUS]
     assert all(r["body"] == "'-متن" for r in rows)
+    # Every field is quoted, so a spreadsheet splitting on «;» or a tab cannot cut «x;=cmd» into a formula.
+    store.add_articles([article(len(DANGEROUS) + 1, title="عنوان;=HYPERLINK(1)\tدوم", body="متن")])
+    write_export(store, "csv", out)
+    last = out.read_text(encoding="utf-8-sig").splitlines()[-1]
+    assert '"عنوان;=HYPERLINK(1)\tدوم"' in last
+    assert last.startswith('"') and last.endswith('"') and last.count('","') == len(COLUMNS) - 1
     xl = tmp_path / "x.xlsx"
     write_export(store, "xlsx", xl)
     ws = load_workbook(xl)["articles"]
