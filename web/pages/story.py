@@ -105,8 +105,8 @@ def update_referral(request: Request) -> Response:
     ws = ctx_of(request).store.workspace
     user = request.state.user
     rid = path_id(request, "rid")
-    ref = ws.referral(rid) if rid is not None else None
-    if ref is None:
+    ref = None if rid is None else ws.referral(rid)
+    if rid is None or ref is None:
         return error(request, 404, "این ارجاع پیدا نشد.")
     if not can_change(user, ref.group):
         return error(request, 403, "رئیس کارگروه فقط ارجاع‌های کارگروه خود را به‌روز می‌کند.")
