@@ -62,7 +62,9 @@ def parse_feed(body: bytes, base_url: str, *, now: datetime | None = None) -> li
     items: list[Item] = []
     for e in parsed.entries:
         link = e.get("link") or e.get("id") or ""
-        if not link or not link.startswith(("http", "/")):
+        # An absolute http(s) link (the scheme in any case: «HTTPS://» is the same URL) or a site-absolute
+        # path; a bare «news/1» or a numeric guid is not resolved blindly against the feed's URL.
+        if not link or not (link.startswith("/") or urlsplit(link.strip()).scheme in ("http", "https")):
             continue
         raw = e.get("published") or e.get("updated") or ""
         published = try_parse_date(raw, now=now) if raw else None

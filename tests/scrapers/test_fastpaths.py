@@ -17,6 +17,17 @@ def test_atom_feeds_are_read() -> None:
     assert [i.url for i in parse_feed(atom, "https://a.ir/atom", now=NOW)] == ["https://a.ir/news/1"]
 
 
+def test_feed_links_with_an_upper_case_scheme_are_read_and_bare_guids_are_not() -> None:
+    """A URL's scheme is case-insensitive: «HTTPS://» links were dropped as if they were not links."""
+    rss = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+           b"<item><title>a</title><link>HTTPS://A.ir/news/1</link></item>"
+           b"<item><title>b</title><link>/news/2</link></item>"
+           b"<item><title>c</title><guid isPermaLink='false'>12345</guid></item>"
+           b"<item><title>d</title><link>ftp://a.ir/news/4</link></item>"
+           b"</channel></rss>")
+    assert [i.url for i in parse_feed(rss, "https://a.ir/rss", now=NOW)] == ["https://a.ir/news/1", "https://a.ir/news/2"]
+
+
 def test_text_joins_as_a_browser_shows_it_where_noise_was_removed() -> None:
     html = ("<html><body><article><h1>خبر<script>x()</script>رشت</h1><div class='entry-content'>"
             "<p>بند اول که به اندازهٔ کافی بلند است تا متن به حساب بیاید و <b>پررنگ</b> نیز دارد.</p>"
