@@ -319,3 +319,18 @@ def test_ids_and_pages_too_large_for_the_database_are_not_found_not_errors(clien
     assert r.status_code == 404
     for path in (f"/search?q=x&page={huge}", f"/review?page={huge}"):
         assert client.get(path).status_code == 200, path
+
+
+def test_an_export_started_from_another_site_is_refused(client, web_store):
+    """Exports are GETs without a CSRF token: a link or image on another site made the user's browser run
+    one (up to 50,000 rows) and write an audit entry in their name. Fetch Metadata tells them apart."""
+    login(client, "sec")
+    before = len(web_store.workspace.audit_entries(limit=1000))
+    for site in ("cross-site", "same-site"):
+        r = client.get("/search.csv", params={"q": "رشت"}, headers={"sec-fetch-site": site})
+        assert r.status_code == 403 and 'id="error"' in r.text
+    assert len(web_store.workspace.audit_entries(limit=1000)) == before
+    for site in ("same-origin", "none"):
+        assert client.get("/search.xlsx", headers={"sec-fetch-site": site}).status_code == 200
+    assert client.get("/search.csv").status_code == 200  # an older browser or a script sends no such header
+    assert len(web_store.workspace.audit_entries(limit=1000)) == before + 3

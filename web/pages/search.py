@@ -62,6 +62,12 @@ def export(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
         return error(request, 404, "خروجی فقط CSV یا XLSX است.")
+    # An export is a GET (a link a clerk can bookmark), so it carries no CSRF token; but it costs up to
+    # 50,000 rows of work and writes an audit entry in the user's name, so another site's link or image
+    # must not start one. Browsers say where a request comes from (Fetch Metadata); a typed or bookmarked
+    # URL is «none», the search page's own link «same-origin».
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return error(request, 403, "خروجی فقط از صفحهٔ جست‌وجوی همین میز کار گرفته می‌شود؛ آن را از همان‌جا بگیرید.")
     f, _ = filters(request)
     ids = ctx.store.workspace.search_ids(f)
     tmp = Path(tempfile.mkdtemp(prefix="mediawatch-export-"))
