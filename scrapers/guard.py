@@ -147,8 +147,15 @@ class Guard:
         elif self._resolver is not None:
             ips = self._resolver(host)
         else:
+            limit = self.settings.request_timeout_s
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+                # The system resolver has its own, long timeouts (and retries); a DNS server that does not
+                # answer must cost a request's time, not stall the source for minutes.
+                infos = await asyncio.wait_for(
+                    asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM), timeout=limit)
+            except TimeoutError:
+                raise FetchError(url or f"http://{host}/", f"no answer from DNS for {host!r} within {limit:g} s; check the "
+                                 "server's DNS settings — it will be retried next run", kind="timeout") from None
             except OSError as exc:
                 raise FetchError(url or f"http://{host}/", f"cannot resolve host name {host!r} ({exc}); check the URL or DNS", kind="connect") from None
             ips = sorted({str(info[4][0]) for info in infos})

@@ -169,3 +169,22 @@ async def test_names_resolving_to_ipv6_forms_of_private_addresses_are_refused(si
         with pytest.raises(FetchError, match="cloud metadata"):
             await c.get("http://news.gilan-example.ir/to-meta", source, check_robots=False)
     assert "/admin" not in site.paths()
+
+
+async def test_a_dns_lookup_that_hangs_fails_within_the_request_timeout(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """getaddrinfo ran outside every timeout: a DNS server that never answers stalled the source for as
+    long as the system resolver kept trying."""
+    import socket
+    import time
+
+    def hanging(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)
+        raise socket.gaierror("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    guard = Guard(Settings(data_dir=tmp_path, request_timeout_s=0.2))
+    start = time.monotonic()
+    with pytest.raises(FetchError) as err:
+        await guard.resolve("news.example.ir", "https://news.example.ir/a")
+    assert time.monotonic() - start < 1.0
+    assert err.value.kind == "timeout" and "news.example.ir" in str(err.value) and "DNS" in str(err.value)
