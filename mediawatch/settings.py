@@ -21,7 +21,9 @@ PROJECT_URL = "https://github.com/rasht-media-committee/mediawatch"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MEDIAWATCH_", env_file=".env", extra="ignore")
+    # The .env file is read as UTF-8 whatever the locale (a server's LANG=C must not change what it says).
+    model_config = SettingsConfigDict(env_prefix="MEDIAWATCH_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore")
 
     # --- where things live -------------------------------------------------------------------
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("mediawatch")))
@@ -221,8 +223,28 @@ def _config_error(exc: Exception) -> ConfigError:
                        "in the environment or the .env file.")
 
 
+def _env_file_error(exc: UnicodeDecodeError | OSError) -> ConfigError:
+    """The .env file cannot be read (not UTF-8 — a Persian Windows editor saves windows-1256 —, or not
+    readable by this user): one line naming the file, the line, and what to do."""
+    path = Path(str(Settings.model_config.get("env_file") or ".env")).absolute()
+    if isinstance(exc, UnicodeDecodeError):
+        try:
+            data = path.read_bytes()
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line = data[: bad.start].count(b"\n") + 1
+            return ConfigError(f"{path}, line {line}: not UTF-8 text (byte 0x{data[bad.start]:02x}); save the "
+                               "file as UTF-8 (in Notepad: Save as… → Encoding: UTF-8), then run the command again.")
+        except OSError:
+            pass
+        return ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save the file as UTF-8, then run the command again.")
+    return ConfigError(f"{path}: cannot read the settings file ({exc.strerror or exc}); let this user read it "
+                       "(or remove it and set MEDIAWATCH_* in the environment), then run the command again.")
+
+
 def load_settings() -> Settings:
-    """Settings from the environment (and .env), or a ConfigError naming the offending variable."""
+    """Settings from the environment (and .env), or a ConfigError naming the offending variable (or the
+    .env file and line that cannot be read)."""
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
@@ -230,6 +252,8 @@ def load_settings() -> Settings:
         settings = Settings()
     except (ValidationError, SettingsError) as exc:
         raise _config_error(exc) from None
+    except (UnicodeDecodeError, OSError) as exc:  # only the .env file is read here
+        raise _env_file_error(exc) from None
     for field in _POSITIVE_FROM_ENV:
         value = getattr(settings, field)
         if value <= 0:

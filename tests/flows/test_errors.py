@@ -48,6 +48,17 @@ def test_an_impossible_setting_is_refused_at_start_with_its_name(variable, value
     assert variable in line and said in line and ".env" in line
 
 
+def test_an_env_file_saved_in_windows_1256_is_named_with_its_line(sqlite_url, tmp_path, monkeypatch):
+    """A .env edited in a Persian Windows editor (windows-1256, not UTF-8): one line naming the file and the
+    line and saying how to save it, exit 2 — it was a 240-line traceback and exit 1."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes("MEDIAWATCH_SMTP_HOST=mail.rasht.ir\nMEDIAWATCH_MAIL_FROM=رسانه\n".encode("cp1256"))
+    r = _run("db", "info", "--db", sqlite_url)
+    assert r.exit_code == exitcodes.USAGE, r.output
+    line = _one_line(r.output)
+    assert f"{tmp_path / '.env'}, line 2: not UTF-8" in line and "save the file as UTF-8" in line
+
+
 def test_a_bad_setting_does_not_hide_help():
     r = _run("db", "info", "--help", env={"MEDIAWATCH_RECIPIENTS": "notjson"})
     assert r.exit_code == 0 and "Usage" in r.output
