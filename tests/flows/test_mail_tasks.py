@@ -93,3 +93,32 @@ def test_the_smtp_password_comes_from_the_env_else_the_prefect_secret_block(pref
         Secret.delete(PREFECT_SECRET_BLOCK)  # the harness is shared by the session's other tests
     env = settings.model_copy(update={"smtp_password": SecretStr("from-the-env")})
     assert with_smtp_password(env).smtp_password.get_secret_value() == "from-the-env"
+
+
+@pytest.mark.parametrize("deployment", ["morning-digest", "weekly-briefs"])
+def test_the_scheduled_digest_and_briefs_are_emailed(deployment, prefect_harness, tmp_path, monkeypatch):
+    """The scheduled runs take their parameters from prefect.yaml: they e-mail the documents. They ran with
+    `send=False` (the flow's default), so the secretariat and the chairs got nothing however SMTP was set."""
+    from flows.serve import deployment_specs, load_flow
+    from mediawatch.settings import get_settings
+
+    [spec] = [s for s in deployment_specs() if s.name == deployment]
+    inbox = Inbox()
+    chair = "khadamat@rasht.example"
+    with smtp_server(inbox) as port:
+        for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_STARTTLS": "false",
+                           "MAIL_FROM": "mediawatch@rasht.example",
+                           "RECIPIENTS": json.dumps({"secretariat": "office@rasht.example", "urban_services": chair})
+                           }.items():
+            monkeypatch.setenv(f"MEDIAWATCH_{key}", value)
+        get_settings.cache_clear()
+        try:
+            load_flow(spec.entrypoint)(**{**spec.parameters, "day": DEMO_DAY.isoformat(),
+                                          "db_url": f"sqlite:///{tmp_path / 'mw.sqlite'}",
+                                          "out_dir": str(tmp_path / "out")})
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+    assert chair in inbox.delivered  # the chair's brief, daily or weekly
+    if deployment == "morning-digest":
+        assert "office@rasht.example" in inbox.delivered  # the secretariat's digest
