@@ -8,6 +8,7 @@ source by its time budget);  3. analyse every new article;  4. group stories;  5
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from datetime import date, datetime
@@ -178,9 +179,16 @@ def nightly(
     # 1. sources
     sources = load_sources(sources_file, source_ids)
     store = _open(db_url)
-    store.sync_sources(sources)
-    run_id = store.start_run("nightly", {"since": since.isoformat() if since else None,
-                                         "sources": [s.id for s in sources]})
+    with contextlib.ExitStack() as opened:  # closed here only if the run cannot start; else in `finally` below
+        opened.callback(store.close)
+        # One night at a time on a database (`mediawatch nightly` by hand while the scheduled one runs, or
+        # on another worker): a second would fetch every outlet twice. RunInProgress (exit 3) names the
+        # other; the lock dies with its process, so a killed night never blocks the next.
+        lock = opened.enter_context(store.run_lock("nightly"))
+        store.sync_sources(sources)
+        run_id = store.start_run("nightly", {"since": since.isoformat() if since else None,
+                                             "sources": [s.id for s in sources]})
+        opened.pop_all()
     result = steps.NightlyResult(run_id=run_id, started_at=utcnow())
     try:
         # 2. collect, one task per source; one set of request slots for them all (GLOBAL_CONCURRENCY)
@@ -196,8 +204,11 @@ def nightly(
     finally:
         # 5. the run report, whatever happened above
         result.finished_at = utcnow()
-        store.finish_run(run_id, status=result.status, reports=result.reports, summary=result.summary())
-        store.close()
+        try:
+            store.finish_run(run_id, status=result.status, reports=result.reports, summary=result.summary())
+        finally:
+            lock.release()
+            store.close()
         create_markdown_artifact(key=RUN_REPORT_KEY, markdown=steps.run_report_markdown(result, sources),
                                  description="Per source: found, new, failed and why")
         create_table_artifact(key=RUN_TABLE_KEY, table=steps.run_report_rows(result, sources),

@@ -27,3 +27,7 @@ class DatabaseNotFound(StoreError, ConfigError):
 
 class BadDatabaseURL(StoreError, ConfigError):
     """The database URL cannot be parsed or names a backend mediawatch does not support."""
+
+
+class RunInProgress(StoreError, JobFailed):
+    """Another run of the same kind (a nightly, a pulse) holds its lock on this database."""

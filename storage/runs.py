@@ -6,21 +6,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.engine import Row
 
 from mediawatch.records import FetchEvent, SourceReport
 from mediawatch.text import short_message
 from mediawatch.timeutil import utcnow
 from storage.base import BATCH_ROWS, StoreBase, chunks
-from storage.errors import StoreError
+from storage.errors import RunInProgress, StoreError
 from storage.schema import fetch_log, run_reports, runs
 
 # A page dropped as not about Gilan is not fetched again for 30 days: national feeds keep an item for
@@ -81,6 +83,68 @@ def _process_alive(pid: int, since: str | None) -> bool:
     return state not in ("Z", "X") and (since is None or started == since)  # a zombie is dead, not yet reaped
 
 
+class RunLock:
+    """One kind of run (the nightly, the pulse) at a time on a database, on any machine that uses it.
+
+    The lock is held by the operating system or the database server, never by a row or a file's mere
+    existence, so it dies with its holder however that ends (SIGKILL, a power cut): there is no stale lock
+    to clear. SQLite: an exclusive `flock` on `<database file>.<kind>.lock` beside the file (it stays on
+    disk, unlocked). PostgreSQL: a session advisory lock held by one connection outside any transaction;
+    if the server restarts mid-run the lock goes with it and the run carries on unguarded.
+    """
+
+    def __init__(self, log: RunLog, kind: str) -> None:
+        self.kind = kind
+        self._fd: int | None = None
+        self._conn: Connection | None = None
+        key = zlib.crc32(f"mediawatch-run-{kind}".encode())
+        if log.dialect == "postgresql":
+            conn = log.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            except BaseException:
+                conn.close()
+                raise
+            if not got:
+                conn.close()
+                raise log._run_in_progress(kind)
+            self._conn, self._key = conn, key
+            return
+        path = log.engine.url.database
+        if log.dialect != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return  # a private in-memory database: nobody else can run on it
+        import fcntl
+
+        fd = os.open(f"{path}.{kind}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise log._run_in_progress(kind) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let the next run of this kind start (idempotent; a lost PostgreSQL connection is fine)."""
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 def _report_from_row(r: Row[Any]) -> SourceReport:
     return SourceReport(source_id=r.source_id, found=r.found, new=r.new, failed=r.failed, skipped=r.skipped,
                         errors=list(r.errors or []), fatal=r.fatal)
@@ -125,6 +189,25 @@ class RunLog(StoreBase):
         return found
 
     # --- runs ----------------------------------------------------------------------------------
+    def run_lock(self, kind: str) -> RunLock:
+        """Take the lock of `kind` (`RunLock`): `RunInProgress` naming the run that holds it when another
+        process has it. Release it with `.release()` or use it as a context manager."""
+        return RunLock(self, kind)
+
+    def _run_in_progress(self, kind: str) -> RunInProgress:
+        with self._read() as c:
+            r = c.execute(select(runs.c.id, runs.c.params, runs.c.started_at)
+                          .where(runs.c.kind == kind, runs.c.status == "running")
+                          .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)).first()
+        who = ""
+        if r is not None:
+            owner = (r.params or {}).get("owner") or {}
+            who = (f" (run #{r.id}, started {r.started_at:%Y-%m-%d %H:%M} UTC on {owner.get('host', '?')}, "
+                   f"process {owner.get('pid', '?')})")
+        return RunInProgress(
+            f"another {kind} run is in progress on {self.display_url}{who}; this one did nothing. Let it "
+            f"finish (or stop it), then run again — two at once would fetch every outlet twice")
+
     def start_run(self, kind: str, params: dict[str, Any] | None = None) -> int:
         """Record a run as started (with the process that runs it); its id.
 

@@ -102,3 +102,39 @@ def test_a_night_without_the_encoder_still_analyses_everything_and_says_so(prefe
     html = next(p for p in paths if p.endswith("/digest.html"))
 
     assert 'id="sparse-fallback"' in Path(html).read_text(encoding="utf-8")
+
+
+def test_a_second_nightly_while_one_runs_is_refused_with_exit_3_and_fetches_nothing(prefect_harness, tmp_path):
+    """`mediawatch nightly` by hand while the scheduled night runs (another process): refused before it
+    records a run or fetches a page, naming the night in progress; it ran a second crawl of every outlet."""
+    from typer.testing import CliRunner
+
+    from flows import exitcodes
+    from flows.cli import app
+    from mediawatch.settings import get_settings
+    from storage import open_store
+
+    sources_file = tmp_path / "sources.toml"
+    sources_file.write_text(  # nothing listens there: a crawl would fail the source, not the run
+        '[[sources]]\nid = "quiet"\nname = "سایت"\nhomepage = "http://127.0.0.1:9"\n'
+        'kind = "news_site"\nscope = "rasht"\nfeeds = ["http://127.0.0.1:9/feed/"]\nparser = "generic"\n',
+        encoding="utf-8",
+    )
+    db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+    store = open_store(db_url)
+    try:
+        with store.run_lock("nightly"):  # as the other process's night holds it (a lock file of its own)
+            first = store.start_run("nightly", {"sources": ["quiet"]})
+            get_settings.cache_clear()
+            try:
+                r = CliRunner().invoke(app, ["nightly", "--db", db_url, "--sources", str(sources_file)],
+                                       env={"MEDIAWATCH_DATA_DIR": str(tmp_path / "data")})
+            finally:
+                get_settings.cache_clear()
+        assert r.exit_code == exitcodes.JOB_FAILED, r.output
+        last = r.output.strip().splitlines()[-1]  # after Prefect's own log of the failed flow run
+        assert last.startswith("error: another nightly run is in progress") and f"run #{first}" in last
+        assert store.last_run("nightly").id == first  # no second run recorded
+        assert store.fetch_log() == []  # and nothing fetched
+    finally:
+        store.close()

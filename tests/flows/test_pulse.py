@@ -148,3 +148,22 @@ def test_pulse_raises_and_delivers_the_burst_then_an_idle_hour_costs_one_feed_re
         assert [status for s, _p, status in demo_sites.hits if s == site] == [304]  # the feed, unchanged
     # One alert per story: the later hour adds to it and sends nothing again.
     assert len(inbox.messages) == mails_before and len(hook.bodies) == posts_before
+
+
+def test_a_second_pulse_while_one_runs_is_refused_before_it_delivers_anything(prefect_harness, tmp_path):
+    """`mediawatch pulse` by hand during the hourly one: refused, naming it; both would send each due alert."""
+    from flows.pulse import PULSE_KIND, pulse
+    from storage import open_store
+    from storage.errors import RunInProgress
+
+    db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+    store = open_store(db_url)
+    try:
+        with store.run_lock(PULSE_KIND):
+            first = store.start_run(PULSE_KIND, {"sources": []})
+            with pytest.raises(RunInProgress, match=rf"another pulse run is in progress .*run #{first}"):
+                pulse(db_url=db_url, collect=False)
+        assert store.last_run(PULSE_KIND).id == first
+        assert pulse(db_url=db_url, collect=False).run_id != first  # the lock went with the first pulse
+    finally:
+        store.close()
