@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,15 +141,37 @@ def _since(since: datetime | date | None) -> datetime | None:
     return tehran_midnight(since)
 
 
+# Missed nights: a source last collected longer ago than this is read back to that run (listings and
+# sitemaps too, as with --since), since what a feed held then may have scrolled off it; at most
+# CATCH_UP_MAX back. A night a day late is still inside the window and costs nothing extra.
+CATCH_UP_AFTER = timedelta(hours=30)
+CATCH_UP_MAX = timedelta(days=14)
+CATCH_UP_MARGIN = timedelta(hours=1)  # items published just before that run started
+
+
+def catch_up_since(last_collected: Mapping[str, datetime], sources: list[Source], now: datetime) -> dict[str, datetime]:
+    """Per source missed for longer than CATCH_UP_AFTER: the time to collect from (never before
+    now − CATCH_UP_MAX). A source never collected before is not caught up: its feed is all there is."""
+    out = {}
+    for s in sources:
+        last = last_collected.get(s.id)
+        if last is not None and now - last > CATCH_UP_AFTER:
+            out[s.id] = max(last - CATCH_UP_MARGIN, now - CATCH_UP_MAX)
+    return out
+
+
 def collect_all_sources(task_: Any, sources: list[Source], run_id: int, since: datetime | None,
                         db_url: str | None, allow_private: bool, reports: list[SourceReport], *,
-                        robots_cache_hours: float = 0.0) -> None:
+                        robots_cache_hours: float = 0.0, since_by_source: Mapping[str, datetime] | None = None) -> None:
     """Run `task_` (collect_source, perhaps with other retries) for every source at once, sharing one set
     of request slots (GLOBAL_CONCURRENCY); one report per source, a failed task's included, appended to
-    `reports` as each ends (a run stopped half-way records the reports it has)."""
+    `reports` as each ends (a run stopped half-way records the reports it has). `since_by_source` gives
+    some sources their own start (a catch-up) where `since` is None."""
     logger = get_run_logger()
     slots = Slots(get_settings().global_concurrency)
-    futures = [task_.submit(s, run_id, since, db_url, allow_private, slots, robots_cache_hours) for s in sources]
+    own = since_by_source or {}
+    futures = [task_.submit(s, run_id, since if since is not None else own.get(s.id), db_url, allow_private, slots,
+                            robots_cache_hours) for s in sources]
     for source, fut in zip(sources, futures, strict=True):
         value = fut.result(raise_on_failure=False)
         if isinstance(value, SourceReport):
@@ -186,13 +209,22 @@ def nightly(
         # other; the lock dies with its process, so a killed night never blocks the next.
         lock = opened.enter_context(store.run_lock("nightly"))
         store.sync_sources(sources)
-        run_id = store.start_run("nightly", {"since": since.isoformat() if since else None,
-                                             "sources": [s.id for s in sources]})
+        last = store.last_collected("nightly") if since is None else {}
+        catch_up = catch_up_since(last, sources, utcnow())
+        params: dict[str, Any] = {"since": since.isoformat() if since else None, "sources": [s.id for s in sources]}
+        if catch_up:
+            params["catch_up"] = {k: v.isoformat() for k, v in catch_up.items()}
+        run_id = store.start_run("nightly", params)
         opened.pop_all()
+    for source_id, start in sorted(catch_up.items()):
+        logger.warning("source %s was last collected by the night of %s: missed nights, so its listings are read "
+                       "back to %s", source_id, last[source_id].isoformat(timespec="minutes"),
+                       start.isoformat(timespec="minutes"))
     result = steps.NightlyResult(run_id=run_id, started_at=utcnow())
     try:
         # 2. collect, one task per source; one set of request slots for them all (GLOBAL_CONCURRENCY)
-        collect_all_sources(collect_source, sources, run_id, since, db_url, allow_private, result.reports)
+        collect_all_sources(collect_source, sources, run_id, since, db_url, allow_private, result.reports,
+                            since_by_source=catch_up)
         # 3. understand, 4. stories
         result.analysed, result.model_version, result.analysis_fallback = analyse(db_url)
         result.clusters = cluster(db_url)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.engine import Row
 
 from mediawatch.records import FetchEvent, SourceReport
@@ -273,6 +273,16 @@ class RunLog(StoreBase):
             latest = {r.source_id: (n, r) for n, r in enumerate(c.execute(q))}
         return [_report_from_row(r) for _, r in sorted(latest.values(), key=lambda x: x[0])
                 if r.fatal != "" or r.failed > 0]
+
+    def last_collected(self, kind: str = "nightly") -> dict[str, datetime]:
+        """Per source: when the latest run of `kind` that reached it without a fatal error started (the
+        nightly catches up from there after missed nights). A source never collected is absent."""
+        q = (select(run_reports.c.source_id, func.max(runs.c.started_at))
+             .join(runs, runs.c.id == run_reports.c.run_id)
+             .where(runs.c.kind == kind, run_reports.c.fatal == "")
+             .group_by(run_reports.c.source_id))
+        with self._read() as c:
+            return {source_id: started for source_id, started in c.execute(q)}
 
     def last_run(self, kind: str | Sequence[str]) -> RunRecord | None:
         """The most recently started run of this kind (or of any of these kinds), with its reports."""

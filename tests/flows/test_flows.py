@@ -138,3 +138,69 @@ def test_a_second_nightly_while_one_runs_is_refused_with_exit_3_and_fetches_noth
         assert store.fetch_log() == []  # and nothing fetched
     finally:
         store.close()
+
+
+def test_a_source_missed_for_days_is_read_back_to_its_last_night(prefect_harness, tmp_path, monkeypatch):
+    """Without --since the nightly reads feeds only, and a feed holds its newest items: after nights
+    missed (a server down over a long weekend) what scrolled off the feed was never collected."""
+    from datetime import UTC, datetime
+
+    from mediawatch.settings import get_settings
+
+    monkeypatch.setenv("MEDIAWATCH_MIN_HOST_INTERVAL_S", "0.05")  # one loopback host: no need to pace it
+    get_settings.cache_clear()
+
+    from sqlalchemy import update
+
+    from flows.nightly import nightly
+    from storage import open_store
+    from storage.schema import runs
+    from tests.scrapers.conftest import Loopback, _make_handler
+    from tests.scrapers.test_collect import article_html, rss
+
+    now = datetime.now(UTC)
+    site = Loopback()
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    site.server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(site))
+    threading.Thread(target=site.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        # 40 reports, one every six hours; the feed holds the newest 30, the listing all 40.
+        items = []
+        for n in range(40):
+            when = now - timedelta(hours=6 * n + 1)
+            title = f"گزارش شماره {n + 1} از آبگرفتگی خیابان‌های رشت"
+            body = f"به گزارش خبرنگار ما، شهروندان محله {n + 1} رشت از آبگرفتگی معابر پس از بارش دیشب گلایه دارند. " * 3
+            site.add(f"/news/{1000 + n}", article_html(title, body, when))
+            items.append((title, site.url(f"/news/{1000 + n}"), when, body[:80]))
+        site.add("/rss", rss(items[:30]), content_type="application/rss+xml")
+        site.add("/archive-list", "<html><body><ul>" + "".join(
+            f'<li><a href="/news/{1000 + n}">{t}</a></li>' for n, (t, *_rest) in enumerate(items)) + "</ul></body></html>")
+        sources_file = tmp_path / "sources.toml"
+        sources_file.write_text(
+            f'[[sources]]\nid = "loop"\nname = "سایت آزمون"\nhomepage = "{site.url("/")}"\nkind = "news_site"\n'
+            f'scope = "rasht"\nfeeds = ["{site.url("/rss")}"]\nlistings = ["{site.url("/archive-list")}"]\n'
+            'parser = "generic"\n', encoding="utf-8")
+        db_url = f"sqlite:///{tmp_path / 'mw.sqlite'}"
+        run = {"db_url": db_url, "sources_file": str(sources_file), "allow_private": True}
+        assert nightly(**run).new == 30
+        assert nightly(**run).new == 0  # a night later: the feed holds nothing new, and only it is read
+
+        store = open_store(db_url)
+        try:
+            with store.engine.begin() as c:  # as if the server had been down for twelve days since
+                c.execute(update(runs).values(started_at=now - timedelta(days=12)))
+            caught = nightly(**run)
+            assert caught.new == 10, "the reports that scrolled off the feed were not collected"
+            last = store.last_run("nightly")
+            assert last is not None and list(last.params["catch_up"]) == ["loop"]
+            assert nightly(**run).new == 0  # caught up: the next night reads the feed only again
+            assert store.last_run("nightly").params.get("catch_up") is None
+        finally:
+            store.close()
+    finally:
+        site.server.shutdown()
+        site.server.server_close()
+        monkeypatch.delenv("MEDIAWATCH_MIN_HOST_INTERVAL_S")
+        get_settings.cache_clear()

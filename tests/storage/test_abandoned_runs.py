@@ -79,3 +79,38 @@ def _host() -> str:
     import socket
 
     return socket.gethostname()
+
+
+def test_last_collected_is_the_latest_night_that_reached_each_source(store_url):
+    """The nightly catches a source up from here after missed nights: a fatal report (the site was down)
+    does not count, another kind of run does not count, and a source never reached is absent."""
+    store = open_store(store_url)
+    try:
+        old, new, down, pulse = (store.start_run(k) for k in ("nightly", "nightly", "nightly", "pulse"))
+        base = utcnow().replace(microsecond=0)
+        for run_id, days in ((old, 9), (new, 5), (down, 2), (pulse, 1)):
+            with store.engine.begin() as c:
+                c.execute(update(runs).where(runs.c.id == run_id).values(started_at=base - timedelta(days=days)))
+        store.finish_run(old, status="ok", reports=[SourceReport("a"), SourceReport("b")])
+        store.finish_run(new, status="partial", reports=[SourceReport("a"), SourceReport("b", fatal="HTTP 503")])
+        store.finish_run(down, status="partial", reports=[SourceReport("a", fatal="cannot connect"), SourceReport("b", fatal="x")])
+        store.finish_run(pulse, status="ok", reports=[SourceReport("a"), SourceReport("b"), SourceReport("c")])
+        got = store.last_collected("nightly")
+        assert got == {"a": base - timedelta(days=5), "b": base - timedelta(days=9)}
+        assert all(v.tzinfo is not None for v in got.values())
+    finally:
+        store.close()
+
+
+def test_catch_up_starts_from_the_last_night_within_limits():
+    from datetime import UTC, datetime
+
+    from flows.nightly import CATCH_UP_MARGIN, catch_up_since
+    from mediawatch.records import Scope, Source, SourceKind
+
+    now = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
+    sources = [Source(id=i, name=i, homepage=f"https://{i}.ir/", kind=SourceKind.news_site, scope=Scope.gilan)
+               for i in ("late", "gone", "fresh", "new")]
+    last = {"late": now - timedelta(hours=31), "gone": now - timedelta(days=60), "fresh": now - timedelta(hours=23)}
+    assert catch_up_since(last, sources, now) == {"late": now - timedelta(hours=31) - CATCH_UP_MARGIN,
+                                                  "gone": now - timedelta(days=14)}
