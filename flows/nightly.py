@@ -215,6 +215,7 @@ def nightly(
         if catch_up:
             params["catch_up"] = {k: v.isoformat() for k, v in catch_up.items()}
         run_id = store.start_run("nightly", params)
+        store.prune_fetch_log()  # the per-URL trail of fetches older than FETCH_LOG_KEEP (~90 days)
         opened.pop_all()
     for source_id, start in sorted(catch_up.items()):
         logger.warning("source %s was last collected by the night of %s: missed nights, so its listings are read "

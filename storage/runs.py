@@ -28,6 +28,9 @@ from storage.schema import fetch_log, run_reports, runs
 # A page dropped as not about Gilan is not fetched again for 30 days: national feeds keep an item for
 # days, not months, and the look-up stays a bounded scan of the recent fetch log.
 FILTERED_MEMORY_DAYS = 30
+# The fetch log (one row per fetch, the hourly pulse's included: about a million rows a year) keeps this
+# much; each night prunes what is older. Run reports and articles are kept; only the per-URL trail goes.
+FETCH_LOG_KEEP = timedelta(days=90)
 # A run still `running` this long after it started, on a machine that cannot check its process, was
 # abandoned: a night lasts minutes to an hour (every source has a time budget), never a day.
 ABANDONED_AFTER = timedelta(hours=24)
@@ -160,6 +163,12 @@ class RunLog(StoreBase):
             c.execute(fetch_log.insert().values(run_id=run_id, source_id=event.source_id, url=event.url,
                                                 status=event.status, outcome=event.outcome, error=event.error,
                                                 at=event.at or utcnow(), elapsed_ms=event.elapsed_ms))
+
+    def prune_fetch_log(self, *, now: datetime | None = None) -> int:
+        """Delete fetch-log rows older than FETCH_LOG_KEEP (the nightly calls it); how many went."""
+        cutoff = (now or utcnow()) - FETCH_LOG_KEEP
+        with self._write() as c:
+            return int(c.execute(delete(fetch_log).where(fetch_log.c.at < cutoff)).rowcount or 0)
 
     def fetch_log(self, *, run_id: int | None = None, source_id: str | None = None) -> list[FetchEvent]:
         """Fetch-log entries, oldest first (for reports and tests)."""

@@ -114,3 +114,21 @@ def test_catch_up_starts_from_the_last_night_within_limits():
     last = {"late": now - timedelta(hours=31), "gone": now - timedelta(days=60), "fresh": now - timedelta(hours=23)}
     assert catch_up_since(last, sources, now) == {"late": now - timedelta(hours=31) - CATCH_UP_MARGIN,
                                                   "gone": now - timedelta(days=14)}
+
+
+def test_the_fetch_log_keeps_ninety_days(store_url):
+    """One row per fetch, the hourly pulse's too: without pruning the table grew by ~a million rows a year."""
+    from mediawatch.records import FetchEvent
+    from storage.runs import FETCH_LOG_KEEP, FILTERED_MEMORY_DAYS
+
+    assert timedelta(days=FILTERED_MEMORY_DAYS) < FETCH_LOG_KEEP  # the filtered-page memory reads inside it
+    store = open_store(store_url)
+    try:
+        now = utcnow()
+        for days in (200, 91, 89, 1):
+            store.log_fetch(FetchEvent("a", f"https://a.ir/news/{days}", 200, "filtered", at=now - timedelta(days=days)))
+        assert store.prune_fetch_log(now=now) == 2
+        assert sorted(e.url for e in store.fetch_log()) == ["https://a.ir/news/1", "https://a.ir/news/89"]
+        assert store.filtered_urls(["https://a.ir/news/1", "https://a.ir/news/89"]) == {"https://a.ir/news/1"}
+    finally:
+        store.close()
