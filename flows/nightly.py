@@ -8,7 +8,6 @@ source by its time budget);  3. analyse every new article;  4. group stories;  5
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -202,27 +201,24 @@ def nightly(
     # 1. sources
     sources = load_sources(sources_file, source_ids)
     store = _open(db_url)
-    with contextlib.ExitStack() as opened:  # closed here only if the run cannot start; else in `finally` below
-        opened.callback(store.close)
-        # One night at a time on a database (`mediawatch nightly` by hand while the scheduled one runs, or
-        # on another worker): a second would fetch every outlet twice. RunInProgress (exit 3) names the
-        # other; the lock dies with its process, so a killed night never blocks the next.
-        lock = opened.enter_context(store.run_lock("nightly"))
-        store.sync_sources(sources)
-        last = store.last_collected("nightly") if since is None else {}
-        catch_up = catch_up_since(last, sources, utcnow())
-        params: dict[str, Any] = {"since": since.isoformat() if since else None, "sources": [s.id for s in sources]}
-        if catch_up:
-            params["catch_up"] = {k: v.isoformat() for k, v in catch_up.items()}
-        run_id = store.start_run("nightly", params)
-        store.prune_fetch_log()  # the per-URL trail of fetches older than FETCH_LOG_KEEP (~90 days)
-        opened.pop_all()
+    catch_up: dict[str, datetime] = {}
+
+    def params() -> dict[str, Any]:
+        """Under the run lock: the outlets missed for more than CATCH_UP_AFTER, read back to their last night."""
+        if since is None:
+            catch_up.update(catch_up_since(store.last_collected("nightly"), sources, utcnow()))
+        return {"since": since.isoformat() if since else None, "sources": [s.id for s in sources],
+                **({"catch_up": {k: v.isoformat() for k, v in catch_up.items()}} if catch_up else {})}
+
+    # One night at a time on a database (`mediawatch nightly` by hand while the scheduled one runs, or on
+    # another worker): a second would fetch every outlet twice. The lock dies with its process.
+    run_id, lock = steps.begin_run(store, "nightly", sources, params)
     for source_id, start in sorted(catch_up.items()):
-        logger.warning("source %s was last collected by the night of %s: missed nights, so its listings are read "
-                       "back to %s", source_id, last[source_id].isoformat(timespec="minutes"),
-                       start.isoformat(timespec="minutes"))
+        logger.warning("source %s was not collected for more than %d hours (missed nights): its listings are read "
+                       "back to %s", source_id, CATCH_UP_AFTER.total_seconds() // 3600, start.isoformat(timespec="minutes"))
     result = steps.NightlyResult(run_id=run_id, started_at=utcnow())
     try:
+        store.prune_fetch_log()  # the per-URL trail of fetches older than FETCH_LOG_KEEP (~90 days)
         # 2. collect, one task per source; one set of request slots for them all (GLOBAL_CONCURRENCY)
         collect_all_sources(collect_source, sources, run_id, since, db_url, allow_private, result.reports,
                             since_by_source=catch_up)
@@ -237,11 +233,7 @@ def nightly(
     finally:
         # 5. the run report, whatever happened above
         result.finished_at = utcnow()
-        try:
-            store.finish_run(run_id, status=result.status, reports=result.reports, summary=result.summary())
-        finally:
-            lock.release()
-            store.close()
+        steps.end_run(store, lock, run_id, status=result.status, reports=result.reports, summary=result.summary())
         create_markdown_artifact(key=RUN_REPORT_KEY, markdown=steps.run_report_markdown(result, sources),
                                  description="Per source: found, new, failed and why")
         create_table_artifact(key=RUN_TABLE_KEY, table=steps.run_report_rows(result, sources),

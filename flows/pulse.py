@@ -10,7 +10,6 @@ and regroup the last days' stories;  4. run the alert rule (nlp/alerts.py) and s
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,14 +139,10 @@ def pulse(db_url: str | None = None, sources_file: str | None = None, allow_priv
     scopes = set(settings.pulse_scopes)
     sources = [s for s in load_sources(sources_file, None) if str(s.scope) in scopes] if collect else []
     store = _open(db_url)
-    with contextlib.ExitStack() as opened:  # closed here only if the run cannot start; else in `finally` below
-        opened.callback(store.close)
-        # One pulse at a time (`mediawatch pulse` by hand during the hourly one): two would send each due
-        # alert twice. RunInProgress names the other; the lock dies with its process.
-        lock = opened.enter_context(store.run_lock(PULSE_KIND))
-        store.sync_sources(sources)
-        run_id = store.start_run(PULSE_KIND, {"sources": [s.id for s in sources], "scopes": sorted(scopes)})
-        opened.pop_all()
+    # One pulse at a time (`mediawatch pulse` by hand during the hourly one): two would send each due alert
+    # twice. RunInProgress names the other; the lock dies with its process.
+    run_id, lock = steps.begin_run(store, PULSE_KIND, sources,
+                                   lambda: {"sources": [s.id for s in sources], "scopes": sorted(scopes)})
     result = PulseResult(run_id=run_id, started_at=utcnow())
     try:
         task_ = collect_source.with_options(retries=PULSE_SOURCE_RETRIES, retry_delay_seconds=PULSE_SOURCE_BACKOFF_S)
@@ -179,11 +174,7 @@ def pulse(db_url: str | None = None, sources_file: str | None = None, allow_priv
         summary = {"new": result.new, "analysed": result.analysed, "alerts_opened": result.alerts.opened,
                    "alerts_due": result.alerts.due, "alerts_held": result.alerts.held,
                    "delivery_failures": result.failures, **({"error": result.error} if result.error else {})}
-        try:
-            store.finish_run(run_id, status=result.status, reports=result.reports, summary=summary)
-        finally:
-            lock.release()
-            store.close()
+        steps.end_run(store, lock, run_id, status=result.status, reports=result.reports, summary=summary)
         create_markdown_artifact(key=PULSE_REPORT_KEY, markdown=report_markdown(result),
                                  description="The hourly pulse: local outlets, alerts opened and delivered")
     logger.info("pulse %s: %s new, %s alert(s) opened, %s delivered, %s held", run_id, result.new,

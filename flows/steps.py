@@ -7,9 +7,11 @@ tests can run them directly. Each step reads and writes only through the storage
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from mediawatch.records import Article, Source, SourceReport
 from mediawatch.settings import Settings
@@ -103,6 +105,28 @@ def collect_one(
                     if robots_cache_hours > 0 else None)
     )
     return reports[0] if reports else SourceReport(source_id=source.id, skipped=1)
+
+
+def begin_run(store, kind: str, sources: Sequence[Source], params: Callable[[], dict[str, Any]]) -> tuple[int, Any]:
+    """Take `kind`'s run lock, record the sources and start the run: (run id, the lock to release in
+    `end_run`). One run of a kind at a time on a database: another one holding the lock is RunInProgress
+    (exit 3), and the store is closed. `params` are computed once the lock is held."""
+    with contextlib.ExitStack() as opened:  # closed here only if the run cannot start; else by end_run
+        opened.callback(store.close)
+        lock = opened.enter_context(store.run_lock(kind))
+        store.sync_sources(sources)
+        run_id = store.start_run(kind, params())
+        opened.pop_all()
+    return run_id, lock
+
+
+def end_run(store, lock, run_id: int, *, status: str, reports: Sequence[SourceReport], summary: dict[str, Any]) -> None:
+    """Record the run's end, then release its lock and close the store, whatever the recording did."""
+    try:
+        store.finish_run(run_id, status=status, reports=reports, summary=summary)
+    finally:
+        lock.release()
+        store.close()
 
 
 def analyse_step(store, analyzer, *, progress: Progress | None = None, batch: int = ANALYSE_BATCH) -> int:
