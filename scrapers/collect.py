@@ -77,8 +77,8 @@ def meta_refresh(html: str, page_url: str) -> str | None:
             rest = rest[3:].lstrip()
             rest = rest[1:].strip() if rest.startswith("=") else rest
         target = rest.strip("'\" ")
-        if target and urlsplit(urljoin(page_url, target)).scheme in ("http", "https"):
-            url = urljoin(page_url, target)
+        url = urljoin(page_url, target) if target else ""
+        if url and urlsplit(url).scheme in ("http", "https"):
             return url if canonical_url(url) != canonical_url(page_url) else None
     return None
 

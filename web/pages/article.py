@@ -18,10 +18,6 @@ from web.render import ctx_of, error, form_value, render, view
 SIMILAR = 5
 
 
-def _id(request: Request) -> int | None:
-    return path_id(request, "aid")
-
-
 def _similar(store: Store, aid: int) -> list[tuple[dict[str, Any], float | None]]:
     """(article, similarity) pairs from `store.similar_articles` when this store has it (the sentence encoder
     adds it), else none. Accepts hits as objects, dicts or (id, score) pairs."""
@@ -44,7 +40,7 @@ def _similar(store: Store, aid: int) -> list[tuple[dict[str, Any], float | None]
 
 def article(request: Request) -> Response:
     store = ctx_of(request).store
-    aid = _id(request)
+    aid = path_id(request, "aid")
     a = store.workspace.article(aid) if aid is not None else None
     if a is None:
         return error(request, 404, "این خبر پیدا نشد.")
@@ -59,7 +55,7 @@ def article(request: Request) -> Response:
 def correct(request: Request) -> Response:
     store = ctx_of(request).store
     user = request.state.user
-    aid = _id(request)
+    aid = path_id(request, "aid")
     current = store.workspace.current_values([aid]).get(aid) if aid is not None else None
     if aid is None or current is None:
         return error(request, 404, "این خبر پیدا نشد.")
