@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 
+from tests.scrapers.conftest import make_site  # noqa: F401  (a loopback site factory, as the crawler tests use)
+
 # A fixed Wednesday, so the demo's dates and the digest period are the same on every run.
 DEMO_DAY = date(2026, 11, 25)
 

@@ -140,31 +140,23 @@ def test_a_second_nightly_while_one_runs_is_refused_with_exit_3_and_fetches_noth
         store.close()
 
 
-def test_a_source_missed_for_days_is_read_back_to_its_last_night(prefect_harness, tmp_path, monkeypatch):
+def test_a_source_missed_for_days_is_read_back_to_its_last_night(prefect_harness, make_site, tmp_path, monkeypatch):
     """Without --since the nightly reads feeds only, and a feed holds its newest items: after nights
     missed (a server down over a long weekend) what scrolled off the feed was never collected."""
     from datetime import UTC, datetime
 
-    from mediawatch.settings import get_settings
-
-    monkeypatch.setenv("MEDIAWATCH_MIN_HOST_INTERVAL_S", "0.05")  # one loopback host: no need to pace it
-    get_settings.cache_clear()
-
     from sqlalchemy import update
 
     from flows.nightly import nightly
+    from mediawatch.settings import get_settings
     from storage import open_store
     from storage.schema import runs
-    from tests.scrapers.conftest import Loopback, _make_handler
     from tests.scrapers.test_collect import article_html, rss
 
+    monkeypatch.setenv("MEDIAWATCH_MIN_HOST_INTERVAL_S", "0.05")  # one loopback host: no need to pace it
+    get_settings.cache_clear()
     now = datetime.now(UTC)
-    site = Loopback()
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    site.server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(site))
-    threading.Thread(target=site.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    site = make_site()
     try:
         # 40 reports, one every six hours; the feed holds the newest 30, the listing all 40.
         items = []
@@ -200,7 +192,5 @@ def test_a_source_missed_for_days_is_read_back_to_its_last_night(prefect_harness
         finally:
             store.close()
     finally:
-        site.server.shutdown()
-        site.server.server_close()
         monkeypatch.delenv("MEDIAWATCH_MIN_HOST_INTERVAL_S")
         get_settings.cache_clear()
